@@ -1,0 +1,54 @@
+"""Madoguchi (窓口): the counter through which a company answers data-subject requests."""
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.config import ConfigError, build_config
+
+__all__ = ["create_app"]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → error handlers → commands."""
+    app = Flask(
+        "portal",
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    try:
+        app.config.update(build_config(app.instance_path, config))
+    except ConfigError as exc:
+        raise SystemExit(f"madoguchi: configuration error: {exc}") from None
+
+    from portal import extensions, i18n, errors, startup
+
+    startup.ensure_instance_folder(app)
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=startup.MIGRATIONS_DIR)
+    extensions.csrf.init_app(app)
+    extensions.mail.init_app(app)
+    extensions.limiter.init_app(app)
+    i18n.init_app(app)
+    _import_models()
+    _register_blueprints(app)
+    errors.init_app(app)
+    if app.config["PORTAL_CHECK_DATABASE_ON_START"]:
+        startup.check_database(app)
+    return app
+
+
+def _import_models() -> None:
+    """Make every model known to SQLAlchemy's metadata (Alembic reads it)."""
+    from portal.audit import models as _audit  # noqa: F401
+    from portal.inventory import models as _inventory  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.audit.cli import bp as audit_cli
+    from portal.inventory.cli import bp as inventory_cli
+    from portal.site.views import bp as site
+
+    app.register_blueprint(site)
+    app.register_blueprint(audit_cli)
+    app.register_blueprint(inventory_cli)

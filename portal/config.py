@@ -1,0 +1,94 @@
+"""Settings read from the environment, with defaults that are safe for each environment.
+
+`PORTAL_ENV` chooses the profile: `production` (the default, strict), `development`
+(what `make run` uses) and `testing` (what the test-suite uses).
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+#: The key a developer gets when they set none; production refuses to start with it.
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret-change-me"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe; the message says which and what to do."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Let people write `postgresql://…` and still get the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def default_database_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "madoguchi.db")
+
+
+def build_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Collect every setting into one dict; `overrides` (tests) win over the environment."""
+    env = os.environ
+    overrides = dict(overrides or {})
+    portal_env = overrides.get("PORTAL_ENV") or env.get("PORTAL_ENV", "production")
+    secret_key = overrides.get("SECRET_KEY") or env.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+    database_url = normalise_database_url(
+        overrides.get("SQLALCHEMY_DATABASE_URI")
+        or env.get("DATABASE_URL")
+        or default_database_url(instance_path)
+    )
+    config = {
+        "PORTAL_ENV": portal_env,
+        "TESTING": portal_env == "testing",
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PORTAL_COMPANY_FILE": env.get("PORTAL_COMPANY_FILE"),
+        # Mail: `make run` points these at the local catcher on port 1025.
+        "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "1025")),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "0") == "1",
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "窓口 Madoguchi <privacy@example.jp>"),
+        # Language: Japanese first, English on request; times shown in Japan time.
+        "BABEL_DEFAULT_LOCALE": "ja",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
+        "PORTAL_LANGUAGES": ("ja", "en"),
+        # Sessions
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=15),
+        # Rate limits live in memory for one process; use Redis when running several.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Checking the database at start-up turns an unreachable DATABASE_URL into one line.
+        "PORTAL_CHECK_DATABASE_ON_START": portal_env != "testing",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+    }
+    config.update(overrides)
+    check_config(config)
+    return config
+
+
+def check_config(config: dict) -> None:
+    """Refuse settings that would be unsafe in production."""
+    if config["PORTAL_ENV"] not in {"production", "development", "testing"}:
+        raise ConfigError(
+            f"PORTAL_ENV={config['PORTAL_ENV']!r} is not one of production, development, testing"
+        )
+    if config["PORTAL_ENV"] == "production":
+        key = config["SECRET_KEY"]
+        if key == DEVELOPMENT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                "SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters in production "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )

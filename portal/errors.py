@@ -1,0 +1,36 @@
+"""Error pages in the visitor's language; a database outage answers 503 instead of a traceback."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return render_template("errors/500.html"), 500
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        # Only the exception class is logged: driver messages can echo query parameters.
+        log.error("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
+        db.session.rollback()
+        return render_template("errors/503.html"), 503
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error):
+        if error.connection_invalidated:
+            return database_unavailable(error)
+        log.error("database error: %s", type(getattr(error, "orig", error)).__name__)
+        db.session.rollback()
+        return render_template("errors/500.html"), 500

@@ -1,0 +1,274 @@
+"""Writing validated records in bulk: inserts for new keys, updates only where something changed.
+
+Everything runs in the caller's transaction; nothing here commits.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Sequence
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.inventory.importer.parse import KnownKeys, ParsedFile, References
+from portal.inventory.models import (
+    ConsentEvent,
+    Item,
+    Person,
+    Provision,
+    Purpose,
+    Source,
+    item_purpose,
+)
+
+CHUNK = 1000
+
+
+def chunked(values: Iterable, size: int = CHUNK) -> Iterator[list]:
+    batch: list = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def load_known_keys(refs: References) -> KnownKeys:
+    """Which of the keys and emails the file mentions already exist in the database."""
+    known = KnownKeys()
+    for model, wanted, target in (
+        (Source, refs.sources, known.sources),
+        (Purpose, refs.purposes, known.purposes),
+        (Person, refs.persons, known.persons),
+    ):
+        for batch in chunked(wanted):
+            target.update(db.session.scalars(sa.select(model.key).where(model.key.in_(batch))))
+    for batch in chunked(refs.emails):
+        rows = db.session.execute(sa.select(Person.email, Person.key).where(Person.email.in_(batch)))
+        known.email_owner.update((email, key) for email, key in rows)
+    return known
+
+
+@dataclass
+class Changes:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def note(self, kind: str, created: int, updated: int = 0) -> None:
+        self.created[kind] = self.created.get(kind, 0) + created
+        self.updated[kind] = self.updated.get(kind, 0) + updated
+
+
+def _upsert_by_key(model, rows: Sequence[dict], fields: Sequence[str]) -> tuple[dict[str, int], int, int]:
+    """Insert rows whose key is new, update rows whose fields differ; return key → id."""
+    columns = [getattr(model, name) for name in fields]
+    existing: dict[str, sa.Row] = {}
+    for batch in chunked([row["key"] for row in rows]):
+        stmt = sa.select(model.id, model.key, *columns).where(model.key.in_(batch))
+        existing.update((row.key, row) for row in db.session.execute(stmt))
+    ids = {key: row.id for key, row in existing.items()}
+    new_rows = [row for row in rows if row["key"] not in existing]
+    changed = [
+        {"id": existing[row["key"]].id, **{name: row[name] for name in fields}}
+        for row in rows
+        if row["key"] in existing
+        and any(getattr(existing[row["key"]], name) != row[name] for name in fields)
+    ]
+    ids.update(_insert_returning_ids(model, new_rows, key_column="key"))
+    if changed:
+        db.session.execute(sa.update(model), changed)
+    return ids, len(new_rows), len(changed)
+
+
+def _insert_returning_ids(model, rows: Sequence[dict], *, key_column: str | None) -> dict:
+    """Bulk insert; map each row's key (or its position) to the new id, in input order."""
+    if not rows:
+        return {}
+    stmt = sa.insert(model).returning(model.id, sort_by_parameter_order=True)
+    new_ids = db.session.scalars(stmt, list(rows)).all()
+    if key_column is None:
+        return dict(enumerate(new_ids))
+    return {row[key_column]: new_id for row, new_id in zip(rows, new_ids)}
+
+
+SOURCE_FIELDS = ("kind", "name_ja", "name_en", "obtained_on", "provider", "provider_obtained_by", "note")
+PURPOSE_FIELDS = ("title_ja", "title_en", "description_ja", "description_en", "consent_required", "channel")
+PERSON_FIELDS = ("email", "name", "name_kana", "phone", "birthdate", "customer_number")
+ITEM_FIELDS = ("person_id", "category", "field", "value", "source_id", "collected_at", "retain_until")
+PROVISION_FIELDS = (
+    "person_id", "recipient_name", "recipient_address", "recipient_representative",
+    "provided_at", "basis", "items",
+)
+
+
+class KeyMaps:
+    """key → id for sources, purposes and persons, filled from the database on demand."""
+
+    def __init__(self) -> None:
+        self.sources: dict[str, int] = {}
+        self.purposes: dict[str, int] = {}
+        self.persons: dict[str, int] = {}
+
+    def fill(self, model, target: dict[str, int], keys: set[str]) -> None:
+        missing = [key for key in keys if key not in target]
+        for batch in chunked(missing):
+            target.update((key, id_) for key, id_ in db.session.execute(sa.select(model.key, model.id).where(model.key.in_(batch))))
+
+
+def _rows(parsed: ParsedFile, kind: str) -> list[dict]:
+    return [clean for _, clean in parsed.records[kind]]
+
+
+def apply_records(parsed: ParsedFile) -> Changes:
+    """Write every validated record; the caller owns the transaction."""
+    changes = Changes()
+    maps = KeyMaps()
+    for kind, model, fields, target in (
+        ("source", Source, SOURCE_FIELDS, maps.sources),
+        ("purpose", Purpose, PURPOSE_FIELDS, maps.purposes),
+        ("person", Person, PERSON_FIELDS, maps.persons),
+    ):
+        ids, created, updated = _upsert_by_key(model, _rows(parsed, kind), fields)
+        target.update(ids)
+        changes.note(kind, created, updated)
+
+    references = [*_rows(parsed, "item"), *_rows(parsed, "consent"), *_rows(parsed, "provision")]
+    maps.fill(Person, maps.persons, {row["person"] for row in references})
+    maps.fill(Source, maps.sources, {row["source"] for row in references if row.get("source")})
+    maps.fill(
+        Purpose,
+        maps.purposes,
+        {p for row in _rows(parsed, "item") for p in row["purposes"]}
+        | {row["purpose"] for row in _rows(parsed, "consent")},
+    )
+    _apply_items(_rows(parsed, "item"), maps, changes)
+    _apply_consents(_rows(parsed, "consent"), maps, changes)
+    _apply_provisions(_rows(parsed, "provision"), maps, changes)
+    return changes
+
+
+def _item_row(row: dict, maps: KeyMaps) -> dict:
+    return {
+        "key": row["key"],
+        "person_id": maps.persons[row["person"]],
+        "category": row["category"],
+        "field": row["field"],
+        "value": row["value"],
+        "source_id": maps.sources[row["source"]] if row["source"] else None,
+        "collected_at": row["collected_at"],
+        "retain_until": row["retain_until"],
+    }
+
+
+def _apply_items(rows: list[dict], maps: KeyMaps, changes: Changes) -> None:
+    keyed = [row for row in rows if row["key"] is not None]
+    keyless = [row for row in rows if row["key"] is None]
+    purpose_ids = lambda row: {maps.purposes[p] for p in row["purposes"]}  # noqa: E731
+
+    ids, created, updated = _upsert_by_key(Item, [_item_row(r, maps) for r in keyed], ITEM_FIELDS)
+    links: list[dict] = []
+    # Purposes of existing keyed items are replaced only where they differ.
+    current: dict[int, set[int]] = {}
+    for batch in chunked(ids.values()):
+        stmt = sa.select(item_purpose.c.item_id, item_purpose.c.purpose_id).where(item_purpose.c.item_id.in_(batch))
+        for item_id, purpose_id in db.session.execute(stmt):
+            current.setdefault(item_id, set()).add(purpose_id)
+    stale: list[int] = []
+    purposes_changed = 0
+    for row in keyed:
+        item_id, wanted = ids[row["key"]], purpose_ids(row)
+        if current.get(item_id, set()) != wanted:
+            if item_id in current:
+                stale.append(item_id)
+                purposes_changed += 1
+            links.extend({"item_id": item_id, "purpose_id": p} for p in wanted)
+    for batch in chunked(stale):
+        db.session.execute(sa.delete(item_purpose).where(item_purpose.c.item_id.in_(batch)))
+
+    keyless = _not_yet_imported(keyless, maps)
+    new_ids = _insert_returning_ids(Item, [_item_row(r, maps) for r in keyless], key_column=None)
+    for position, row in enumerate(keyless):
+        links.extend({"item_id": new_ids[position], "purpose_id": p} for p in purpose_ids(row))
+    if links:
+        db.session.execute(sa.insert(item_purpose), links)
+    # An item whose only change is its purposes still counts as updated.
+    changes.note("item", created + len(keyless), max(updated, purposes_changed))
+
+
+def _fingerprint(row: dict) -> tuple:
+    """What makes two keyless items the same line (purchase lines have no key of their own)."""
+    return (
+        row["person_id"], str(row["category"]), row["field"],
+        json.dumps(row["value"], sort_keys=True, ensure_ascii=False),
+        row["source_id"], row["collected_at"], row["retain_until"],
+    )
+
+
+def _not_yet_imported(keyless: list[dict], maps: KeyMaps) -> list[dict]:
+    """Keyless items are always added — except those an earlier import already added.
+
+    Lines are counted, so a file that holds the same purchase twice still adds two items,
+    and importing that file again adds none.
+    """
+    if not keyless:
+        return keyless
+    in_database: Counter = Counter()
+    person_ids = {maps.persons[row["person"]] for row in keyless}
+    columns = (Item.person_id, Item.category, Item.field, Item.value, Item.source_id, Item.collected_at, Item.retain_until)
+    for batch in chunked(person_ids):
+        stmt = sa.select(*columns).where(Item.person_id.in_(batch), Item.key.is_(None))
+        for found in db.session.execute(stmt).mappings():
+            in_database[_fingerprint(found)] += 1
+    fresh = []
+    for row in keyless:
+        fingerprint = _fingerprint(_item_row(row, maps))
+        if in_database[fingerprint] > 0:
+            in_database[fingerprint] -= 1
+        else:
+            fresh.append(row)
+    return fresh
+
+
+def _apply_consents(rows: list[dict], maps: KeyMaps, changes: Changes) -> None:
+    """Consents append; an identical event (person, purpose, state, time) is not added twice."""
+    person_ids = {maps.persons[row["person"]] for row in rows}
+    existing: set[tuple] = set()
+    for batch in chunked(person_ids):
+        stmt = sa.select(
+            ConsentEvent.person_id, ConsentEvent.purpose_id, ConsentEvent.state, ConsentEvent.at
+        ).where(ConsentEvent.person_id.in_(batch))
+        existing.update(tuple(row) for row in db.session.execute(stmt))
+    new_rows = []
+    for row in rows:
+        event = {
+            "person_id": maps.persons[row["person"]],
+            "purpose_id": maps.purposes[row["purpose"]],
+            "state": row["state"],
+            "at": row["at"],
+            "method": row["method"],
+            "source_id": maps.sources[row["source"]] if row["source"] else None,
+        }
+        identity = (event["person_id"], event["purpose_id"], event["state"], event["at"])
+        if identity not in existing:
+            existing.add(identity)
+            new_rows.append(event)
+    if new_rows:
+        db.session.execute(sa.insert(ConsentEvent), new_rows)
+    changes.note("consent", len(new_rows))
+
+
+def _apply_provisions(rows: list[dict], maps: KeyMaps, changes: Changes) -> None:
+    def as_row(row: dict) -> dict:
+        values = {name: row[name] for name in PROVISION_FIELDS if name != "person_id"}
+        return {"key": row["key"], "person_id": maps.persons[row["person"]], **values}
+
+    keyed = [as_row(row) for row in rows if row["key"] is not None]
+    keyless = [as_row(row) for row in rows if row["key"] is None]
+    _, created, updated = _upsert_by_key(Provision, keyed, PROVISION_FIELDS)
+    if keyless:
+        db.session.execute(sa.insert(Provision), keyless)
+    changes.note("provision", created + len(keyless), updated)

@@ -1,0 +1,426 @@
+"""Turning import-format lines into validated records, collecting every problem with its line.
+
+Nothing here touches the database except through `KnownKeys`, which the caller fills with
+the keys that already exist, so references to earlier imports resolve.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable
+
+from portal.common.time import parse_date, parse_datetime
+from portal.inventory.models import (
+    THIRD_PARTY_KINDS,
+    Category,
+    Channel,
+    ConsentState,
+    ProvisionBasis,
+    SourceKind,
+)
+
+RECORD_TYPES = ("source", "purpose", "person", "item", "consent", "provision")
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.message}"
+
+
+class Invalid(Exception):
+    """One problem with the record being read; the parser turns it into a `Problem`."""
+
+
+@dataclass
+class KnownKeys:
+    """Keys (and person emails) already in the database, extended as the file defines more."""
+
+    sources: set[str] = field(default_factory=set)
+    purposes: set[str] = field(default_factory=set)
+    persons: set[str] = field(default_factory=set)
+    email_owner: dict[str, str] = field(default_factory=dict)  # email → person key
+
+
+@dataclass
+class ParsedFile:
+    records: dict[str, list[tuple[int, dict]]] = field(
+        default_factory=lambda: {kind: [] for kind in RECORD_TYPES}
+    )
+    problems: list[Problem] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {kind: len(rows) for kind, rows in self.records.items()}
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# --- field readers: each returns a clean value or raises Invalid with a plain message ---
+
+def _required(record: dict, name: str) -> Any:
+    value = record.get(name)
+    if value is None or value == "":
+        raise Invalid(f"missing required field '{name}'")
+    return value
+
+
+def _string(record: dict, name: str, *, required: bool = False, max_length: int = 2000) -> str | None:
+    value = _required(record, name) if required else record.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"'{name}' must be a string")
+    if len(value) > max_length:
+        raise Invalid(f"'{name}' is longer than {max_length} characters")
+    return value
+
+
+def _text(record: dict, name: str, *, required: bool = False) -> tuple[str | None, str | None]:
+    """A `{"ja","en"}` text or a plain string used for both languages."""
+    value = _required(record, name) if required else record.get(name)
+    if value is None:
+        return None, None
+    if isinstance(value, str):
+        return value, value
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()) and (
+        value.get("ja") or value.get("en")
+    ):
+        ja = value.get("ja") or value.get("en")
+        en = value.get("en") or value.get("ja")
+        return ja, en
+    raise Invalid(f"'{name}' must be a string or an object with 'ja' and/or 'en' strings")
+
+
+def _choice(record: dict, name: str, enum_cls, *, required: bool = True, default=None):
+    value = _required(record, name) if required else record.get(name, default)
+    if value is None:
+        return None
+    try:
+        return enum_cls(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum_cls)
+        raise Invalid(f"unknown {name} {value!r} (expected one of: {allowed})") from None
+
+
+def _date(record: dict, name: str, *, required: bool = False) -> date | None:
+    value = _required(record, name) if required else record.get(name)
+    if value is None:
+        return None
+    try:
+        return parse_date(value) if isinstance(value, str) else _bad()
+    except (ValueError, TypeError):
+        raise Invalid(f"bad date in '{name}': {value!r} (expected YYYY-MM-DD)") from None
+
+
+def _datetime(record: dict, name: str, *, required: bool = False) -> datetime | None:
+    value = _required(record, name) if required else record.get(name)
+    if value is None:
+        return None
+    try:
+        return parse_datetime(value) if isinstance(value, str) else _bad()
+    except (ValueError, TypeError):
+        raise Invalid(f"bad time in '{name}': {value!r} (expected ISO 8601)") from None
+
+
+def _bad():
+    raise ValueError
+
+
+def _bool(record: dict, name: str, default: bool) -> bool:
+    value = record.get(name, default)
+    if not isinstance(value, bool):
+        raise Invalid(f"'{name}' must be true or false")
+    return value
+
+
+def _reference(record: dict, name: str, known: set[str], label: str, *, required: bool = True) -> str | None:
+    key = _string(record, name, required=required, max_length=160)
+    if key is not None and key not in known:
+        raise Invalid(f"unknown {label} '{key}' in '{name}' (define it earlier in the file or import it first)")
+    return key
+
+
+class Collect:
+    """Runs field readers, keeping every `Invalid` so one line reports all its problems."""
+
+    def __init__(self, record: dict) -> None:
+        self.record = record
+        self.errors: list[str] = []
+
+    def __call__(self, reader: Callable, *args, **kwargs):
+        try:
+            return reader(self.record, *args, **kwargs)
+        except Invalid as exc:
+            self.errors.append(str(exc))
+            return None
+
+    def check(self, action: Callable[[], None]) -> None:
+        """Run a check that is not a field read (duplicates, cross-record rules)."""
+        try:
+            action()
+        except Invalid as exc:
+            self.errors.append(str(exc))
+
+
+# --- one validator per record type ---
+
+def _email(record: dict, name: str) -> str:
+    email = normalise_email(_string(record, name, required=True, max_length=254))
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or " " in email:
+        raise Invalid(f"'{name}' is not a valid address: {email!r}")
+    return email
+
+
+def _value(record: dict, name: str) -> str | dict:
+    value = _required(record, name)
+    if not isinstance(value, (str, dict)):
+        raise Invalid(f"'{name}' must be a string or a JSON object")
+    return value
+
+
+def _purpose_keys(record: dict, name: str, known: set[str]) -> list[str]:
+    keys = record.get(name, [])
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise Invalid(f"'{name}' must be a list of purpose keys")
+    unknown = [key for key in keys if key not in known]
+    if unknown:
+        raise Invalid(
+            f"unknown purpose '{unknown[0]}' in '{name}' (define it earlier in the file or import it first)"
+        )
+    return list(dict.fromkeys(keys))
+
+
+def _item_names(record: dict, name: str) -> list[str]:
+    names = record.get(name, [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise Invalid(f"'{name}' must be a list of 'category.field' names")
+    for entry in names:
+        category, dot, field_name = entry.partition(".")
+        if not dot or not field_name or category not in Category._value2member_map_:
+            raise Invalid(f"'{name}' entry {entry!r} is not a 'category.field' name with a known category")
+    return names
+
+
+def _recipient(record: dict, name: str) -> dict:
+    recipient = _required(record, name)
+    if not isinstance(recipient, dict):
+        raise Invalid(f"'{name}' must be an object with 'name', 'address' and 'representative'")
+    return {
+        "recipient_name": _string(recipient, "name", required=True, max_length=300),
+        "recipient_address": _string(recipient, "address", max_length=500),
+        "recipient_representative": _string(recipient, "representative", max_length=300),
+    }
+
+
+def _source(f: Collect, known: KnownKeys) -> dict:
+    kind = f(_choice, "kind", SourceKind)
+    name_ja, name_en = f(_text, "name", required=True) or (None, None)
+    provider = f(_string, "provider", max_length=300)
+    if kind in THIRD_PARTY_KINDS and not provider:
+        f.errors.append(f"missing required field 'provider' (required for kind '{kind.value}')")
+    return {
+        "key": f(_string, "key", required=True, max_length=64),
+        "kind": kind,
+        "name_ja": name_ja,
+        "name_en": name_en,
+        "obtained_on": f(_date, "obtained_on"),
+        "provider": provider,
+        "provider_obtained_by": f(_string, "provider_obtained_by"),
+        "note": f(_string, "note"),
+    }
+
+
+def _purpose(f: Collect, known: KnownKeys) -> dict:
+    title_ja, title_en = f(_text, "title", required=True) or (None, None)
+    description_ja, description_en = f(_text, "description") or (None, None)
+    return {
+        "key": f(_string, "key", required=True, max_length=64),
+        "title_ja": title_ja,
+        "title_en": title_en,
+        "description_ja": description_ja,
+        "description_en": description_en,
+        "consent_required": f(_bool, "consent_required", False),
+        "channel": f(_choice, "channel", Channel, required=False, default="none"),
+    }
+
+
+def _person(f: Collect, known: KnownKeys) -> dict:
+    return {
+        "key": f(_string, "key", required=True, max_length=64),
+        "email": f(_email, "email"),
+        "name": f(_string, "name", max_length=200),
+        "name_kana": f(_string, "name_kana", max_length=200),
+        "phone": f(_string, "phone", max_length=40),
+        "birthdate": f(_date, "birthdate"),
+        "customer_number": f(_string, "customer_number", max_length=64),
+    }
+
+
+def _item(f: Collect, known: KnownKeys) -> dict:
+    return {
+        "key": f(_string, "key", max_length=160),
+        "person": f(_reference, "person", known.persons, "person"),
+        "category": f(_choice, "category", Category),
+        "field": f(_string, "field", required=True, max_length=64),
+        "value": f(_value, "value"),
+        "source": f(_reference, "source", known.sources, "source", required=False),
+        "collected_at": f(_datetime, "collected_at"),
+        "purposes": f(_purpose_keys, "purposes", known.purposes),
+        "retain_until": f(_date, "retain_until"),
+    }
+
+
+def _consent(f: Collect, known: KnownKeys) -> dict:
+    return {
+        "person": f(_reference, "person", known.persons, "person"),
+        "purpose": f(_reference, "purpose", known.purposes, "purpose"),
+        "state": f(_choice, "state", ConsentState),
+        "at": f(_datetime, "at", required=True),
+        "method": f(_string, "method", max_length=64),
+        "source": f(_reference, "source", known.sources, "source", required=False),
+    }
+
+
+def _provision(f: Collect, known: KnownKeys) -> dict:
+    return {
+        "key": f(_string, "key", max_length=64),
+        "person": f(_reference, "person", known.persons, "person"),
+        **(f(_recipient, "recipient") or {}),
+        "provided_at": f(_date, "provided_at", required=True),
+        "basis": f(_choice, "basis", ProvisionBasis),
+        "items": f(_item_names, "items"),
+    }
+
+
+VALIDATORS: dict[str, Callable[[Collect, KnownKeys], dict]] = {
+    "source": _source,
+    "purpose": _purpose,
+    "person": _person,
+    "item": _item,
+    "consent": _consent,
+    "provision": _provision,
+}
+
+
+def decode(data: bytes) -> tuple[str | None, Problem | None]:
+    """UTF-8 text (a BOM is tolerated) or the line where the first bad byte sits."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, Problem(line, f"file is not UTF-8 (invalid byte at position {exc.start})")
+
+
+class _Seen:
+    """Keys defined in this file, to report duplicates with the line of the first definition."""
+
+    def __init__(self) -> None:
+        self.by_kind: dict[str, dict[str, int]] = {kind: {} for kind in RECORD_TYPES}
+        self.emails: dict[str, tuple[int, str]] = {}
+
+    def claim(self, kind: str, key: str | None, line: int) -> None:
+        if key is None:
+            return
+        first = self.by_kind[kind].setdefault(key, line)
+        if first != line:
+            raise Invalid(f"duplicate {kind} key '{key}' (first defined on line {first})")
+
+
+def _register(kind: str, clean: dict, line: int, known: KnownKeys, seen: _Seen) -> None:
+    """Record what this line defines so that later lines may refer to it."""
+    seen.claim(kind, clean.get("key"), line)
+    if kind == "person":
+        email, key = clean["email"], clean["key"]
+        if email in seen.emails and seen.emails[email][1] != key:
+            raise Invalid(f"duplicate email (also on line {seen.emails[email][0]})")
+        owner = known.email_owner.get(email)
+        if owner is not None and owner != key:
+            raise Invalid(f"duplicate email: already used by person '{owner}'")
+        seen.emails[email] = (line, key)
+        known.persons.add(key)
+    elif kind == "source":
+        known.sources.add(clean["key"])
+    elif kind == "purpose":
+        known.purposes.add(clean["key"])
+
+
+def read_records(text: str) -> tuple[list[tuple[int, dict]], list[Problem]]:
+    """Parse each line as JSON; comments and blank lines are skipped."""
+    records: list[tuple[int, dict]] = []
+    problems: list[Problem] = []
+    # Split on "\n" only: JSON strings may hold U+2028 and friends, which splitlines() would cut.
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(number, f"malformed JSON: {exc.msg} (column {exc.colno})"))
+            continue
+        if not isinstance(record, dict):
+            problems.append(Problem(number, "each line must be a JSON object"))
+            continue
+        records.append((number, record))
+    return records, problems
+
+
+@dataclass
+class References:
+    """Every key and email the file mentions, so only those are looked up in the database."""
+
+    sources: set[str] = field(default_factory=set)
+    purposes: set[str] = field(default_factory=set)
+    persons: set[str] = field(default_factory=set)
+    emails: set[str] = field(default_factory=set)
+
+
+def collect_references(records: list[tuple[int, dict]]) -> References:
+    refs = References()
+
+    def add(target: set[str], value: Any) -> None:
+        if isinstance(value, str):
+            target.add(value)
+
+    for _, record in records:
+        kind = record.get("type")
+        add(refs.persons, record.get("person"))
+        add(refs.sources, record.get("source"))
+        add(refs.purposes, record.get("purpose"))
+        for purpose in record.get("purposes") or []:
+            add(refs.purposes, purpose)
+        if kind == "person":
+            add(refs.persons, record.get("key"))
+            if isinstance(record.get("email"), str):
+                refs.emails.add(normalise_email(record["email"]))
+    return refs
+
+
+def validate_records(records: list[tuple[int, dict]], known: KnownKeys) -> ParsedFile:
+    """Validate every record in file order; collect all problems rather than stopping at the first."""
+    parsed = ParsedFile()
+    seen = _Seen()
+    for number, record in records:
+        kind = record.get("type")
+        validator = VALIDATORS.get(kind) if isinstance(kind, str) else None
+        if validator is None:
+            expected = ", ".join(RECORD_TYPES)
+            what = "missing required field 'type'" if kind is None else f"unknown type {kind!r}"
+            parsed.problems.append(Problem(number, f"{what} (expected one of: {expected})"))
+            continue
+        fields = Collect(record)
+        clean = validator(fields, known)
+        if not fields.errors:
+            fields.check(lambda: _register(kind, clean, number, known, seen))
+        if fields.errors:
+            parsed.problems.extend(Problem(number, f"{kind}: {error}") for error in fields.errors)
+            continue
+        parsed.records[kind].append((number, clean))
+    return parsed

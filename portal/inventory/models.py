@@ -1,0 +1,195 @@
+"""Persons, sources, purposes, items, the consent history and provision records."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.common.db import UTCDateTime, str_enum
+from portal.common.time import utcnow
+from portal.extensions import db
+
+
+class SourceKind(enum.StrEnum):
+    DIRECT = "direct"
+    PURCHASE = "purchase"
+    MEMBERSHIP = "membership"
+    SURVEY = "survey"
+    CAMPAIGN = "campaign"
+    EVENT = "event"
+    BUSINESS_CARD = "business_card"
+    PURCHASED_LIST = "purchased_list"
+    PARTNER = "partner"
+    GROUP_COMPANY = "group_company"
+    PUBLIC = "public"
+    OTHER = "other"
+
+    @property
+    def is_third_party(self) -> bool:
+        return self in THIRD_PARTY_KINDS
+
+
+THIRD_PARTY_KINDS = frozenset(
+    {SourceKind.PURCHASED_LIST, SourceKind.PARTNER, SourceKind.GROUP_COMPANY}
+)
+
+
+class Channel(enum.StrEnum):
+    EMAIL = "email"
+    POST = "post"
+    PHONE = "phone"
+    SMS = "sms"
+    NONE = "none"
+
+
+class Category(enum.StrEnum):
+    IDENTITY = "identity"
+    CONTACT = "contact"
+    DEMOGRAPHIC = "demographic"
+    MEMBERSHIP = "membership"
+    PURCHASE = "purchase"
+    POINTS = "points"
+    SURVEY = "survey"
+    PREFERENCE = "preference"
+    BUSINESS_CARD = "business_card"
+    PHOTO = "photo"
+    DEVICE = "device"
+    OTHER = "other"
+
+
+class ConsentState(enum.StrEnum):
+    GRANTED = "granted"
+    WITHDRAWN = "withdrawn"
+
+
+class ProvisionBasis(enum.StrEnum):
+    CONSENT = "consent"
+    OPT_OUT = "opt_out"
+    LAW = "law"
+    ENTRUSTMENT = "entrustment"
+    JOINT_USE = "joint_use"
+
+
+class Person(db.Model):
+    """A data subject, known by the company's key and a unique (normalised) email."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    name_kana: Mapped[str | None] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    birthdate: Mapped[date | None] = mapped_column(sa.Date)
+    customer_number: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    items: Mapped[list[Item]] = relationship(back_populates="person", lazy="raise_on_sql")
+
+
+class Source(db.Model):
+    """Where data came from (取得元); third-party kinds name the provider and how it got the data."""
+
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[SourceKind] = mapped_column(str_enum(SourceKind))
+    name_ja: Mapped[str] = mapped_column(sa.String(300))
+    name_en: Mapped[str] = mapped_column(sa.String(300))
+    obtained_on: Mapped[date | None] = mapped_column(sa.Date)
+    provider: Mapped[str | None] = mapped_column(sa.String(300))
+    provider_obtained_by: Mapped[str | None] = mapped_column(sa.Text)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Purpose(db.Model):
+    """A specific use of data (利用目的), in words a customer understands."""
+
+    __tablename__ = "purpose"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    title_ja: Mapped[str] = mapped_column(sa.String(300))
+    title_en: Mapped[str] = mapped_column(sa.String(300))
+    description_ja: Mapped[str | None] = mapped_column(sa.Text)
+    description_en: Mapped[str | None] = mapped_column(sa.Text)
+    consent_required: Mapped[bool] = mapped_column(default=False)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.NONE)
+
+
+item_purpose = sa.Table(
+    "item_purpose",
+    db.metadata,
+    sa.Column("item_id", sa.ForeignKey("item.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("purpose_id", sa.ForeignKey("purpose.id"), primary_key=True, index=True),
+)
+
+
+class Item(db.Model):
+    """One piece of held data (保有個人データ); purchase lines and point records are items too."""
+
+    __tablename__ = "item"
+    __table_args__ = (
+        # "my data" reads a person's items category by category, newest first.
+        sa.Index("ix_item_person_category_collected", "person_id", "category", "collected_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(sa.String(160), unique=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"))
+    category: Mapped[Category] = mapped_column(str_enum(Category))
+    field: Mapped[str] = mapped_column(sa.String(64))
+    value: Mapped[Any] = mapped_column(sa.JSON)
+    source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("source.id"), index=True)
+    collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retain_until: Mapped[date | None] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="items", lazy="raise_on_sql")
+    source: Mapped[Source | None] = relationship(lazy="raise_on_sql")
+    purposes: Mapped[list[Purpose]] = relationship(secondary=item_purpose, lazy="raise_on_sql")
+
+
+class ConsentEvent(db.Model):
+    """One grant or withdrawal; append-only, the latest event per purpose is the current state."""
+
+    __tablename__ = "consent_event"
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "purpose_id", "state", "at", name="uq_consent_event_identity"),
+        sa.Index("ix_consent_event_person_purpose_at", "person_id", "purpose_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"))
+    purpose_id: Mapped[int] = mapped_column(sa.ForeignKey("purpose.id"), index=True)
+    state: Mapped[ConsentState] = mapped_column(str_enum(ConsentState))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    method: Mapped[str | None] = mapped_column(sa.String(64))
+    source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("source.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    purpose: Mapped[Purpose] = relationship(lazy="raise_on_sql")
+    source: Mapped[Source | None] = relationship(lazy="raise_on_sql")
+
+
+class Provision(db.Model):
+    """A record that items were given to a third party (第三者提供記録)."""
+
+    __tablename__ = "provision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    recipient_name: Mapped[str] = mapped_column(sa.String(300))
+    recipient_address: Mapped[str | None] = mapped_column(sa.String(500))
+    recipient_representative: Mapped[str | None] = mapped_column(sa.String(300))
+    provided_at: Mapped[date] = mapped_column(sa.Date)
+    basis: Mapped[ProvisionBasis] = mapped_column(str_enum(ProvisionBasis))
+    # `category.field` pairs, as the import format names them.
+    items: Mapped[list[str]] = mapped_column(sa.JSON, default=list)

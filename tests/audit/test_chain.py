@@ -1,0 +1,46 @@
+"""The audit log's hash chain detects edited and removed entries."""
+import sqlalchemy as sa
+
+from portal.audit.models import AuditEntry
+from portal.audit.services import Actor, record
+from portal.extensions import db
+
+
+def write_entries(count: int) -> None:
+    for n in range(count):
+        record("test.action", actor=Actor("staff", n), target_type="request", target_id=f"MG-{n}")
+    db.session.commit()
+
+
+def test_intact_chain_verifies(runner, app_ctx):
+    write_entries(5)
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 0
+    assert "5 entries checked" in result.output
+
+
+def test_edited_entry_is_named(runner, app_ctx):
+    write_entries(5)
+    third = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id).offset(2)).first()
+    db.session.execute(sa.update(AuditEntry).where(AuditEntry.id == third.id).values(actor_id="someone-else"))
+    db.session.commit()
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert f"BROKEN at entry {third.id}" in result.output
+
+
+def test_removed_entry_breaks_the_link_of_the_next(runner, app_ctx):
+    write_entries(4)
+    ids = db.session.scalars(sa.select(AuditEntry.id).order_by(AuditEntry.id)).all()
+    db.session.execute(sa.delete(AuditEntry).where(AuditEntry.id == ids[1]))
+    db.session.commit()
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert f"BROKEN at entry {ids[2]}" in result.output
+
+
+def test_entries_link_to_their_predecessor(app_ctx):
+    write_entries(3)
+    entries = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert entries[1].prev_hash == entries[0].hash
+    assert entries[2].prev_hash == entries[1].hash
