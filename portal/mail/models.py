@@ -1,0 +1,41 @@
+"""The outbox: mail is committed with the change that caused it and sent afterwards."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.common.db import UTCDateTime, str_enum
+from portal.common.time import utcnow
+from portal.extensions import db
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last retry
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        # `tick` picks due pending mail in order.
+        sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str | None] = mapped_column(sa.Text)
+    # What the mail is about, for staff and tests; never personal values.
+    kind: Mapped[str] = mapped_column(sa.String(64), default="generic")
+    status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The exception class of the last failure only: SMTP replies can echo addresses.
+    last_error: Mapped[str | None] = mapped_column(sa.String(200))

@@ -1,0 +1,49 @@
+"""Mail challenges (link + code) and the server-side customer sessions they open."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.common.db import UTCDateTime
+from portal.common.time import utcnow
+from portal.extensions import db
+
+
+class EmailChallenge(db.Model):
+    """One mailed link + 6-digit code. Single use, expires, dies when a newer one is issued."""
+
+    __tablename__ = "email_challenge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    # Random value inside the signed link; the link is useless once this row is used.
+    nonce: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # HMAC of the code (never the code itself).
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    # Ties the code to the browser that asked for it ("code from another session" fails).
+    browser_binding: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(8), default="ja")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+
+
+class CustomerSession(db.Model):
+    """A verified customer's session, kept server-side so log-out and idle time-out are real."""
+
+    __tablename__ = "customer_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the random token held in the browser's (signed) session cookie.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stepped_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    step_up_failures: Mapped[int] = mapped_column(default=0)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
