@@ -13,12 +13,14 @@ def test_models_and_migrations_agree(app_ctx):
 
 
 def test_upgrade_from_nothing_records_head_revision(app_ctx):
+    from alembic.config import Config
     from alembic.script import ScriptDirectory
-    from flask_migrate import Config
 
     from portal.startup import MIGRATIONS_DIR
 
-    script = ScriptDirectory.from_config(Config(f"{MIGRATIONS_DIR}/alembic.ini", script_location=MIGRATIONS_DIR))
+    config = Config(f"{MIGRATIONS_DIR}/alembic.ini")
+    config.set_main_option("script_location", MIGRATIONS_DIR)
+    script = ScriptDirectory.from_config(config)
     with db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
     assert current == script.get_current_head()
