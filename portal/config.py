@@ -65,6 +65,13 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=15),
+        # Staff log-in: idle time-out, 2FA for agents (managers and admins always), rate limits.
+        "PORTAL_STAFF_IDLE_MINUTES": int(env.get("PORTAL_STAFF_IDLE_MINUTES", "30")),
+        "PORTAL_AGENT_2FA_REQUIRED": env.get("PORTAL_AGENT_2FA_REQUIRED", "0") == "1",
+        "PORTAL_STAFF_LOGIN_RATE_LIMIT": env.get("PORTAL_STAFF_LOGIN_RATE_LIMIT", "10 per minute"),
+        "PORTAL_STAFF_LOGIN_EMAIL_RATE_LIMIT": env.get("PORTAL_STAFF_LOGIN_EMAIL_RATE_LIMIT", "20 per hour"),
+        # argon2's cheapest parameters only for the test-suite (hashes are upgraded at log-in).
+        "PORTAL_PASSWORD_HASH_PROFILE": "CHEAPEST" if portal_env == "testing" else "RFC_9106_LOW_MEMORY",
         # Rate limits live in memory for one process; use Redis when running several.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
