@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from portal import create_app
 from portal.extensions import db
 
+pytest_plugins = ["tests.fixtures.smtp"]
+
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 
 
