@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
         raise SystemExit(f"madoguchi: configuration error: {exc}") from None
 
     from portal import extensions, i18n, errors, startup
+    from portal.mail import services as outbox
 
     startup.ensure_instance_folder(app)
     extensions.db.init_app(app)
@@ -30,7 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.mail.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
+    outbox.init_app(app)
     _import_models()
+    _register_jobs()
     _register_blueprints(app)
     errors.init_app(app)
     if app.config["PORTAL_CHECK_DATABASE_ON_START"]:
@@ -46,11 +49,20 @@ def _import_models() -> None:
     from portal.verification import models as _verification  # noqa: F401
 
 
+def _register_jobs() -> None:
+    """Periodic work for `tick`: each module registers its jobs with @register_job."""
+    from portal.mail import jobs as _mail_jobs  # noqa: F401
+
+
 def _register_blueprints(app: Flask) -> None:
     from portal.audit.cli import bp as audit_cli
+    from portal.customer.views import bp as customer
     from portal.inventory.cli import bp as inventory_cli
+    from portal.scheduler.cli import bp as scheduler_cli
     from portal.site.views import bp as site
 
     app.register_blueprint(site)
+    app.register_blueprint(customer)
     app.register_blueprint(audit_cli)
     app.register_blueprint(inventory_cli)
+    app.register_blueprint(scheduler_cli)
