@@ -1,0 +1,199 @@
+"""The outbox: mail is queued in the transaction that caused it and sent once that commits.
+
+A mail queued by a transaction that rolls back never existed, so it is never sent. A mail
+whose transaction commits is sent at the end of that request (or CLI command); when SMTP
+fails it waits in the outbox and `tick` retries it with growing pauses. Before sending, a
+row is claimed inside a transaction (`SKIP LOCKED` on PostgreSQL, a guarded UPDATE
+everywhere), so two senders never send the same mail.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app, render_template
+from flask_babel import force_locale
+from flask_sqlalchemy.session import Session
+
+from portal.common.time import utcnow
+from portal.extensions import db
+from portal.mail import smtp
+from portal.mail.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+# Ids of messages added in the open transaction, then of those whose transaction committed.
+QUEUED_KEY = "outbox.queued"
+COMMITTED_KEY = "outbox.committed"
+GIVE_UP_AFTER = timedelta(hours=24)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail: PORTAL_BASE_URL + the route's path (never request.host,
+    which a client can choose)."""
+    adapter = current_app.url_map.bind("portal.invalid", script_name="/")
+    return current_app.config["PORTAL_BASE_URL"] + adapter.build(endpoint, values)
+
+
+def queue_mail(*, to: str, template: str, language: str, kind: str, **context) -> OutboxMessage:
+    """Render `templates/mail/<template>.*` in `language` and add the mail to the current
+    transaction; the caller commits, and only then is it sent."""
+    if language not in current_app.config["PORTAL_LANGUAGES"]:
+        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(language):
+        subject = render_template(f"mail/{template}.subject.txt", **context)
+        body_text = render_template(f"mail/{template}.txt", **context)
+        body_html = render_template(f"mail/{template}.html", **context)
+    message = OutboxMessage(
+        to_address=to,
+        # One line, whatever the template's whitespace: a newline in a header is an injection.
+        subject=" ".join(subject.split())[:300],
+        body_text=body_text,
+        body_html=body_html,
+        kind=kind,
+    )
+    db.session.add(message)
+    db.session.flush()
+    db.session.info.setdefault(QUEUED_KEY, []).append(message.id)
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, … minutes after the 1st, 2nd, 3rd … failure, at most an hour."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    def count(self, outcome: str | None) -> None:
+        if outcome is not None:
+            setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def __str__(self) -> str:
+        parts = [f"{n} {label}" for n, label in
+                 ((self.sent, "sent"), (self.retrying, "retrying"), (self.failed, "gave up"))
+                 if n]
+        return ", ".join(parts) or "nothing to send"
+
+
+def _due(now: datetime):
+    return sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+
+
+def _attempt(message_id: int) -> str | None:
+    """Claim, send and record one message in its own transaction.
+
+    Returns "sent", "retrying", "failed", or None when the message is not ours to send
+    (already sent, not yet due, or being sent by someone else right now)."""
+    now = utcnow()
+    locked = db.session.scalar(
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.id == message_id, _due(now))
+        .with_for_update(skip_locked=True)
+    )
+    # The guarded UPDATE is the claim on SQLite (no row locks): a second sender that read
+    # the row as due waits for our commit, then finds it no longer due.
+    claimed = locked is not None and db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, _due(now))
+        .values(attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not claimed:
+        db.session.rollback()
+        return None
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    try:
+        smtp.send(message)
+    except Exception as exc:  # any failure: keep the mail and try again later
+        # Only the class name: SMTP replies can echo the address.
+        message.last_error = type(exc).__name__[:200]
+        if now - message.created_at >= GIVE_UP_AFTER:
+            message.status = OutboxStatus.FAILED
+            outcome = "failed"
+            log.warning("outbox message %s failed for good after %s attempts (%s)",
+                        message.id, message.attempts, message.last_error)
+        else:
+            message.next_attempt_at = now + backoff(message.attempts)
+            outcome = "retrying"
+            log.info("outbox message %s not sent (%s), retrying", message.id, message.last_error)
+    else:
+        message.status = OutboxStatus.SENT
+        message.sent_at = utcnow()
+        message.last_error = None
+        outcome = "sent"
+    db.session.commit()
+    return outcome
+
+
+def deliver(message_ids: list[int]) -> DeliveryReport:
+    """Send these messages if they are still due (what a request queued and committed)."""
+    report = DeliveryReport()
+    for message_id in message_ids:
+        report.count(_attempt(message_id))
+    return report
+
+
+def deliver_due(*, limit: int = 200) -> DeliveryReport:
+    """Send pending messages whose time has come, oldest first (what `tick` runs)."""
+    report = DeliveryReport()
+    tried: list[int] = []
+    for _ in range(limit):
+        message_id = db.session.scalar(
+            sa.select(OutboxMessage.id)
+            .where(_due(utcnow()), OutboxMessage.id.not_in(tried))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if message_id is None:
+            db.session.rollback()
+            break
+        tried.append(message_id)
+        report.count(_attempt(message_id))
+    return report
+
+
+# --- sending right after commit ---
+
+@sa.event.listens_for(Session, "after_commit")
+def _remember_committed_mail(session) -> None:
+    queued = session.info.pop(QUEUED_KEY, None)
+    if queued:
+        session.info.setdefault(COMMITTED_KEY, []).extend(queued)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_mail(session) -> None:
+    session.info.pop(QUEUED_KEY, None)
+
+
+def send_committed_mail(error: BaseException | None = None) -> None:
+    """At the end of a request or CLI command: send what its committed transactions queued.
+
+    Runs after the response is built, so an SMTP outage never fails the customer's request;
+    whatever is not sent here stays pending for `tick`."""
+    message_ids = db.session.info.pop(COMMITTED_KEY, None)
+    if not message_ids:
+        return
+    try:
+        # The request is over: nothing left uncommitted in its session is wanted any more.
+        db.session.rollback()
+        deliver(message_ids)
+    except Exception as exc:  # never turn a finished request into an error
+        db.session.rollback()
+        log.error("sending committed mail failed: %s", type(exc).__name__)
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_request(send_committed_mail)
+    # CLI commands have no request; their app context ends instead.
+    app.teardown_appcontext(send_committed_mail)
+    app.jinja_env.globals["external_url"] = external_url

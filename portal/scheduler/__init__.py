@@ -1,0 +1,1 @@
+"""Periodic work: `flask --app portal tick` runs every registered job once."""
