@@ -1,0 +1,115 @@
+"""Words a customer understands for the inventory's codes: categories, source kinds, bases, fields."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from portal.inventory.models import Category, Channel, ProvisionBasis, SourceKind
+
+# The order categories appear in on "my data": who you are first, then how we reach you,
+# then what we learnt from dealing with you.
+CATEGORY_ORDER = (
+    Category.IDENTITY, Category.CONTACT, Category.DEMOGRAPHIC, Category.MEMBERSHIP,
+    Category.BUSINESS_CARD, Category.PREFERENCE, Category.SURVEY, Category.PURCHASE,
+    Category.POINTS, Category.DEVICE, Category.PHOTO, Category.OTHER,
+)
+
+CATEGORY_NAMES = {
+    Category.IDENTITY: _l("Who you are"),
+    Category.CONTACT: _l("How to reach you"),
+    Category.DEMOGRAPHIC: _l("Date of birth, gender and similar"),
+    Category.MEMBERSHIP: _l("Membership"),
+    Category.BUSINESS_CARD: _l("Business card"),
+    Category.PREFERENCE: _l("Your preferences"),
+    Category.SURVEY: _l("Survey answers"),
+    Category.PURCHASE: _l("Purchase history"),
+    Category.POINTS: _l("Points"),
+    Category.DEVICE: _l("Devices and app"),
+    Category.PHOTO: _l("Photos"),
+    Category.OTHER: _l("Other"),
+}
+
+SOURCE_KIND_WORDS = {
+    SourceKind.DIRECT: _l("You gave it to us directly"),
+    SourceKind.PURCHASE: _l("From your purchase"),
+    SourceKind.MEMBERSHIP: _l("From your membership registration"),
+    SourceKind.SURVEY: _l("From your survey answers"),
+    SourceKind.CAMPAIGN: _l("From your campaign entry"),
+    SourceKind.EVENT: _l("At an event"),
+    SourceKind.BUSINESS_CARD: _l("From a business card you gave us"),
+    SourceKind.PURCHASED_LIST: _l("From a list we bought from another company"),
+    SourceKind.PARTNER: _l("From a partner company"),
+    SourceKind.GROUP_COMPANY: _l("From a company of our group"),
+    SourceKind.PUBLIC: _l("From published information"),
+    SourceKind.OTHER: _l("Other"),
+}
+
+BASIS_WORDS = {
+    ProvisionBasis.CONSENT: _l("With your consent"),
+    ProvisionBasis.OPT_OUT: _l("Under the opt-out procedure notified to the Personal Information Protection Commission"),
+    ProvisionBasis.LAW: _l("Because a law required it"),
+    ProvisionBasis.ENTRUSTMENT: _l("To a contractor handling it on our behalf"),
+    ProvisionBasis.JOINT_USE: _l("For joint use with the partner named in our public notice"),
+}
+
+CHANNEL_WORDS = {
+    Channel.EMAIL: _l("by email"),
+    Channel.POST: _l("by post"),
+    Channel.PHONE: _l("by phone"),
+    Channel.SMS: _l("by SMS"),
+    Channel.NONE: None,
+}
+
+# Field names companies commonly use; any other field is shown as it is written.
+FIELD_NAMES = {
+    "name": _l("Name"), "full_name": _l("Name"), "name_kana": _l("Name (kana)"),
+    "email": _l("Email address"), "phone": _l("Phone number"), "mobile": _l("Mobile phone"),
+    "address": _l("Address"), "postal_code": _l("Postal code"), "birthdate": _l("Date of birth"),
+    "gender": _l("Gender"), "customer_number": _l("Customer number"),
+    "card_number": _l("Card number"), "member_number": _l("Membership number"),
+    "rank": _l("Membership rank"), "company": _l("Company"), "department": _l("Department"),
+    "title": _l("Job title"), "newsletter": _l("Newsletter"), "line": _l("Purchase"),
+    "earned": _l("Points earned"), "used": _l("Points used"), "answer": _l("Answer"),
+}
+
+
+def category_name(category: Category | str) -> str:
+    return str(CATEGORY_NAMES.get(Category(category), category))
+
+
+def field_name(field: str) -> str:
+    label = FIELD_NAMES.get(field.lower())
+    return str(label) if label else field
+
+
+def item_name(name: str) -> str:
+    """`contact.address` (as provision records name items) → `How to reach you: Address`."""
+    category, _, field = name.partition(".")
+    try:
+        return f"{category_name(category)}: {field_name(field)}" if field else category_name(category)
+    except ValueError:
+        return name
+
+
+# Parts of structured values such as purchase lines and point records.
+DETAIL_NAMES = {
+    "sku": _l("Product code"), "product": _l("Product"), "name": _l("Product"), "item": _l("Product"),
+    "price": _l("Price"), "unit_price": _l("Price"), "qty": _l("Quantity"), "quantity": _l("Quantity"),
+    "amount": _l("Amount"), "total": _l("Amount"), "currency": _l("Currency"), "store": _l("Store"),
+    "shop": _l("Store"), "order": _l("Order number"), "order_id": _l("Order number"),
+    "points": _l("Points"), "reason": _l("Reason"), "balance": _l("Balance"), "channel": _l("Channel"),
+    "payment": _l("Payment"),
+}
+
+
+def detail_name(key: str) -> str:
+    label = DETAIL_NAMES.get(str(key).lower())
+    return str(label) if label else str(key)
+
+
+def source_kind_words(kind: SourceKind | str) -> str:
+    return str(SOURCE_KIND_WORDS[SourceKind(kind)])
+
+
+def channel_words(channel: Channel | str) -> str | None:
+    words = CHANNEL_WORDS[Channel(channel)]
+    return str(words) if words is not None else None

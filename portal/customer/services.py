@@ -1,0 +1,204 @@
+"""What the customer's "my data" pages show, and the record of their downloads.
+
+Values are masked here, on the server, before the step-up check: a masked page never
+carries the full value anywhere in its HTML.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from portal.audit.services import Actor, record
+from portal.customer import queries
+from portal.customer.labels import BASIS_WORDS, CATEGORY_ORDER, category_name, field_name, item_name
+from portal.customer.masking import mask_person, mask_value
+from portal.inventory.models import Category, ConsentEvent, ConsentState, Item, Provision, Purpose, Source
+
+PAGE_SIZE = 50
+PREVIEW_LINES = 5
+# Always summarised and paginated; any other category is too once it outgrows one page.
+BULK_CATEGORIES = frozenset({Category.PURCHASE, Category.POINTS})
+DOWNLOAD_FORMATS = ("json", "zip")
+
+
+@dataclass
+class ItemView:
+    id: int
+    field: str
+    field_label: str
+    text: str | None           # a plain value, masked or not
+    details: list[tuple[str, Any]] | None  # a structured value's parts (never before step-up)
+    masked: bool
+    source: Source | None
+    purposes: list[Purpose]
+    collected_at: datetime | None
+    retain_until: date | None
+
+
+@dataclass
+class CategoryGroup:
+    category: Category
+    name: str
+    stats: queries.CategoryStats
+    bulk: bool
+    items: list[ItemView] = field(default_factory=list)
+    total: Any = None
+    total_hidden: bool = False  # there is a total, but it is a detail shown after step-up
+    sources: list[Source] = field(default_factory=list)
+    purposes: list[Purpose] = field(default_factory=list)
+
+
+@dataclass
+class ConsentView:
+    purpose: Purpose
+    current: ConsentEvent
+    history: list[ConsentEvent]  # newest first
+
+    @property
+    def granted(self) -> bool:
+        return self.current.state is ConsentState.GRANTED
+
+
+@dataclass
+class ProvisionView:
+    provision: Provision
+    basis: str
+    item_names: list[str]
+
+
+@dataclass
+class MyData:
+    register: dict[str, Any]
+    groups: list[CategoryGroup]
+    consents: list[ConsentView]
+    provisions: list[ProvisionView]
+    stepped_up: bool
+
+    @property
+    def item_count(self) -> int:
+        return sum(group.stats.count for group in self.groups)
+
+
+def _item_view(item: Item, *, stepped_up: bool) -> ItemView:
+    value = item.value
+    structured = isinstance(value, (dict, list))
+    if stepped_up:
+        text = None if structured else str(value)
+        details = (list(value.items()) if isinstance(value, dict) else [("", v) for v in value]) if structured else None
+    else:
+        text, details = mask_value(item.field, value), None
+    return ItemView(
+        id=item.id, field=item.field, field_label=field_name(item.field), text=text, details=details,
+        masked=not stepped_up, source=item.source, purposes=list(item.purposes),
+        collected_at=item.collected_at, retain_until=item.retain_until,
+    )
+
+
+def _register(person, *, stepped_up: bool) -> dict[str, Any]:
+    """The person's entry in the customer register (name, email …), masked before step-up."""
+    if not stepped_up:
+        return mask_person(person)
+    return {
+        "name": person.name, "name_kana": person.name_kana, "email": person.email, "phone": person.phone,
+        "birthdate": person.birthdate, "customer_number": person.customer_number,
+    }
+
+
+def _is_bulk(stats: queries.CategoryStats) -> bool:
+    return stats.category in BULK_CATEGORIES or stats.count > PAGE_SIZE
+
+
+def my_data(person_id: int, *, stepped_up: bool) -> MyData | None:
+    """Everything held about the person, grouped by category, with large categories summarised."""
+    person = queries.person(person_id)
+    if person is None:
+        return None
+    stats = queries.category_stats(person_id)
+    ordered = [stats[c] for c in CATEGORY_ORDER if c in stats]
+    small = [s.category for s in ordered if not _is_bulk(s)]
+    bulk = [s.category for s in ordered if _is_bulk(s)]
+    preview_ids = [i for c in bulk for i in queries.newest_item_ids(person_id, c, PREVIEW_LINES)]
+    loaded = queries.items(person_id, categories=small, extra_ids=preview_ids)
+    spread = queries.sources_and_purposes_of(person_id, bulk)
+
+    groups = []
+    for s in ordered:
+        group = CategoryGroup(s.category, category_name(s.category), s, bulk=s.category in bulk)
+        group.items = [_item_view(i, stepped_up=stepped_up) for i in loaded if i.category == s.category]
+        if group.bulk:
+            group.sources, group.purposes = spread[s.category]
+            _set_total(group, person_id, stepped_up=stepped_up)
+        else:
+            group.items.sort(key=lambda view: field_order(view.field))
+        groups.append(group)
+    return MyData(
+        register=_register(person, stepped_up=stepped_up), groups=groups,
+        consents=_consents(queries.consent_events(person_id)),
+        provisions=[_provision_view(p) for p in queries.provisions(person_id)],
+        stepped_up=stepped_up,
+    )
+
+
+def _set_total(group: CategoryGroup, person_id: int, *, stepped_up: bool) -> None:
+    """The total spent (or earned) is a detail of the lines: shown only where the lines are."""
+    total = queries.amount_total(person_id, group.category)
+    group.total = total if stepped_up else None
+    group.total_hidden = total is not None and not stepped_up
+
+
+def field_order(field_name_: str) -> tuple[int, str]:
+    """Names before addresses before anything else, as a form would list them."""
+    preferred = ("name", "name_kana", "email", "phone", "mobile", "postal_code", "address", "birthdate", "gender")
+    return (preferred.index(field_name_) if field_name_ in preferred else len(preferred), field_name_)
+
+
+def _consents(events: list[ConsentEvent]) -> list[ConsentView]:
+    by_purpose: dict[int, list[ConsentEvent]] = {}
+    for event in events:  # oldest first, so the last one per purpose is the current state
+        by_purpose.setdefault(event.purpose_id, []).append(event)
+    return [
+        ConsentView(purpose=history[-1].purpose, current=history[-1], history=list(reversed(history)))
+        for history in by_purpose.values()
+    ]
+
+
+def _provision_view(provision: Provision) -> ProvisionView:
+    return ProvisionView(
+        provision=provision, basis=str(BASIS_WORDS[provision.basis]),
+        item_names=[item_name(name) for name in provision.items or []],
+    )
+
+
+@dataclass
+class CategoryPage:
+    group: CategoryGroup
+    page: int
+    pages: int
+
+
+def category_page(person_id: int, category: str, page: int, *, stepped_up: bool) -> CategoryPage | None:
+    """One page of a category's lines, newest first; None when the person has no such page."""
+    try:
+        category = Category(category)
+    except ValueError:
+        return None
+    stats = queries.category_stats(person_id).get(category)
+    pages = -(-stats.count // PAGE_SIZE) if stats else 0
+    if stats is None or not 1 <= page <= pages:
+        return None
+    ids = queries.newest_item_ids(person_id, category, PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    group = CategoryGroup(category, category_name(category), stats, bulk=True)
+    group.items = [_item_view(i, stepped_up=stepped_up) for i in queries.items(person_id, categories=[], extra_ids=ids)]
+    _set_total(group, person_id, stepped_up=stepped_up)
+    return CategoryPage(group=group, page=page, pages=pages)
+
+
+def record_download(person_id: int, *, format: str, actor: Actor) -> None:
+    """Note in the audit log that the person downloaded their data (no values in the entry)."""
+    if format not in DOWNLOAD_FORMATS:
+        raise ValueError(f"unknown download format {format!r}")
+    record(
+        "customer.download", actor=actor, target_type="person", target_id=person_id,
+        person_id=person_id, details={"format": format},
+    )
