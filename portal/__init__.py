@@ -56,11 +56,13 @@ def _register_jobs() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.audit.cli import bp as audit_cli
+    from portal.customer.views import bp as customer
     from portal.inventory.cli import bp as inventory_cli
     from portal.scheduler.cli import bp as scheduler_cli
     from portal.site.views import bp as site
 
     app.register_blueprint(site)
+    app.register_blueprint(customer)
     app.register_blueprint(audit_cli)
     app.register_blueprint(inventory_cli)
     app.register_blueprint(scheduler_cli)
