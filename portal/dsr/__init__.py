@@ -1,0 +1,1 @@
+"""The request register: requests, policies, deadlines and the status machine."""

@@ -1,0 +1,233 @@
+"""Requests, their timelines and the deadline policies they follow."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.common.db import UTCDateTime, str_enum
+from portal.common.time import utcnow
+from portal.dsr.status import RequestStatus
+from portal.extensions import db
+
+
+class RequestType(enum.StrEnum):
+    DISCLOSURE = "disclosure"
+    PROVISION_RECORDS = "provision_records"  # disclosure of third-party provision records
+    CORRECTION = "correction"  # add / change / delete values
+    CONSENT_WITHDRAWAL = "consent_withdrawal"  # also re-grants and "stop all marketing"
+    SUSPENSION = "suspension"  # 利用停止
+    ERASURE = "erasure"  # 消去
+    STOP_PROVISION = "stop_provision"  # 第三者提供の停止
+
+    @property
+    def label(self):
+        return REQUEST_TYPE_LABELS[self]
+
+
+REQUEST_TYPE_LABELS = {
+    RequestType.DISCLOSURE: _l("Disclosure of your data"),
+    RequestType.PROVISION_RECORDS: _l("Disclosure of records of provision to third parties"),
+    RequestType.CORRECTION: _l("Correction of your data"),
+    RequestType.CONSENT_WITHDRAWAL: _l("Withdrawal or renewal of consent"),
+    RequestType.SUSPENSION: _l("Stop of use"),
+    RequestType.ERASURE: _l("Erasure"),
+    RequestType.STOP_PROVISION: _l("Stop of provision to third parties"),
+}
+
+
+class Jurisdiction(enum.StrEnum):
+    APPI = "appi"
+    GDPR = "gdpr"
+    CCPA = "ccpa"
+
+
+class Residence(enum.StrEnum):
+    """Where the requester says they live; it chooses the jurisdiction."""
+
+    JP = "jp"
+    EU = "eu"
+    US_CA = "us-ca"
+    OTHER = "other"
+
+
+class RequestChannel(enum.StrEnum):
+    WEB = "web"
+    PHONE = "phone"
+    POST = "post"
+    COUNTER = "counter"
+    EMAIL = "email"
+    API = "api"
+
+
+class Language(enum.StrEnum):
+    JA = "ja"
+    EN = "en"
+
+
+class PeriodUnit(enum.StrEnum):
+    CALENDAR_DAYS = "calendar_days"
+    BUSINESS_DAYS = "business_days"
+    # A calendar month (GDPR "one month"): 31 January + 1 month is the end of February.
+    MONTHS = "months"
+
+
+class EventKind(enum.StrEnum):
+    RECEIVED = "received"
+    VERIFIED = "verified"
+    ACKNOWLEDGED = "acknowledged"
+    MATCHED = "matched"
+    ASSIGNED = "assigned"
+    STATUS_CHANGED = "status_changed"
+    MESSAGE_TO_REQUESTER = "message_to_requester"
+    MESSAGE_FROM_REQUESTER = "message_from_requester"
+    INTERNAL_NOTE = "internal_note"
+    EXTENDED = "extended"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    DECISION = "decision"
+    APPLIED = "applied"
+    WITHDRAWN = "withdrawn"
+    REMINDER_SENT = "reminder_sent"
+    ESCALATED = "escalated"
+
+
+class Policy(db.Model):
+    """Deadline rules for a jurisdiction; a row without request type is the jurisdiction's default.
+
+    Requests store the due dates computed from these rules, so editing a policy never moves
+    an existing request's deadline.
+    """
+
+    __tablename__ = "policy"
+    __table_args__ = (
+        sa.UniqueConstraint("jurisdiction", "request_type", name="uq_policy_jurisdiction_type"),
+        # NULLs are distinct in a unique constraint, so the default row needs its own guard.
+        sa.Index(
+            "uq_policy_jurisdiction_default",
+            "jurisdiction",
+            unique=True,
+            sqlite_where=sa.text("request_type IS NULL"),
+            postgresql_where=sa.text("request_type IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction: Mapped[Jurisdiction] = mapped_column(str_enum(Jurisdiction))
+    request_type: Mapped[RequestType | None] = mapped_column(str_enum(RequestType))
+    response_period: Mapped[int]
+    response_unit: Mapped[PeriodUnit] = mapped_column(str_enum(PeriodUnit))
+    # CCPA: confirm receipt within 10 business days; None where the law sets no such step.
+    acknowledge_period: Mapped[int | None]
+    acknowledge_unit: Mapped[PeriodUnit | None] = mapped_column(str_enum(PeriodUnit))
+    # The most the deadline may be extended, once; None means no extension is allowed.
+    extension_period: Mapped[int | None]
+    extension_unit: Mapped[PeriodUnit | None] = mapped_column(str_enum(PeriodUnit))
+    pause_when_waiting: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DataRequest(db.Model):
+    """What a person (or their agent) asked, with its deadline and status."""
+
+    __tablename__ = "data_request"
+    __table_args__ = (
+        # The staff queue: open requests ordered by legal deadline.
+        sa.Index("ix_data_request_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # `MG-<year>-<id, 6+ digits>`, set in the same transaction right after the insert assigns
+    # the id (hence nullable in the schema; never NULL once the creating service returns).
+    reference: Mapped[str | None] = mapped_column(sa.String(24), unique=True)
+    type: Mapped[RequestType] = mapped_column(str_enum(RequestType), index=True)
+    policy_id: Mapped[int] = mapped_column(sa.ForeignKey("policy.id"))
+    # Copied from the policy when chosen, so reports do not depend on later policy edits.
+    jurisdiction: Mapped[Jurisdiction] = mapped_column(str_enum(Jurisdiction))
+    status: Mapped[RequestStatus] = mapped_column(str_enum(RequestStatus), default=RequestStatus.RECEIVED)
+    # NULL until staff match the request to a person; SET NULL keeps the record after erasure.
+    person_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+
+    requester_email: Mapped[str] = mapped_column(sa.String(254))
+    requester_name: Mapped[str | None] = mapped_column(sa.String(200))
+    is_agent: Mapped[bool] = mapped_column(default=False)
+    # The agent's name, contact and relationship to the person.
+    agent: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # Who the request is about, when that is not (yet) a matched person: name, phone, address…
+    subject: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # A letter of authority; the documents table comes later, so no foreign key yet.
+    authority_document_id: Mapped[int | None]
+    channel: Mapped[RequestChannel] = mapped_column(str_enum(RequestChannel))
+    language: Mapped[Language] = mapped_column(str_enum(Language, length=8), default=Language.JA)
+    residence: Mapped[Residence] = mapped_column(str_enum(Residence, length=16), default=Residence.JP)
+    # Type-specific content: correction changes, categories, recipients, ground, format…
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledge_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The deadline before any extension or pause, for "answered within the legal period".
+    original_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_seconds: Mapped[int] = mapped_column(default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Shown to the person (APPI Art. 36 asks us to tell them why).
+    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    # Staff users come later; a plain indexed integer until then.
+    assignee_id: Mapped[int | None] = mapped_column(index=True)
+    # A client-chosen key so a double submit or a retried API call files one request.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    version_id: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # Every UPDATE checks and bumps version_id, so a change based on an outdated read fails.
+    __mapper_args__ = {"version_id_col": version_id}
+
+    policy: Mapped[Policy] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+    @property
+    def outcome(self) -> RequestStatus | None:
+        """How the request ended (completed, rejected or withdrawn); None while open."""
+        return None if self.status.is_open else self.status
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+
+class RequestEvent(db.Model):
+    """One entry in a request's timeline; `visible_to_requester` decides what the person sees."""
+
+    __tablename__ = "request_event"
+    __table_args__ = (sa.Index("ix_request_event_request_at", "request_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("data_request.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind))
+    actor_type: Mapped[str] = mapped_column(sa.String(16))
+    actor_id: Mapped[str | None] = mapped_column(sa.String(64))
+    from_status: Mapped[RequestStatus | None] = mapped_column(str_enum(RequestStatus))
+    to_status: Mapped[RequestStatus | None] = mapped_column(str_enum(RequestStatus))
+    # Words for a person to read: a message, a reason, a note. Facts for code go in `data`.
+    body: Mapped[str | None] = mapped_column(sa.Text)
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    visible_to_requester: Mapped[bool] = mapped_column(default=False)
+
+    request: Mapped[DataRequest] = relationship()

@@ -1,0 +1,392 @@
+"""The request services: file, verify, match, move through the status machine, extend, message.
+
+Plain functions with keyword-only options and an explicit actor. Each changes the request,
+adds timeline events and writes its audit entry in the caller's transaction; only the request
+boundary (view, API, CLI) commits. Each returns a `Change` naming the events it added, so the
+caller can notify the requester about the visible ones. No mail is sent from here.
+
+Optimistic locking: forms carry `request.version_id` and pass it as `expected_version`; a
+mismatch, or another transaction committing first, raises `StaleRequest` — roll back and ask
+the user to reload.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from portal.audit.services import Actor
+from portal.common.time import utcnow
+from portal.dsr.calendar import japan_date
+from portal.dsr.deadlines import compute_due, describe_period, extended_due
+from portal.dsr.errors import DsrError, ExtensionRefused, IdempotencyConflict, StaleRequest  # noqa: F401
+from portal.dsr.models import (
+    DataRequest,
+    EventKind,
+    Language,
+    RequestChannel,
+    RequestType,
+    Residence,
+)
+from portal.dsr.policies import PolicyInvalid, choose_policy, create_policy, update_policy  # noqa: F401
+from portal.dsr.queries import find_by_idempotency_key
+from portal.dsr.status import InvalidTransition, RequestStatus, can_transition
+from portal.dsr.workflow import Change, add_event, audit, check_version, iso, move, translate_stale
+from portal.extensions import db
+from portal.inventory.importer.parse import normalise_email
+from portal.inventory.models import Person
+
+S = RequestStatus
+#: Actors who are the requester themselves (a verified customer session).
+REQUESTER_ACTORS = frozenset({"customer"})
+
+
+def format_reference(request_id: int, received_at: datetime) -> str:
+    """`MG-2026-000123`: the year received (Japan time) and the row id, unique by construction."""
+    return f"MG-{japan_date(received_at).year}-{request_id:06d}"
+
+
+def _require_staff_side(actor: Actor) -> None:
+    if actor.type in REQUESTER_ACTORS:
+        raise InvalidTransition(_l("Only staff can do this."))
+
+
+def _require_open(request: DataRequest) -> None:
+    if not request.is_open:
+        raise DsrError(_l("This request is closed and can no longer be changed."))
+
+
+# --- filing ---------------------------------------------------------------------------------
+
+def _new_request(*, type, person_id, requester_email, channel, language, residence, details,
+                 received_at, **fields: Any) -> DataRequest:
+    policy = choose_policy(residence, type)
+    return DataRequest(
+        type=RequestType(type),
+        policy=policy,
+        jurisdiction=policy.jurisdiction,
+        status=S.RECEIVED,
+        person_id=person_id,
+        requester_email=normalise_email(requester_email),
+        channel=RequestChannel(channel),
+        language=Language(language),
+        residence=Residence(residence or Residence.JP),
+        details=details or {},
+        received_at=received_at,
+        **fields,
+    )
+
+
+def _replay(existing: DataRequest, requester_email: str, person_id: int | None) -> Change:
+    """The same submission again: hand back its request, unless someone else's key collided."""
+    same_person = person_id is None or existing.person_id in (None, person_id)
+    if existing.requester_email != normalise_email(requester_email) or not same_person:
+        raise IdempotencyConflict()
+    return Change(existing, [], created=False)
+
+
+def _verify(request: DataRequest, *, actor: Actor, verified_at: datetime) -> list:
+    """Start the clock: the due dates are computed now, stored, and never recomputed."""
+    acknowledge_due, due = compute_due(request.policy, verified_at)
+    request.status = S.VERIFIED
+    request.verified_at = verified_at
+    request.acknowledge_due_at = acknowledge_due
+    request.due_at = request.original_due_at = due
+    return [add_event(request, EventKind.VERIFIED, actor=actor, at=verified_at, visible=True,
+                      from_status=S.RECEIVED, to_status=S.VERIFIED,
+                      data={"due_at": iso(due), "acknowledge_due_at": iso(acknowledge_due)})]
+
+
+@translate_stale
+def create_request(
+    *,
+    type: RequestType | str,
+    person_id: int | None,
+    requester_email: str,
+    channel: RequestChannel | str,
+    language: Language | str,
+    residence: Residence | str | None,
+    details: dict[str, Any] | None = None,
+    requester_name: str | None = None,
+    is_agent: bool = False,
+    agent: dict[str, Any] | None = None,
+    subject: dict[str, Any] | None = None,
+    authority_document_id: int | None = None,
+    idempotency_key: str | None = None,
+    actor: Actor,
+    verified: bool = False,
+    received_at: datetime | None = None,
+) -> Change:
+    """File a request: `received`, or already `verified` (clock started) when the requester
+    proved their mail address and no agent's authority needs checking.
+
+    `received_at` is for requests that arrived earlier (a letter's date); it defaults to now.
+    The same `idempotency_key` returns the request already filed with it (`created=False`).
+    """
+    if verified and is_agent:
+        raise ValueError("an agent's request stays `received` until staff check the authority")
+    if idempotency_key:
+        existing = find_by_idempotency_key(idempotency_key)
+        if existing is not None:
+            return _replay(existing, requester_email, person_id)
+    received_at = received_at or utcnow()
+    request = _new_request(
+        type=type, person_id=person_id, requester_email=requester_email, channel=channel,
+        language=language, residence=residence, details=details, received_at=received_at,
+        requester_name=requester_name, is_agent=is_agent, agent=agent, subject=subject,
+        authority_document_id=authority_document_id, idempotency_key=idempotency_key,
+    )
+    if idempotency_key:
+        # A double click can race past the check above; the unique key decides, and the
+        # savepoint lets the loser hand back the winner's request.
+        try:
+            with db.session.begin_nested():
+                db.session.add(request)
+                db.session.flush()
+        except sa.exc.IntegrityError:
+            existing = find_by_idempotency_key(idempotency_key)
+            if existing is None:
+                raise
+            return _replay(existing, requester_email, person_id)
+    else:
+        db.session.add(request)
+        db.session.flush()
+    request.reference = format_reference(request.id, received_at)
+    events = [add_event(request, EventKind.RECEIVED, actor=actor, at=received_at, visible=True,
+                        to_status=S.RECEIVED, data={"type": request.type.value, "channel": request.channel.value})]
+    if verified:
+        events += _verify(request, actor=actor, verified_at=received_at)
+    audit("dsr.request.created", request, actor=actor, type=request.type.value,
+          channel=request.channel.value, jurisdiction=request.jurisdiction.value,
+          is_agent=request.is_agent, verified=bool(verified))
+    return Change(request, events, created=True)
+
+
+@translate_stale
+def record_self_service_disclosure(
+    *, person_id: int, format: str, actor: Actor, residence: Residence | str | None = None,
+    language: Language | str = Language.JA, now: datetime | None = None,
+) -> Change:
+    """Register a download of "my data" as a disclosure request answered at once.
+
+    The register of disclosures stays complete, with the usual timeline:
+    received → verified → in progress → completed, all at the moment of the download.
+    """
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise LookupError(f"no person with id {person_id}")
+    now = now or utcnow()
+    request = _new_request(
+        type=RequestType.DISCLOSURE, person_id=person_id, requester_email=person.email,
+        channel=RequestChannel.WEB, language=language, residence=residence,
+        details={"self_service": True, "format": format}, received_at=now,
+    )
+    db.session.add(request)
+    db.session.flush()
+    request.reference = format_reference(request.id, now)
+    events = [add_event(request, EventKind.RECEIVED, actor=actor, at=now, visible=True, to_status=S.RECEIVED,
+                        data={"type": request.type.value, "channel": request.channel.value, "self_service": True})]
+    events += _verify(request, actor=actor, verified_at=now)
+    events += move(request, S.IN_PROGRESS, actor=actor, now=now)
+    events += move(request, S.COMPLETED, actor=actor, now=now)
+    events[-1].data = {**events[-1].data, "self_service": True, "format": format}
+    audit("dsr.request.self_service_disclosure", request, actor=actor, format=format,
+          jurisdiction=request.jurisdiction.value)
+    return Change(request, events, created=True)
+
+
+# --- staff actions --------------------------------------------------------------------------
+
+@translate_stale
+def verify_request(request: DataRequest, *, actor: Actor, verified_at: datetime | None = None,
+                   expected_version: int | None = None, note: str | None = None) -> Change:
+    """The requester (or the agent's authority) checked out: start the clock."""
+    check_version(request, expected_version)
+    _require_staff_side(actor)
+    if not can_transition(request.status, S.VERIFIED):
+        raise InvalidTransition.between(request.status, S.VERIFIED)
+    events = _verify(request, actor=actor, verified_at=verified_at or utcnow())
+    if note and note.strip():
+        events.append(add_event(request, EventKind.INTERNAL_NOTE, actor=actor, at=utcnow(),
+                                visible=False, body=note.strip()))
+    audit("dsr.request.verified", request, actor=actor, due_at=iso(request.due_at))
+    return Change(request, events)
+
+
+@translate_stale
+def match_person(request: DataRequest, person_id: int, *, actor: Actor,
+                 expected_version: int | None = None) -> Change:
+    """Link an unmatched (or wrongly matched) request to the person it is about."""
+    check_version(request, expected_version)
+    _require_staff_side(actor)
+    _require_open(request)
+    if db.session.get(Person, person_id) is None:
+        raise LookupError(f"no person with id {person_id}")
+    previous = request.person_id
+    request.person_id = person_id
+    event = add_event(request, EventKind.MATCHED, actor=actor, at=utcnow(), visible=False,
+                      data={"person_id": person_id, "previous_person_id": previous})
+    audit("dsr.request.matched", request, actor=actor, previous_person_id=previous)
+    return Change(request, [event])
+
+
+@translate_stale
+def assign(request: DataRequest, *, assignee_id: int | None, actor: Actor,
+           expected_version: int | None = None) -> Change:
+    """Give the request to a staff member (or take it back to the shared queue with None)."""
+    check_version(request, expected_version)
+    _require_staff_side(actor)
+    previous = request.assignee_id
+    request.assignee_id = assignee_id
+    event = add_event(request, EventKind.ASSIGNED, actor=actor, at=utcnow(), visible=False,
+                      data={"assignee_id": assignee_id, "previous_assignee_id": previous})
+    audit("dsr.request.assigned", request, actor=actor, assignee_id=assignee_id, previous_assignee_id=previous)
+    return Change(request, [event])
+
+
+@translate_stale
+def acknowledge(request: DataRequest, *, actor: Actor, now: datetime | None = None) -> Change:
+    """Record that receipt was confirmed to the requester (CCPA's 10-business-day step)."""
+    if request.acknowledged_at is not None:
+        return Change(request, [])
+    now = now or utcnow()
+    request.acknowledged_at = now
+    event = add_event(request, EventKind.ACKNOWLEDGED, actor=actor, at=now, visible=True)
+    audit("dsr.request.acknowledged", request, actor=actor)
+    return Change(request, [event])
+
+
+@translate_stale
+def transition(
+    request: DataRequest,
+    to_status: RequestStatus | str,
+    *,
+    actor: Actor,
+    note: str | None = None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+    on_behalf: bool = False,
+    now: datetime | None = None,
+) -> Change:
+    """Move the request along the status machine.
+
+    `reason` is shown to the requester and required to reject (APPI Art. 36). `note` is an
+    internal note. Only the requester withdraws — or staff `on_behalf` of them, with a note
+    saying how they asked. Entering `awaiting_requester` pauses the clock where the policy
+    allows; leaving it resumes the clock and moves the due date by the time paused.
+    """
+    to_status = S(to_status)
+    check_version(request, expected_version)
+    if to_status is S.VERIFIED:
+        return verify_request(request, actor=actor, verified_at=now, note=note)
+    if not can_transition(request.status, to_status):
+        raise InvalidTransition.between(request.status, to_status)
+    note = (note or "").strip() or None
+    reason = (reason or "").strip() or None
+    if to_status is S.WITHDRAWN:
+        if actor.type not in REQUESTER_ACTORS and not (on_behalf and note):
+            raise InvalidTransition(_l(
+                "Only the requester can withdraw a request. When withdrawing on their behalf, "
+                "note how they asked for it."))
+    else:
+        _require_staff_side(actor)
+    if to_status is S.REJECTED and not reason:
+        raise InvalidTransition(_l("A rejection needs a reason. The requester will see it."))
+    now = now or utcnow()
+    from_status = request.status
+    events = move(request, to_status, actor=actor, now=now, reason=reason)
+    if note:
+        events.append(add_event(request, EventKind.INTERNAL_NOTE, actor=actor, at=now, visible=False, body=note))
+    audit("dsr.request.transition", request, actor=actor, from_status=from_status.value,
+          to_status=to_status.value, on_behalf=on_behalf, due_at=iso(request.due_at))
+    return Change(request, events)
+
+
+@translate_stale
+def ask_requester(request: DataRequest, *, body: str, actor: Actor, expected_version: int | None = None,
+                  now: datetime | None = None) -> Change:
+    """Ask the requester for information and wait for them (pausing where the policy allows)."""
+    check_version(request, expected_version)
+    if not (body or "").strip():
+        raise DsrError(_l("Write what you need from the requester."))
+    now = now or utcnow()
+    message = add_event(request, EventKind.MESSAGE_TO_REQUESTER, actor=actor, at=now, visible=True,
+                        body=body.strip())
+    change = transition(request, S.AWAITING_REQUESTER, actor=actor, now=now)
+    return Change(request, [message, *change.events])
+
+
+@translate_stale
+def extend_deadline(request: DataRequest, *, reason: str, amount: int, actor: Actor,
+                    expected_version: int | None = None, now: datetime | None = None) -> Change:
+    """Extend the deadline once, by at most the policy's maximum, before it passes.
+
+    `amount` is in the policy's extension unit (days or months). The reason is shown to the
+    requester, who must be told before the original deadline (GDPR Art. 12(3), CCPA).
+    """
+    check_version(request, expected_version)
+    _require_staff_side(actor)
+    policy = request.policy
+    now = now or utcnow()
+    if not request.is_open or request.due_at is None:
+        raise ExtensionRefused(_l("Only an open request whose clock has started can be extended."))
+    if not policy.extension_period or not policy.extension_unit:
+        raise ExtensionRefused(_l("The policy for this request allows no extension."))
+    if request.extended_at is not None:
+        raise ExtensionRefused(_l("This request has already been extended; it can be extended only once."))
+    if not (reason or "").strip():
+        raise ExtensionRefused(_l("An extension needs a reason. The requester will see it."))
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 1 <= amount <= policy.extension_period:
+        raise ExtensionRefused(_l("An extension can be at most %(maximum)s.",
+                                  maximum=describe_period(policy.extension_period, policy.extension_unit)))
+    if now > request.due_at:
+        raise ExtensionRefused(_l("The deadline has passed. An extension must be announced before it."))
+    previous_due = request.due_at
+    request.due_at = extended_due(policy, previous_due, amount)
+    request.extended_at = now
+    request.extension_reason = reason.strip()
+    event = add_event(request, EventKind.EXTENDED, actor=actor, at=now, visible=True, body=request.extension_reason,
+                      data={"previous_due_at": iso(previous_due), "due_at": iso(request.due_at),
+                            "amount": amount, "unit": policy.extension_unit.value})
+    audit("dsr.request.extended", request, actor=actor, amount=amount, unit=policy.extension_unit.value,
+          previous_due_at=iso(previous_due), due_at=iso(request.due_at))
+    return Change(request, [event])
+
+
+# --- messages and notes ---------------------------------------------------------------------
+
+@translate_stale
+def add_message(request: DataRequest, *, body: str, to_requester: bool, actor: Actor,
+                now: datetime | None = None) -> Change:
+    """A message to the requester, or from them (their reply, or staff recording a call).
+
+    A reply while we wait for the requester ends the wait: the request is back in progress
+    and a paused clock runs again from the reply.
+    """
+    if not (body or "").strip():
+        raise DsrError(_l("A message cannot be empty."))
+    if to_requester:
+        _require_staff_side(actor)
+    now = now or utcnow()
+    kind = EventKind.MESSAGE_TO_REQUESTER if to_requester else EventKind.MESSAGE_FROM_REQUESTER
+    events = [add_event(request, kind, actor=actor, at=now, visible=True, body=body.strip())]
+    resumed = not to_requester and request.status is S.AWAITING_REQUESTER
+    if resumed:
+        events += move(request, S.IN_PROGRESS, actor=actor, now=now)
+    audit("dsr.request.message", request, actor=actor, direction="to_requester" if to_requester else "from_requester",
+          resumed=resumed)
+    return Change(request, events)
+
+
+@translate_stale
+def add_internal_note(request: DataRequest, *, body: str, actor: Actor, now: datetime | None = None) -> Change:
+    """A note for staff only; the requester never sees it."""
+    _require_staff_side(actor)
+    if not (body or "").strip():
+        raise DsrError(_l("A note cannot be empty."))
+    event = add_event(request, EventKind.INTERNAL_NOTE, actor=actor, at=now or utcnow(), visible=False,
+                      body=body.strip())
+    audit("dsr.request.note", request, actor=actor)
+    return Change(request, [event])
