@@ -85,6 +85,10 @@ def empty_all_tables(app) -> None:
             else:
                 for table in tables:
                     connection.execute(table.delete())
+            # A fresh database has the deadline policies the migrations seed; so does every test.
+            from portal.dsr.policies import insert_default_policies
+
+            insert_default_policies(connection)
 
 
 @pytest.fixture(autouse=True)
