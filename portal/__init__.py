@@ -47,6 +47,7 @@ def _import_models() -> None:
     from portal.dsr import models as _dsr  # noqa: F401
     from portal.inventory import models as _inventory  # noqa: F401
     from portal.mail import models as _mail  # noqa: F401
+    from portal.staff import models as _staff  # noqa: F401
     from portal.verification import models as _verification  # noqa: F401
 
 
