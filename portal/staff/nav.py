@@ -1,0 +1,41 @@
+"""The areas of the staff frame, and who may use each.
+
+An area appears (in the header and on the landing page) only when its endpoint exists and
+the viewer's role includes the area's role — so a page still to be built stays hidden, and
+adding one means adding its line here. Its access rule still lives on the route itself.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.staff.models import StaffRole
+
+
+@dataclass(frozen=True)
+class Area:
+    endpoint: str
+    label: object
+    description: object
+    role: StaffRole
+
+
+AREAS: tuple[Area, ...] = (
+    Area("staff.queue", _l("Queue"), _l("Requests, the most urgent legal deadline first."), StaffRole.AGENT),
+    Area("reports.dashboard", _l("Reports"), _l("Response times, deadlines at risk today, trends, CSV for the board."), StaffRole.MANAGER),
+    Area("staff.users", _l("Staff accounts"), _l("Create accounts, change roles, deactivate, reset two-factor authentication."), StaffRole.ADMIN),
+    Area("audit.entries", _l("Audit log"), _l("Who saw or changed which data, when and from where (read-only)."), StaffRole.ADMIN),
+    Area("policies.index", _l("Policies"), _l("Deadline rules per jurisdiction and request type."), StaffRole.ADMIN),
+    Area("staff.account", _l("Account"), _l("Your password, two-factor authentication and recovery codes."), StaffRole.AGENT),
+)
+
+
+def staff_areas() -> list[Area]:
+    """The areas the current staff user may open (none for anyone else)."""
+    if not current_user.is_authenticated:
+        return []
+    existing = current_app.view_functions
+    return [a for a in AREAS if a.endpoint in existing and current_user.may(a.role)]

@@ -1,0 +1,204 @@
+"""Log-in (password, then TOTP or recovery code), forced 2FA enrolment, log-out, landing page.
+
+Account and staff-management pages live in `account_views` and `admin_views`; importing
+this module registers them all on the `staff` blueprint.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+from datetime import datetime
+
+import segno
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.common.time import utcnow
+from portal.extensions import db, limiter
+from portal.staff import auth, login as logins, security, services
+from portal.staff.auth import current_staff, staff_required
+from portal.staff.blueprint import bp
+from portal.staff.forms import CodeForm, LoginForm
+from portal.staff.models import StaffUser
+
+__all__ = ["bp"]
+
+TOTP_ISSUER = "Madoguchi"
+
+
+def _login_ip_limit() -> str:
+    return current_app.config["PORTAL_STAFF_LOGIN_RATE_LIMIT"]
+
+
+def _login_email_limit() -> str:
+    return current_app.config["PORTAL_STAFF_LOGIN_EMAIL_RATE_LIMIT"]
+
+
+def _login_email_key() -> str:
+    # Hashed: rate-limit storage (memory or Redis) should not hold e-mail addresses.
+    email = security.normalise_email(request.form.get("email", ""))
+    return "staff-login-email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+def safe_staff_next(target: str | None) -> str | None:
+    """Only a path inside the staff area is followed after log-in (no open redirect)."""
+    if not target or not target.startswith("/staff/") or "\\" in target or target.startswith("//"):
+        return None
+    if target.startswith(("/staff/login", "/staff/logout")):
+        return None
+    return target
+
+
+def _locked_message(locked_until: datetime | None) -> str:
+    minutes = max(1, math.ceil(((locked_until or utcnow()) - utcnow()).total_seconds() / 60))
+    return _("This account is locked for %(minutes)d minutes after too many failed log-ins. Please try again later, or ask an administrator.", minutes=minutes)
+
+
+def _finish_login(user: StaffUser, *, method: str, next_url: str | None):
+    previous = logins.complete_login(user, method=method)
+    db.session.commit()
+    auth.start_staff_session(user, previous_login=previous)
+    return redirect(next_url or url_for("staff.queue"))
+
+
+@bp.get("/")
+@staff_required
+def queue():
+    """The staff landing page: who is logged in and the areas their role may use."""
+    previous = session.get(auth.PREVIOUS_LOGIN_KEY)
+    return render_template(
+        "staff/home.html",
+        user=current_staff(),
+        previous_login=datetime.fromisoformat(previous) if previous else None,
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(_login_email_limit, key_func=_login_email_key, methods=["POST"])
+def login():
+    next_url = safe_staff_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("staff.queue"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        attempt = logins.check_password(email=form.email.data, password=form.password.data)
+        db.session.commit()
+        outcome = attempt.outcome
+        if outcome is logins.Outcome.DONE:
+            return _finish_login(attempt.user, method=attempt.method, next_url=next_url)
+        if outcome is logins.Outcome.NEED_TOTP:
+            auth.begin_pending_login(attempt.user, stage="totp", next_url=next_url)
+            return redirect(url_for("staff.login_2fa"))
+        if outcome is logins.Outcome.NEED_ENROLMENT:
+            auth.begin_pending_login(attempt.user, stage="enrol", next_url=next_url)
+            flash(_("Your role requires two-factor authentication. Please set it up to continue."), "info")
+            return redirect(url_for("staff.twofa_setup"))
+        if outcome is logins.Outcome.LOCKED:
+            error = _locked_message(attempt.locked_until)
+        else:
+            # One message for an unknown address, a wrong password and a deactivated account.
+            error = _("The e-mail address or the password is not correct.")
+    return render_template("staff/login.html", form=form, error=error, next_url=next_url)
+
+
+@bp.route("/login/2fa", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"])
+def login_2fa():
+    pending = auth.pending_login("totp")
+    if pending is None:
+        flash(_("Please log in again."), "info")
+        return redirect(url_for("staff.login"))
+    user, next_url = pending
+    form = CodeForm()
+    error = None
+    if form.validate_on_submit():
+        attempt = logins.check_second_factor(user, form.code.data)
+        if attempt.outcome is logins.Outcome.DONE:
+            response = _finish_login(user, method=attempt.method, next_url=next_url)
+            if attempt.method.endswith("recovery_code"):
+                flash(_("You used a recovery code; %(count)d remain. If your authenticator is lost, ask an administrator to reset two-factor authentication.", count=logins.unused_recovery_codes(user)), "warning")
+            return response
+        db.session.commit()
+        if attempt.outcome is logins.Outcome.LOCKED:
+            auth.clear_pending_login()
+            flash(_locked_message(attempt.locked_until), "error")
+            return redirect(url_for("staff.login"))
+        error = _("The code is not correct or was already used. Please wait for the next code.")
+    return render_template("staff/login_2fa.html", form=form, error=error)
+
+
+@bp.post("/logout")
+def logout():
+    """POST only (CSRF-protected), so no link or image elsewhere can log anyone out."""
+    if current_user.is_authenticated:
+        logins.record_logout(current_staff())
+        db.session.commit()
+    auth.end_staff_session()
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("staff.login"))
+
+
+def _enrolling_user() -> tuple[StaffUser, bool, str | None] | None:
+    """Who may enrol now: the logged-in user, or one half-way through a log-in that needs 2FA."""
+    if current_user.is_authenticated:
+        return current_staff(), False, None
+    pending = auth.pending_login("enrol")
+    if pending is None:
+        return None
+    user, next_url = pending
+    return user, True, next_url
+
+
+@bp.route("/2fa/setup", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"])
+def twofa_setup():
+    enrolling = _enrolling_user()
+    if enrolling is None:
+        flash(_("Please log in to continue."), "info")
+        return redirect(url_for("staff.login"))
+    user, mid_login, next_url = enrolling
+    if user.has_totp:
+        flash(_("Two-factor authentication is already set up for your account."), "info")
+        return redirect(url_for("staff.account"))
+    secret = session.get(auth.ENROL_SECRET_KEY)
+    if not secret:
+        secret = session[auth.ENROL_SECRET_KEY] = security.new_totp_secret()
+    form = CodeForm()
+    error = None
+    if form.validate_on_submit():
+        codes = services.enrol_totp(user, secret=secret, code=form.code.data, actor=logins.staff_actor(user))
+        if codes is not None:
+            session.pop(auth.ENROL_SECRET_KEY, None)
+            if mid_login:
+                previous = logins.complete_login(user, method="password+totp_enrolment")
+                db.session.commit()
+                auth.start_staff_session(user, previous_login=previous)
+            else:
+                db.session.commit()
+            # Shown in this response only: the codes are stored nowhere in readable form.
+            return render_template("staff/recovery_codes.html", codes=codes, next_url=next_url, enrolled=True)
+        error = _("The code does not match. Check that the time on your phone is correct and try the newest code.")
+    return render_template(
+        "staff/twofa_setup.html", form=form, error=error,
+        secret_groups=[secret[i:i + 4] for i in range(0, len(secret), 4)],
+    )
+
+
+@bp.get("/2fa/qr.svg")
+def twofa_qr():
+    """The enrolment QR code, drawn here: the secret never leaves for a third-party service."""
+    enrolling = _enrolling_user()
+    secret = session.get(auth.ENROL_SECRET_KEY)
+    if enrolling is None or not secret or enrolling[0].has_totp:
+        abort(404)
+    uri = security.totp_uri(secret, account=enrolling[0].email, issuer=TOTP_ISSUER)
+    svg = io.BytesIO()
+    segno.make(uri, error="m", micro=False).save(svg, kind="svg", scale=5, border=2, xmldecl=False)
+    return current_app.response_class(svg.getvalue(), mimetype="image/svg+xml")
+
+
+from portal.staff import account_views, admin_views  # noqa: E402,F401  (attach their routes)
