@@ -54,6 +54,7 @@ def _import_models() -> None:
 def _register_jobs() -> None:
     """Periodic work for `tick`: each module registers its jobs with @register_job."""
     from portal.mail import jobs as _mail_jobs  # noqa: F401
+    from portal.verification import jobs as _verification_jobs  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -62,8 +63,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.inventory.cli import bp as inventory_cli
     from portal.scheduler.cli import bp as scheduler_cli
     from portal.site.views import bp as site
+    from portal.verification.views import bp as verification
 
     app.register_blueprint(site)
+    app.register_blueprint(verification)
     app.register_blueprint(customer)
     app.register_blueprint(audit_cli)
     app.register_blueprint(inventory_cli)

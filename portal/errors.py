@@ -16,6 +16,10 @@ def init_app(app: Flask) -> None:
     def not_found(error):
         return render_template("errors/404.html"), 404
 
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        return render_template("errors/429.html"), 429
+
     @app.errorhandler(500)
     def server_error(error):
         return render_template("errors/500.html"), 500

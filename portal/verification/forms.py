@@ -1,0 +1,45 @@
+"""Forms of the verification pages; messages are lazy so they follow the visitor's language."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, StringField
+from wtforms.validators import InputRequired, ValidationError
+
+from portal.verification.services import is_valid_email, normalise_email
+
+
+class EmailForm(FlaskForm):
+    email = StringField(
+        _l("Email address"),
+        validators=[InputRequired(message=_l("Please enter your email address."))],
+        filters=[normalise_email],
+        render_kw={"type": "email", "autocomplete": "email", "inputmode": "email",
+                   "autocapitalize": "none", "spellcheck": "false"},
+    )
+    next = HiddenField()
+
+    def validate_email(self, field) -> None:
+        if not is_valid_email(field.data):
+            raise ValidationError(_l("This does not look like an email address. Please check it, e.g. taro@example.jp."))
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("6-digit code"),
+        validators=[InputRequired(message=_l("Please enter the 6-digit code from the mail."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "class": "code-input"},
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: a button press (link confirmation, log-out)."""
+
+
+class StepUpForm(FlaskForm):
+    check = RadioField(_l("What would you like to answer?"),
+                       validators=[InputRequired(message=_l("Please choose one question."))])
+    answer = StringField(_l("Your answer"),
+                         validators=[InputRequired(message=_l("Please enter your answer."))],
+                         render_kw={"autocomplete": "off"})
+    next = HiddenField()
