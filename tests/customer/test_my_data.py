@@ -1,0 +1,128 @@
+"""The "my data" page: everything held, grouped, with its source, purposes and retention."""
+import re
+
+import pytest
+
+from tests.customer.helpers import in_english, section, text_of
+from tests.customer.records import HANAKO_VALUES
+
+pytestmark = pytest.mark.usefixtures("customers")
+
+
+@pytest.fixture
+def page_en(client, login_customer):
+    in_english(client)
+    login_customer(client, "hanako@example.jp", stepped_up=True)
+    response = client.get("/my/data")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_items_are_grouped_by_category_in_a_customer_friendly_order(page_en):
+    headings = re.findall(r'<section id="category-(\w+)"', page_en)
+    assert headings == ["identity", "contact", "demographic", "membership", "purchase", "points"]
+    assert "Who you are" in text_of(page_en) and "How to reach you" in text_of(page_en)
+
+
+def test_category_names_are_japanese_by_default(client, login_customer):
+    login_customer(client, "hanako@example.jp", stepped_up=True)
+    page = text_of(client.get("/my/data").get_data(as_text=True))
+    assert "Who you are" not in page
+    assert "購入履歴" in page
+
+
+def test_every_item_shows_value_source_purposes_collection_time_and_retention(page_en):
+    contact = section(page_en, "category-contact")
+    assert HANAKO_VALUES["address"] in contact
+    assert "Greater Tokyo consumer list 2025" in contact  # the source's name, in the viewer's language
+    assert "From a list we bought from another company" in contact  # the kind in words
+    assert "September 1, 2025" in contact  # when the list was obtained
+    assert "To send you our catalogue by post" in contact  # purpose title in the viewer's language
+    assert "May 15, 2024" in contact and "10:30:00" in contact  # collected, Japan time
+    assert "until May 15, 2029" in contact
+
+
+def test_source_name_is_japanese_by_default(client, login_customer):
+    login_customer(client, "hanako@example.jp", stepped_up=True)
+    assert "首都圏 生活者リスト 2025年版" in section(client.get("/my/data").get_data(as_text=True), "category-contact")
+
+
+@pytest.mark.parametrize(
+    "category, provider, how",
+    [
+        ("contact", "株式会社サンプルリサーチ", "懸賞サイトの応募フォームで同意を得て取得"),  # purchased list
+        ("contact", "株式会社サンプル旅行", "会員優待の申込フォーム"),  # partner
+        ("membership", "さくらカード株式会社", "入会申込書"),  # group company
+    ],
+)
+def test_third_party_sources_name_the_provider_and_how_it_obtained_the_data(page_en, category, provider, how):
+    text = section(page_en, f"category-{category}")
+    assert f"Provided to us by {provider}" in text
+    assert f"How they obtained it: {how}" in text
+
+
+def test_collection_time_is_shown_in_japan_time(client, login_customer, import_lines):
+    from tests.customer.records import item
+
+    import_lines(item("C-000123", "preference", "newsletter", "weekly", at="2024-12-31T23:30:00+00:00"))
+    in_english(client)
+    login_customer(client, "hanako@example.jp", stepped_up=True)
+    text = section(client.get("/my/data").get_data(as_text=True), "category-preference")
+    assert "Jan 1, 2025, 8:30:00" in text
+
+
+def test_consents_show_current_state_and_history(page_en):
+    consents = section(page_en, "consents")
+    newsletter = consents[consents.index("To email you news"):consents.index("To send you our catalogue")]
+    assert newsletter.index("Consent withdrawn") < newsletter.index("Consent given")  # current state first
+    assert "since Feb 10, 2025" in newsletter
+    assert newsletter.count("Consent given") == 1 and newsletter.count("Consent withdrawn") == 2  # badge + history
+    catalogue = consents[consents.index("To send you our catalogue"):]
+    assert "Consent given" in catalogue and "withdrawn" not in catalogue
+
+
+def test_provisions_show_recipient_date_basis_and_items(page_en):
+    provisions = section(page_en, "provisions")
+    assert "株式会社サンプル物流" in provisions
+    assert "大阪府大阪市北区サンプル町4-5-6" in provisions
+    assert "代表取締役 佐藤 一郎" in provisions
+    assert "February 1, 2025" in provisions
+    assert "To a contractor handling it on our behalf" in provisions
+    assert "Who you are: Name" in provisions and "How to reach you: Address" in provisions
+
+
+def test_joint_use_partners_are_listed(page_en):
+    assert "Sakura Card Co., Ltd." in section(page_en, "joint-use")
+
+
+def test_purchase_history_is_summarised_with_its_latest_lines(page_en):
+    purchases = section(page_en, "category-purchase")
+    assert "Lines 8" in purchases
+    assert "First January 1, 2025" in purchases and "Latest August 8, 2025" in purchases
+    assert "¥8,028" in purchases  # 1000 + … + 1007
+    assert "See all 8 lines" in purchases
+    rows = re.findall(r"<tr>", page_en.split('id="category-purchase"')[1].split("</section>")[0])
+    assert len(rows) == 1 + 5  # header and the five newest lines
+
+
+def test_download_buttons_are_offered_after_the_extra_check(page_en):
+    assert 'href="/my/download.json"' in page_en and 'href="/my/download.zip"' in page_en
+
+
+def test_a_verified_address_we_hold_nothing_under_gets_a_clear_page(client, login_customer):
+    in_english(client)
+    assert login_customer(client, "nobody@example.jp") is None
+    response = client.get("/my/data")
+    assert response.status_code == 200
+    text = text_of(response.get_data(as_text=True))
+    assert "We hold no data under this address" in text
+    assert "nobody@example.jp" in text
+    assert "another email address" in text and "name and phone number" in text
+    assert "privacy@example.jp" in text  # the desk, until request forms exist
+    assert "山田" not in text
+
+
+@pytest.mark.parametrize("url", ["/my/data/category/purchase", "/my/download.json", "/my/download.zip"])
+def test_a_customer_we_hold_nothing_about_has_no_other_pages(client, login_customer, url):
+    login_customer(client, "nobody@example.jp", stepped_up=True)
+    assert client.get(url).status_code == 404
