@@ -44,16 +44,3 @@ def login_customer(app):
 def customers(import_lines):
     """山田 花子 and 佐藤 次郎, each with a register entry, items, consents and a provision."""
     import_lines(*two_customers())
-
-
-def _verification_placeholder(error, endpoint, values):
-    if endpoint.startswith("verification."):
-        return f"/{endpoint.replace('.', '/')}"
-    raise error
-
-
-@pytest.fixture(autouse=True)
-def _verification_urls(app):
-    """Until the verification blueprint is registered, its URLs resolve to placeholders."""
-    if "verification.start" not in app.view_functions and _verification_placeholder not in app.url_build_error_handlers:
-        app.url_build_error_handlers.append(_verification_placeholder)
