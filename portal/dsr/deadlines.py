@@ -46,13 +46,17 @@ def add_period(start: date, amount: int, unit: PeriodUnit | str) -> date:
 
 
 def describe_period(amount: int, unit: PeriodUnit | str) -> str:
-    """"2 months", "10 business days" — in the current language."""
+    """"2 months", "10 business days" — in the current language (English where none is chosen)."""
     unit = PeriodUnit(unit)
-    if unit is PeriodUnit.CALENDAR_DAYS:
-        return ngettext("%(num)d day", "%(num)d days", amount)
-    if unit is PeriodUnit.BUSINESS_DAYS:
-        return ngettext("%(num)d business day", "%(num)d business days", amount)
-    return ngettext("%(num)d month", "%(num)d months", amount)
+    try:
+        if unit is PeriodUnit.CALENDAR_DAYS:
+            return ngettext("%(num)d day", "%(num)d days", amount)
+        if unit is PeriodUnit.BUSINESS_DAYS:
+            return ngettext("%(num)d business day", "%(num)d business days", amount)
+        return ngettext("%(num)d month", "%(num)d months", amount)
+    except RuntimeError:  # no request, so no language to pick (CLI, tick)
+        words = {PeriodUnit.CALENDAR_DAYS: "day", PeriodUnit.BUSINESS_DAYS: "business day", PeriodUnit.MONTHS: "month"}
+        return f"{amount} {words[unit]}{'' if amount == 1 else 's'}"
 
 
 def compute_due(policy: Rules, verified_at: datetime) -> tuple[datetime | None, datetime]:

@@ -5,6 +5,16 @@ Messages are lazy strings so they are translated in the language of whoever sees
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+
+def english(text) -> str:
+    """The English msgid of a lazy string, filled in; works without a request (logs, CLI)."""
+    if not isinstance(text, LazyString):
+        return str(text)
+    msgid, *_ = text._args
+    variables = {key: english(value) for key, value in text._kwargs.items()}
+    return msgid % variables if variables else msgid
 
 
 class DsrError(Exception):
@@ -14,7 +24,8 @@ class DsrError(Exception):
 
     def __init__(self, message=None):
         self.message = message if message is not None else self.default_message
-        super().__init__(str(self.message))
+        # `message` is translated when shown; the exception's own text stays English for logs.
+        super().__init__(english(self.message))
 
 
 class StaleRequest(DsrError):

@@ -1,5 +1,7 @@
 """The request services: file, verify, match, move through the status machine, extend, message.
 
+Filing lives in `filing.py` and is re-exported here, so callers import from one module.
+
 Plain functions with keyword-only options and an explicit actor. Each changes the request,
 adds timeline events and writes its audit entry in the caller's transaction; only the request
 boundary (view, API, CLI) commits. Each returns a `Change` naming the events it added, so the
@@ -12,40 +14,24 @@ the user to reload.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.audit.services import Actor
 from portal.common.time import utcnow
-from portal.dsr.calendar import japan_date
-from portal.dsr.deadlines import compute_due, describe_period, extended_due
+from portal.dsr.deadlines import describe_period, extended_due
 from portal.dsr.errors import DsrError, ExtensionRefused, IdempotencyConflict, StaleRequest  # noqa: F401
-from portal.dsr.models import (
-    DataRequest,
-    EventKind,
-    Language,
-    RequestChannel,
-    RequestType,
-    Residence,
-)
+from portal.dsr.filing import create_request, format_reference, record_self_service_disclosure  # noqa: F401
+from portal.dsr.models import DataRequest, EventKind
 from portal.dsr.policies import PolicyInvalid, choose_policy, create_policy, update_policy  # noqa: F401
-from portal.dsr.queries import find_by_idempotency_key
 from portal.dsr.status import InvalidTransition, RequestStatus, can_transition
-from portal.dsr.workflow import Change, add_event, audit, check_version, iso, move, translate_stale
+from portal.dsr.workflow import Change, add_event, audit, check_version, iso, move, start_clock, translate_stale
 from portal.extensions import db
-from portal.inventory.importer.parse import normalise_email
 from portal.inventory.models import Person
 
 S = RequestStatus
 #: Actors who are the requester themselves (a verified customer session).
 REQUESTER_ACTORS = frozenset({"customer"})
-
-
-def format_reference(request_id: int, received_at: datetime) -> str:
-    """`MG-2026-000123`: the year received (Japan time) and the row id, unique by construction."""
-    return f"MG-{japan_date(received_at).year}-{request_id:06d}"
 
 
 def _require_staff_side(actor: Actor) -> None:
@@ -58,145 +44,6 @@ def _require_open(request: DataRequest) -> None:
         raise DsrError(_l("This request is closed and can no longer be changed."))
 
 
-# --- filing ---------------------------------------------------------------------------------
-
-def _new_request(*, type, person_id, requester_email, channel, language, residence, details,
-                 received_at, **fields: Any) -> DataRequest:
-    policy = choose_policy(residence, type)
-    return DataRequest(
-        type=RequestType(type),
-        policy=policy,
-        jurisdiction=policy.jurisdiction,
-        status=S.RECEIVED,
-        person_id=person_id,
-        requester_email=normalise_email(requester_email),
-        channel=RequestChannel(channel),
-        language=Language(language),
-        residence=Residence(residence or Residence.JP),
-        details=details or {},
-        received_at=received_at,
-        **fields,
-    )
-
-
-def _replay(existing: DataRequest, requester_email: str, person_id: int | None) -> Change:
-    """The same submission again: hand back its request, unless someone else's key collided."""
-    same_person = person_id is None or existing.person_id in (None, person_id)
-    if existing.requester_email != normalise_email(requester_email) or not same_person:
-        raise IdempotencyConflict()
-    return Change(existing, [], created=False)
-
-
-def _verify(request: DataRequest, *, actor: Actor, verified_at: datetime) -> list:
-    """Start the clock: the due dates are computed now, stored, and never recomputed."""
-    acknowledge_due, due = compute_due(request.policy, verified_at)
-    request.status = S.VERIFIED
-    request.verified_at = verified_at
-    request.acknowledge_due_at = acknowledge_due
-    request.due_at = request.original_due_at = due
-    return [add_event(request, EventKind.VERIFIED, actor=actor, at=verified_at, visible=True,
-                      from_status=S.RECEIVED, to_status=S.VERIFIED,
-                      data={"due_at": iso(due), "acknowledge_due_at": iso(acknowledge_due)})]
-
-
-@translate_stale
-def create_request(
-    *,
-    type: RequestType | str,
-    person_id: int | None,
-    requester_email: str,
-    channel: RequestChannel | str,
-    language: Language | str,
-    residence: Residence | str | None,
-    details: dict[str, Any] | None = None,
-    requester_name: str | None = None,
-    is_agent: bool = False,
-    agent: dict[str, Any] | None = None,
-    subject: dict[str, Any] | None = None,
-    authority_document_id: int | None = None,
-    idempotency_key: str | None = None,
-    actor: Actor,
-    verified: bool = False,
-    received_at: datetime | None = None,
-) -> Change:
-    """File a request: `received`, or already `verified` (clock started) when the requester
-    proved their mail address and no agent's authority needs checking.
-
-    `received_at` is for requests that arrived earlier (a letter's date); it defaults to now.
-    The same `idempotency_key` returns the request already filed with it (`created=False`).
-    """
-    if verified and is_agent:
-        raise ValueError("an agent's request stays `received` until staff check the authority")
-    if idempotency_key:
-        existing = find_by_idempotency_key(idempotency_key)
-        if existing is not None:
-            return _replay(existing, requester_email, person_id)
-    received_at = received_at or utcnow()
-    request = _new_request(
-        type=type, person_id=person_id, requester_email=requester_email, channel=channel,
-        language=language, residence=residence, details=details, received_at=received_at,
-        requester_name=requester_name, is_agent=is_agent, agent=agent, subject=subject,
-        authority_document_id=authority_document_id, idempotency_key=idempotency_key,
-    )
-    if idempotency_key:
-        # A double click can race past the check above; the unique key decides, and the
-        # savepoint lets the loser hand back the winner's request.
-        try:
-            with db.session.begin_nested():
-                db.session.add(request)
-                db.session.flush()
-        except sa.exc.IntegrityError:
-            existing = find_by_idempotency_key(idempotency_key)
-            if existing is None:
-                raise
-            return _replay(existing, requester_email, person_id)
-    else:
-        db.session.add(request)
-        db.session.flush()
-    request.reference = format_reference(request.id, received_at)
-    events = [add_event(request, EventKind.RECEIVED, actor=actor, at=received_at, visible=True,
-                        to_status=S.RECEIVED, data={"type": request.type.value, "channel": request.channel.value})]
-    if verified:
-        events += _verify(request, actor=actor, verified_at=received_at)
-    audit("dsr.request.created", request, actor=actor, type=request.type.value,
-          channel=request.channel.value, jurisdiction=request.jurisdiction.value,
-          is_agent=request.is_agent, verified=bool(verified))
-    return Change(request, events, created=True)
-
-
-@translate_stale
-def record_self_service_disclosure(
-    *, person_id: int, format: str, actor: Actor, residence: Residence | str | None = None,
-    language: Language | str = Language.JA, now: datetime | None = None,
-) -> Change:
-    """Register a download of "my data" as a disclosure request answered at once.
-
-    The register of disclosures stays complete, with the usual timeline:
-    received → verified → in progress → completed, all at the moment of the download.
-    """
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise LookupError(f"no person with id {person_id}")
-    now = now or utcnow()
-    request = _new_request(
-        type=RequestType.DISCLOSURE, person_id=person_id, requester_email=person.email,
-        channel=RequestChannel.WEB, language=language, residence=residence,
-        details={"self_service": True, "format": format}, received_at=now,
-    )
-    db.session.add(request)
-    db.session.flush()
-    request.reference = format_reference(request.id, now)
-    events = [add_event(request, EventKind.RECEIVED, actor=actor, at=now, visible=True, to_status=S.RECEIVED,
-                        data={"type": request.type.value, "channel": request.channel.value, "self_service": True})]
-    events += _verify(request, actor=actor, verified_at=now)
-    events += move(request, S.IN_PROGRESS, actor=actor, now=now)
-    events += move(request, S.COMPLETED, actor=actor, now=now)
-    events[-1].data = {**events[-1].data, "self_service": True, "format": format}
-    audit("dsr.request.self_service_disclosure", request, actor=actor, format=format,
-          jurisdiction=request.jurisdiction.value)
-    return Change(request, events, created=True)
-
-
 # --- staff actions --------------------------------------------------------------------------
 
 @translate_stale
@@ -207,7 +54,7 @@ def verify_request(request: DataRequest, *, actor: Actor, verified_at: datetime 
     _require_staff_side(actor)
     if not can_transition(request.status, S.VERIFIED):
         raise InvalidTransition.between(request.status, S.VERIFIED)
-    events = _verify(request, actor=actor, verified_at=verified_at or utcnow())
+    events = start_clock(request, actor=actor, verified_at=verified_at or utcnow())
     if note and note.strip():
         events.append(add_event(request, EventKind.INTERNAL_NOTE, actor=actor, at=utcnow(),
                                 visible=False, body=note.strip()))

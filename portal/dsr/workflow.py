@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.audit.services import Actor, record
-from portal.dsr.deadlines import days_paused, resumed_due
+from portal.dsr.deadlines import compute_due, days_paused, resumed_due
 from portal.dsr.errors import StaleRequest
 from portal.dsr.models import DataRequest, EventKind, RequestEvent
 from portal.dsr.status import CLOSED_STATUSES, RequestStatus
@@ -129,6 +129,19 @@ def move(request: DataRequest, to_status: RequestStatus, *, actor: Actor, now: d
         events.append(add_event(request, EventKind.PAUSED, actor=actor, at=now, visible=True,
                                 data={"due_at": iso(request.due_at)}))
     return events
+
+
+def start_clock(request: DataRequest, *, actor: Actor, verified_at: datetime) -> list[RequestEvent]:
+    """Verified: compute the due dates now and store them; they are never recomputed."""
+    acknowledge_due, due = compute_due(request.policy, verified_at)
+    from_status = request.status
+    request.status = RequestStatus.VERIFIED
+    request.verified_at = verified_at
+    request.acknowledge_due_at = acknowledge_due
+    request.due_at = request.original_due_at = due
+    return [add_event(request, EventKind.VERIFIED, actor=actor, at=verified_at, visible=True,
+                      from_status=from_status, to_status=RequestStatus.VERIFIED,
+                      data={"due_at": iso(due), "acknowledge_due_at": iso(acknowledge_due)})]
 
 
 def _resume(request: DataRequest, *, actor: Actor, now: datetime) -> RequestEvent:
