@@ -34,9 +34,13 @@ def _customer_in_templates():
     return {"current_customer": customer_for_header}
 
 
+def _same_site(path: str | None) -> str | None:
+    return path if path and safe_next(path) == path else None
+
+
 def _landing(next_path: str | None) -> str:
     """Where a verified customer goes: a safe `next`, else their data, else the start page."""
-    if next_path and safe_next(next_path) == next_path:
+    if _same_site(next_path):
         return next_path
     if "customer.my_data" in current_app.view_functions:
         return url_for("customer.my_data")
@@ -64,7 +68,7 @@ def start():
     form = EmailForm(next=request.args.get("next"))
     if form.validate_on_submit():
         binding = session.get(BINDING_KEY) or services.new_browser_binding()
-        next_path = safe_next(form.next.data) if form.next.data else None
+        next_path = _same_site(form.next.data)
         services.request_challenge(email=form.email.data, language=current_language(),
                                    browser_binding=binding, next_path=next_path)
         db.session.commit()
