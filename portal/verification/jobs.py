@@ -32,4 +32,6 @@ def delete_old_challenges_and_sessions() -> str:
             )
         )
     ).rowcount
+    if not (challenges or sessions):
+        return "nothing to delete"
     return f"{challenges} old challenges and {sessions} old sessions deleted"
