@@ -154,15 +154,25 @@ def transition(
 @translate_stale
 def ask_requester(request: DataRequest, *, body: str, actor: Actor, expected_version: int | None = None,
                   now: datetime | None = None) -> Change:
-    """Ask the requester for information and wait for them (pausing where the policy allows)."""
+    """Ask the requester for information and wait for them (pausing where the policy allows).
+
+    A verified request is put in progress first: asking is working on it. Before verification
+    the clock has not started, so a plain `add_message` is all that is needed.
+    """
     check_version(request, expected_version)
+    _require_staff_side(actor)
     if not (body or "").strip():
         raise DsrError(_l("Write what you need from the requester."))
+    if request.status not in (S.VERIFIED, S.IN_PROGRESS):
+        raise InvalidTransition.between(request.status, S.AWAITING_REQUESTER)
     now = now or utcnow()
-    message = add_event(request, EventKind.MESSAGE_TO_REQUESTER, actor=actor, at=now, visible=True,
-                        body=body.strip())
-    change = transition(request, S.AWAITING_REQUESTER, actor=actor, now=now)
-    return Change(request, [message, *change.events])
+    events = []
+    if request.status is S.VERIFIED:
+        events += transition(request, S.IN_PROGRESS, actor=actor, now=now).events
+    events.append(add_event(request, EventKind.MESSAGE_TO_REQUESTER, actor=actor, at=now, visible=True,
+                            body=body.strip()))
+    events += transition(request, S.AWAITING_REQUESTER, actor=actor, now=now).events
+    return Change(request, events)
 
 
 @translate_stale

@@ -81,3 +81,11 @@ def test_closing_a_waiting_request_ends_the_pause(verified_request):
                         now=jst(2026, 4, 20))
     db.session.commit()
     assert request.status is S.REJECTED and not request.is_paused and request.paused_seconds > 0
+
+
+def test_asking_a_verified_request_puts_it_in_progress_first(verified_request):
+    request = verified_request(jst(2026, 3, 2, 9), residence="eu")
+    change = services.ask_requester(request, body=QUESTION, actor=STAFF, now=jst(2026, 3, 3))
+    db.session.commit()
+    assert [e.to_status for e in change.events if e.to_status] == [S.IN_PROGRESS, S.AWAITING_REQUESTER]
+    assert request.status is S.AWAITING_REQUESTER and request.is_paused
