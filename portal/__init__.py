@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from portal import extensions, i18n, errors, startup
     from portal.mail import services as outbox
+    from portal.staff import auth as staff_auth
 
     startup.ensure_instance_folder(app)
     extensions.db.init_app(app)
@@ -31,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.mail.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
+    staff_auth.init_app(app)
     outbox.init_app(app)
     _import_models()
     _register_jobs()
@@ -63,9 +65,13 @@ def _register_blueprints(app: Flask) -> None:
     from portal.inventory.cli import bp as inventory_cli
     from portal.scheduler.cli import bp as scheduler_cli
     from portal.site.views import bp as site
+    from portal.staff.cli import bp as staff_cli
+    from portal.staff.views import bp as staff
     from portal.verification.views import bp as verification
 
     app.register_blueprint(site)
+    app.register_blueprint(staff)
+    app.register_blueprint(staff_cli)
     app.register_blueprint(verification)
     app.register_blueprint(customer)
     app.register_blueprint(audit_cli)
