@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from portal.staff.auth import enforce_idle_timeout
-from portal.staff.nav import staff_areas
+from portal.staff.nav import ROLE_DESCRIPTIONS, role_label, staff_areas
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -26,7 +26,8 @@ def _never_cache(response):
 
 @bp.app_context_processor
 def _staff_frame():
-    return {"staff_areas": staff_areas}
+    # App-wide (other blueprints extend staff/base.html), hence the staff_ prefix.
+    return {"staff_areas": staff_areas, "staff_role_label": role_label, "staff_role_descriptions": ROLE_DESCRIPTIONS}
 
 
 @bp.errorhandler(403)

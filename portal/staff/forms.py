@@ -7,6 +7,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.staff.models import StaffRole
+from portal.staff.nav import ROLE_LABELS
 from portal.staff.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 #: What each refusal of `services.StaffAccountError` says to a person.
@@ -24,8 +25,7 @@ ACCOUNT_ERRORS = {
 
 
 def role_choices() -> list[tuple[str, str]]:
-    labels = {StaffRole.AGENT: _l("Agent"), StaffRole.MANAGER: _l("Manager"), StaffRole.ADMIN: _l("Administrator")}
-    return [(role.value, labels[role]) for role in StaffRole]
+    return [(role.value, ROLE_LABELS[role]) for role in StaffRole]
 
 
 def _email_shape(form, field) -> None:

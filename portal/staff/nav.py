@@ -33,6 +33,22 @@ AREAS: tuple[Area, ...] = (
 )
 
 
+ROLE_LABELS = {
+    StaffRole.AGENT: _l("Agent"),
+    StaffRole.MANAGER: _l("Manager"),
+    StaffRole.ADMIN: _l("Administrator"),
+}
+ROLE_DESCRIPTIONS = {
+    StaffRole.AGENT: _l("Agents work on requests: the queue, each request's history, messages to the requester."),
+    StaffRole.MANAGER: _l("Managers can do what agents do, and see reports on deadlines and response times."),
+    StaffRole.ADMIN: _l("Administrators can do what managers do, and manage staff accounts and deadline policies."),
+}
+
+
+def role_label(role: StaffRole | str) -> str:
+    return str(ROLE_LABELS[StaffRole(role)])
+
+
 def staff_areas() -> list[Area]:
     """The areas the current staff user may open (none for anyone else)."""
     if not current_user.is_authenticated:
