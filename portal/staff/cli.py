@@ -1,6 +1,8 @@
 """`flask --app portal create-staff --email E --name N --role agent|manager|admin [--password-stdin]`."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Blueprint
 
@@ -26,8 +28,7 @@ MESSAGES = {
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
-        line = click.get_text_stream("stdin").readline()
-        return line.rstrip("\r\n")
+        return sys.stdin.readline().rstrip("\r\n")
     return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
 
 
