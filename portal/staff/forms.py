@@ -48,7 +48,8 @@ class CodeForm(FlaskForm):
 class NewPasswordMixin:
     new_password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        # The length and other rules are checked by the service, in the words of ACCOUNT_ERRORS.
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
         description=_l("At least %(n)d characters. A long phrase is easier to remember than a short jumble.", n=MIN_PASSWORD_LENGTH),
     )
     confirm_password = PasswordField(

@@ -134,6 +134,13 @@ def audit_actions(app):
     return read
 
 
+def in_english(client) -> None:
+    """Show this browser the English pages (the language survives log-in), so tests can
+    assert on the msgids this package controls; Japanese stays the default."""
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+
+
 def text_of(response) -> str:
     """The visible text of a page, whitespace collapsed (for assertions on what a person reads)."""
     html = response.get_data(as_text=True)

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from portal.common.time import utcnow
 from portal.extensions import db
 from portal.staff.models import StaffUser
-from tests.staff.conftest import post_page_form, text_of
+from tests.staff.conftest import in_english, post_page_form, text_of
 
-WRONG = "メールアドレスまたはパスワードが正しくありません"
+WRONG = "The e-mail address or the password is not correct."
 
 
 def try_login(client, email: str, password: str, **kwargs):
@@ -52,7 +52,7 @@ def test_unknown_address_wrong_password_and_deactivated_account_read_the_same(cl
 
 def test_the_message_for_a_wrong_guess_is_japanese_by_default(client, create_staff):
     response = try_login(client, "nobody@staff.example.jp", "whatever password")
-    assert WRONG in error_of(response)
+    assert "メールアドレスまたはパスワード" in error_of(response)
 
 
 def test_address_is_matched_whatever_its_case_or_width(client, create_staff, login_staff):
@@ -63,12 +63,13 @@ def test_address_is_matched_whatever_its_case_or_width(client, create_staff, log
 
 def test_five_failures_lock_the_account_even_against_the_right_password(client, create_staff, audit_actions):
     account = create_staff("agent")
+    in_english(client)
     for _ in range(4):
-        assert WRONG in error_of(try_login(client, account.email, "wrong password guess"))
+        assert error_of(try_login(client, account.email, "wrong password guess")) == WRONG
     fifth = try_login(client, account.email, "wrong password guess")
-    assert "ロック" in error_of(fifth) and "15" in error_of(fifth)
+    assert "This account is locked for 15 minutes" in error_of(fifth)
     right = try_login(client, account.email, account.password)
-    assert right.status_code == 200 and "ロック" in error_of(right)
+    assert right.status_code == 200 and "is locked" in error_of(right)
     actions = [a for a, *_ in audit_actions()]
     assert actions.count("staff.locked") == 1
     assert actions.count("staff.login_failed") == 6
@@ -140,12 +141,13 @@ def test_next_outside_the_staff_area_is_ignored(client, create_staff, login_staf
 
 def test_an_idle_session_is_logged_out(client, create_staff, login_staff, audit_actions):
     account = create_staff("agent")
+    in_english(client)
     login_staff(client, account)
     with client.session_transaction() as session:
         session["staff_seen"] = int(time.time()) - 31 * 60
     response = client.get("/staff/account")
     assert response.status_code == 302 and "/staff/login" in response.location
-    assert "30" in text_of(client.get(response.location))
+    assert "logged out after 30 minutes without activity" in text_of(client.get(response.location))
     assert client.get("/staff/").status_code == 302
     assert ("staff.session_expired", "staff", str(account.id), {"reason": "idle"}) in audit_actions()
 

@@ -8,7 +8,7 @@ import pytest
 
 from portal.extensions import db
 from portal.staff.models import StaffUser
-from tests.staff.conftest import post_page_form, text_of, totp_code_for
+from tests.staff.conftest import in_english, post_page_form, text_of, totp_code_for
 
 
 def password_step(client, account):
@@ -98,6 +98,7 @@ def test_a_totp_code_logs_in(client, create_staff, app):
 def test_the_same_code_cannot_be_used_twice(client, app, create_staff, login_staff):
     account = create_staff("manager")
     code = totp_code_for(app, account)
+    in_english(client)
     password_step(client, account)
     assert post_page_form(client, "/staff/login/2fa", {"code": code}).location.endswith("/staff/")
     post_page_form(client, "/staff/logout", {}, page="/staff/")
@@ -105,28 +106,30 @@ def test_the_same_code_cannot_be_used_twice(client, app, create_staff, login_sta
     password_step(client, account)
     replay = post_page_form(client, "/staff/login/2fa", {"code": code})
     assert replay.status_code == 200
-    assert "既に使用" in text_of(replay) or "正しくない" in text_of(replay)
+    assert "The code is not correct or was already used" in text_of(replay)
     assert "/staff/login" in client.get("/staff/").location
 
 
 def test_a_wrong_code_counts_towards_the_lock(client, create_staff):
     account = create_staff("admin")
+    in_english(client)
     for _ in range(4):
         password_step(client, account)
         assert post_page_form(client, "/staff/login/2fa", {"code": "123456"}).status_code == 200
     password_step(client, account)
     locked = post_page_form(client, "/staff/login/2fa", {"code": "123456"})
     assert locked.location.endswith("/staff/login")
-    assert "ロック" in text_of(client.get(locked.location))
+    assert "This account is locked for 15 minutes" in text_of(client.get(locked.location))
 
 
 def test_a_recovery_code_logs_in_once(client, create_staff, audit_actions):
     account = create_staff("manager")
     code = account.recovery_codes[0]
+    in_english(client)
     password_step(client, account)
     first = post_page_form(client, "/staff/login/2fa", {"code": code.lower().replace("-", " ")})
     assert first.location.endswith("/staff/")
-    assert "9" in text_of(client.get("/staff/")), "the person is told how many remain"
+    assert "You used a recovery code; 9 remain." in text_of(client.get("/staff/"))
     post_page_form(client, "/staff/logout", {}, page="/staff/")
 
     password_step(client, account)
