@@ -6,9 +6,10 @@ whole, and relationships are loaded explicitly (they are `raise_on_sql` on purpo
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -34,14 +35,32 @@ AMOUNT_KEYS = {
 PRICE_KEYS, QUANTITY_KEYS = ("price", "unit_price"), ("quantity", "qty")
 
 
-@dataclass(frozen=True)
+@dataclass
 class CategoryStats:
     category: Category
-    count: int
-    first_at: datetime | None
-    last_at: datetime | None
-    retain_from: date | None
-    retain_to: date | None
+    count: int = 0
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    retain_from: date | None = None
+    retain_to: date | None = None
+    source_ids: set[int] = field(default_factory=set)
+
+    def add(self, source_id, count, first_at, last_at, retain_from, retain_to) -> None:
+        self.count += count
+        self.first_at = _earliest(self.first_at, first_at)
+        self.last_at = _latest(self.last_at, last_at)
+        self.retain_from = _earliest(self.retain_from, retain_from)
+        self.retain_to = _latest(self.retain_to, retain_to)
+        if source_id is not None:
+            self.source_ids.add(source_id)
+
+
+def _earliest(a, b):
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _latest(a, b):
+    return b if a is None else a if b is None else max(a, b)
 
 
 def person(person_id: int) -> Person | None:
@@ -49,10 +68,15 @@ def person(person_id: int) -> Person | None:
 
 
 def category_stats(person_id: int) -> dict[Category, CategoryStats]:
-    """Count, first and last collection time and retention range, per category, in one query."""
+    """Count, first and last collection, retention range and sources per category, in one pass.
+
+    Grouping by source as well costs nothing extra (the rows are read anyway) and saves a
+    second pass over thousands of lines to learn where a large category came from.
+    """
     stmt = (
         sa.select(
             Item.category,
+            Item.source_id,
             sa.func.count(),
             sa.func.min(Item.collected_at),
             sa.func.max(Item.collected_at),
@@ -60,9 +84,12 @@ def category_stats(person_id: int) -> dict[Category, CategoryStats]:
             sa.func.max(Item.retain_until),
         )
         .where(Item.person_id == person_id)
-        .group_by(Item.category)
+        .group_by(Item.category, Item.source_id)
     )
-    return {row[0]: CategoryStats(*row) for row in db.session.execute(stmt)}
+    stats: dict[Category, CategoryStats] = {}
+    for category, *row in db.session.execute(stmt):
+        stats.setdefault(category, CategoryStats(category)).add(*row)
+    return stats
 
 
 def _json_number(key: str):
@@ -97,6 +124,16 @@ def amount_total(person_id: int, category: Category) -> Decimal | int | float | 
     return db.session.scalar(stmt)
 
 
+def has_amount(person_id: int, category: Category) -> bool:
+    """Whether any line carries an amount (stops at the first), for pages that hide the total."""
+    if category not in AMOUNT_KEYS:
+        return False
+    stmt = sa.select(Item.id).where(
+        Item.person_id == person_id, Item.category == category, _amount(category).is_not(None)
+    ).limit(1)
+    return db.session.scalar(stmt) is not None
+
+
 def newest_item_ids(person_id: int, category: Category, limit: int, offset: int = 0) -> list[int]:
     """Ids of a category's newest lines; walks the (person, category, collected_at) index."""
     stmt = (
@@ -127,30 +164,27 @@ def items(person_id: int, *, categories: list[Category], extra_ids: list[int] = 
     return list(db.session.scalars(stmt).unique())
 
 
-def sources_and_purposes_of(person_id: int, categories: list[Category]) -> dict[Category, tuple[list[Source], list[Purpose]]]:
-    """Which sources and purposes the lines of large categories have, without loading the lines."""
+def purpose_ids_by_category(person_id: int, categories: list[Category]) -> dict[Category, set[int]]:
+    """Which purposes the lines of large categories serve, without loading the lines."""
+    result: dict[Category, set[int]] = {category: set() for category in categories}
     if not categories:
-        return {}
-    scope = (Item.person_id == person_id, Item.category.in_(categories))
-    source_rows = db.session.execute(
-        sa.select(Item.category, Source).join(Source, Item.source_id == Source.id).where(*scope).distinct()
-    ).all()
-    purpose_rows = db.session.execute(
-        sa.select(Item.category, Purpose)
+        return result
+    stmt = (
+        sa.select(Item.category, item_purpose.c.purpose_id)
         .join(item_purpose, item_purpose.c.item_id == Item.id)
-        .join(Purpose, Purpose.id == item_purpose.c.purpose_id)
-        .where(*scope)
+        .where(Item.person_id == person_id, Item.category.in_(categories))
         .distinct()
-    ).all()
-    result: dict[Category, tuple[list[Source], list[Purpose]]] = {c: ([], []) for c in categories}
-    for category, source in source_rows:
-        result[category][0].append(source)
-    for category, purpose in purpose_rows:
-        result[category][1].append(purpose)
-    for sources, purposes in result.values():
-        sources.sort(key=lambda s: s.id)
-        purposes.sort(key=lambda p: p.id)
+    )
+    for category, purpose_id in db.session.execute(stmt):
+        result[category].add(purpose_id)
     return result
+
+
+def by_id(model, ids: set[int]) -> dict[int, Any]:
+    """Sources or purposes (small tables) by id, in one query."""
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.scalars(sa.select(model).where(model.id.in_(sorted(ids))))}
 
 
 def consent_events(person_id: int) -> list[ConsentEvent]:

@@ -120,14 +120,17 @@ def my_data(person_id: int, *, stepped_up: bool) -> MyData | None:
     bulk = [s.category for s in ordered if _is_bulk(s)]
     preview_ids = [i for c in bulk for i in queries.newest_item_ids(person_id, c, PREVIEW_LINES)]
     loaded = queries.items(person_id, categories=small, extra_ids=preview_ids)
-    spread = queries.sources_and_purposes_of(person_id, bulk)
+    purpose_ids = queries.purpose_ids_by_category(person_id, bulk)
+    sources = queries.by_id(Source, {i for c in bulk for i in stats[c].source_ids})
+    purposes = queries.by_id(Purpose, {i for ids in purpose_ids.values() for i in ids})
 
     groups = []
     for s in ordered:
         group = CategoryGroup(s.category, category_name(s.category), s, bulk=s.category in bulk)
         group.items = [_item_view(i, stepped_up=stepped_up) for i in loaded if i.category == s.category]
         if group.bulk:
-            group.sources, group.purposes = spread[s.category]
+            group.sources = [sources[i] for i in sorted(s.source_ids)]
+            group.purposes = [purposes[i] for i in sorted(purpose_ids[s.category])]
             _set_total(group, person_id, stepped_up=stepped_up)
         else:
             group.items.sort(key=lambda view: field_order(view.field))
@@ -142,9 +145,10 @@ def my_data(person_id: int, *, stepped_up: bool) -> MyData | None:
 
 def _set_total(group: CategoryGroup, person_id: int, *, stepped_up: bool) -> None:
     """The total spent (or earned) is a detail of the lines: shown only where the lines are."""
-    total = queries.amount_total(person_id, group.category)
-    group.total = total if stepped_up else None
-    group.total_hidden = total is not None and not stepped_up
+    if stepped_up:
+        group.total = queries.amount_total(person_id, group.category)
+    else:
+        group.total_hidden = queries.has_amount(person_id, group.category)
 
 
 def field_order(field_name_: str) -> tuple[int, str]:
