@@ -192,8 +192,10 @@ def twofa_setup():
 def twofa_qr():
     """The enrolment QR code, drawn here: the secret never leaves for a third-party service."""
     enrolling = _enrolling_user()
+    if enrolling is None:
+        return redirect(url_for("staff.login"))
     secret = session.get(auth.ENROL_SECRET_KEY)
-    if enrolling is None or not secret or enrolling[0].has_totp:
+    if not secret or enrolling[0].has_totp:
         abort(404)
     uri = security.totp_uri(secret, account=enrolling[0].email, issuer=TOTP_ISSUER)
     svg = io.BytesIO()

@@ -55,7 +55,9 @@ def test_enrolment_shows_a_local_qr_code_and_the_key_then_ten_recovery_codes_onc
     assert ("staff.2fa_enrolled", "staff", str(account.id), {"recovery_codes": 10}) in audit_actions()
 
 
-def test_qr_code_is_not_served_to_anyone_who_is_not_enrolling(client):
+def test_qr_code_is_not_served_to_anyone_who_is_not_enrolling(client, login_as):
+    assert "/staff/login" in client.get("/staff/2fa/qr.svg").location
+    login_as("agent")  # already enrolled
     assert client.get("/staff/2fa/qr.svg").status_code == 404
 
 

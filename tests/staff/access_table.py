@@ -1,0 +1,66 @@
+"""Who may open each URL under /staff/ — the table the role × URL matrix checks.
+
+EVERY ROUTE UNDER /staff/ MUST HAVE A LINE HERE. When you add one (a queue page, a request
+page, reports …), add its endpoint to ACCESS with the roles that may use it, and, if its
+path has a new parameter, a way to build a sample value in SAMPLE_ARGUMENTS.
+`tests/staff/test_access_matrix.py` fails for a route that is missing, so nothing new can
+escape the matrix.
+
+Roles, least privileged first; each staff role includes the ones before it (see
+`portal.staff.models.StaffRole`). "customer" is a browser with a verified customer session:
+to the staff area it is just anonymous.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+ANONYMOUS, CUSTOMER, AGENT, MANAGER, ADMIN = "anonymous", "customer", "agent", "manager", "admin"
+ROLES = (ANONYMOUS, CUSTOMER, AGENT, MANAGER, ADMIN)
+
+EVERYONE = frozenset(ROLES)  # pages that must work before log-in
+STAFF = frozenset({AGENT, MANAGER, ADMIN})
+MANAGERS = frozenset({MANAGER, ADMIN})
+ADMINS = frozenset({ADMIN})
+
+ACCESS: dict[str, frozenset[str]] = {
+    # log-in, log-out, first password
+    "staff.login": EVERYONE,
+    "staff.login_2fa": EVERYONE,          # sends anyone without a pending log-in back to the log-in
+    "staff.logout": EVERYONE,             # ending one's own (possibly absent) session is harmless
+    "staff.set_password": EVERYONE,       # the mailed link is the credential
+    # two-factor enrolment (also reachable half-way through a log-in, see test_two_factor.py)
+    "staff.twofa_setup": STAFF,
+    "staff.twofa_qr": STAFF,
+    # the frame and the person's own account
+    "staff.queue": STAFF,
+    "staff.account": STAFF,
+    "staff.change_password": STAFF,
+    "staff.regenerate_recovery_codes": STAFF,
+    # staff management
+    "staff.users": ADMINS,
+    "staff.user_new": ADMINS,
+    "staff.user_detail": ADMINS,
+    "staff.user_role": ADMINS,
+    "staff.user_deactivate": ADMINS,
+    "staff.user_reactivate": ADMINS,
+    "staff.user_reset_2fa": ADMINS,
+    "staff.user_password_link": ADMINS,
+}
+
+
+class World:
+    """What exists while a matrix case runs: one account per staff role plus a colleague
+    (`target`) for pages about another account; fill more in when your routes need it."""
+
+    def __init__(self, *, accounts: dict, target, password_token: str):
+        self.accounts = accounts
+        self.target = target
+        self.password_token = password_token
+
+
+#: Path parameter name → sample value (from the World). A real object, so allowed roles
+#: reach the page itself rather than a 404.
+SAMPLE_ARGUMENTS: dict[str, Callable[[World], object]] = {
+    "user_id": lambda world: world.target.id,
+    "token": lambda world: world.password_token,
+}
