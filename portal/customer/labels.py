@@ -69,6 +69,17 @@ FIELD_NAMES = {
     "rank": _l("Membership rank"), "company": _l("Company"), "department": _l("Department"),
     "title": _l("Job title"), "newsletter": _l("Newsletter"), "line": _l("Purchase"),
     "earned": _l("Points earned"), "used": _l("Points used"), "answer": _l("Answer"),
+    "work_address": _l("Work address"), "work_email": _l("Work email address"),
+    "work_phone": _l("Work phone number"), "age_range": _l("Age range"),
+    "app_install_id": _l("App installation ID"), "os": _l("Operating system"),
+    "push_notifications": _l("Push notifications"), "joined_on": _l("Joined on"),
+    "legacy_joined_on": _l("Joined on (former system)"),
+    "legacy_member_number": _l("Membership number (former system)"), "partner_offer": _l("Partner offer"),
+    "campaign_entry": _l("Campaign entry"), "public_profile": _l("Public profile"),
+    "balance": _l("Point balance"), "monthly": _l("Points per month"),
+    "favourite_store": _l("Favourite store"), "interests": _l("Interests"), "comment": _l("Comment"),
+    "favourite_section": _l("Favourite section"), "satisfaction": _l("Satisfaction"),
+    "visit_frequency": _l("How often you visit"),
 }
 
 
@@ -92,12 +103,14 @@ def item_name(name: str) -> str:
 
 # Parts of structured values such as purchase lines and point records.
 DETAIL_NAMES = {
-    "sku": _l("Product code"), "product": _l("Product"), "name": _l("Product"), "item": _l("Product"),
+    "sku": _l("Product code"), "product": _l("Product"), "name": _l("Name"), "item": _l("Product"),
     "price": _l("Price"), "unit_price": _l("Price"), "qty": _l("Quantity"), "quantity": _l("Quantity"),
     "amount": _l("Amount"), "total": _l("Amount"), "currency": _l("Currency"), "store": _l("Store"),
     "shop": _l("Store"), "order": _l("Order number"), "order_id": _l("Order number"),
     "points": _l("Points"), "reason": _l("Reason"), "balance": _l("Balance"), "channel": _l("Channel"),
-    "payment": _l("Payment"),
+    "payment": _l("Payment"), "date": _l("Date"), "month": _l("Month"), "earned": _l("Points earned"),
+    "used": _l("Points used"), "as_of": _l("As of"), "card": _l("Card"), "joined_on": _l("Joined on"),
+    "campaign": _l("Campaign"), "course": _l("Course"), "answer": _l("Answer"), "result": _l("Result"),
 }
 
 

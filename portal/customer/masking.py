@@ -86,7 +86,8 @@ FIELD_RULES = {
     "phone_number": mask_phone, "fax": mask_phone,
     "address": mask_address, "home_address": mask_address, "postal_address": mask_address,
     "birthdate": mask_birthdate, "birthday": mask_birthdate, "date_of_birth": mask_birthdate,
-    "customer_number": mask_number, "card_number": mask_number, "member_number": mask_number,
+    "work_email": mask_email, "work_phone": mask_phone, "work_address": mask_address,
+    "customer_number": mask_number, "legacy_member_number": mask_number, "card_number": mask_number, "member_number": mask_number,
     "membership_number": mask_number, "account_number": mask_number,
 }
 

@@ -67,7 +67,7 @@ def person(person_id: int) -> Person | None:
     return db.session.get(Person, person_id)
 
 
-def category_stats(person_id: int) -> dict[Category, CategoryStats]:
+def category_stats(person_id: int, *, only: Category | None = None) -> dict[Category, CategoryStats]:
     """Count, first and last collection, retention range and sources per category, in one pass.
 
     Grouping by source as well costs nothing extra (the rows are read anyway) and saves a
@@ -83,7 +83,7 @@ def category_stats(person_id: int) -> dict[Category, CategoryStats]:
             sa.func.min(Item.retain_until),
             sa.func.max(Item.retain_until),
         )
-        .where(Item.person_id == person_id)
+        .where(Item.person_id == person_id, *([Item.category == only] if only else []))
         .group_by(Item.category, Item.source_id)
     )
     stats: dict[Category, CategoryStats] = {}

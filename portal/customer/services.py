@@ -187,7 +187,7 @@ def category_page(person_id: int, category: str, page: int, *, stepped_up: bool)
         category = Category(category)
     except ValueError:
         return None
-    stats = queries.category_stats(person_id).get(category)
+    stats = queries.category_stats(person_id, only=category).get(category)
     pages = -(-stats.count // PAGE_SIZE) if stats else 0
     if stats is None or not 1 <= page <= pages:
         return None
