@@ -130,3 +130,11 @@ def test_access(app, client, world, login_staff, endpoint, rule, method, role):
         assert sent_to_login, f"expected a redirect to the staff log-in: {where}"
     else:
         assert status in (403, 404), f"expected 403 or 404: {where}"
+
+
+def test_a_new_route_missing_from_the_table_would_be_caught():
+    """Guards the guard: a route added under /staff/ without a table line is noticed."""
+    app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": TEST_SECRET_KEY, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app.add_url_rule("/staff/forgotten", endpoint="forgotten.page", view_func=lambda: "open to all")
+    endpoints = {endpoint for endpoint, _rule, _method in staff_rules(app)}
+    assert endpoints - ACCESS.keys() == {"forgotten.page"}
