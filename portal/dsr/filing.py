@@ -85,11 +85,16 @@ def create_request(
     """
     if verified and is_agent:
         raise ValueError("an agent's request stays `received` until staff check the authority")
+    if not (requester_email or "").strip():
+        raise ValueError("a request needs the requester's email address")
+    now = utcnow()
+    if received_at is not None and received_at > now:
+        raise ValueError("a request cannot be received in the future")
     if idempotency_key:
         existing = find_by_idempotency_key(idempotency_key)
         if existing is not None:
             return _replay(existing, requester_email, person_id)
-    received_at = received_at or utcnow()
+    received_at = received_at or now
     request = _new_request(
         type=type, person_id=person_id, requester_email=requester_email, channel=channel,
         language=language, residence=residence, details=details, received_at=received_at,

@@ -35,11 +35,11 @@ def test_ccpa_acknowledgement_skips_golden_week_and_the_answer_is_due_in_45_days
 
 
 def test_ccpa_over_the_new_year(verified_request):
-    request = verified_request(jst(2026, 12, 28, 15), residence="us-ca")
-    # 29, 30, 31 Dec, 4, 5, 6, 7, 8, 12, 13 Jan (1 Jan and 11 Jan 成人の日 are holidays).
-    assert request.acknowledge_due_at == jst(2027, 1, 13, 23, 59, 59)
-    # 3 days to 31 Dec, 31 to 31 Jan (34), 11 more: 11 Feb — a holiday, but calendar days don't move.
-    assert request.due_at == jst(2027, 2, 11, 23, 59, 59)
+    request = verified_request(jst(2025, 12, 29, 15), residence="us-ca")
+    # 30, 31 Dec, 2, 5, 6, 7, 8, 9, 13, 14 Jan (1 Jan and 12 Jan 成人の日 are holidays).
+    assert request.acknowledge_due_at == jst(2026, 1, 14, 23, 59, 59)
+    # 2 days to 31 Dec, 31 to 31 Jan (33), 12 more: 12 Feb.
+    assert request.due_at == jst(2026, 2, 12, 23, 59, 59)
 
 
 def test_the_clock_starts_at_verification_not_at_receipt(file_request):

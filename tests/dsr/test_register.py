@@ -18,11 +18,11 @@ S = RequestStatus
 
 
 def test_reference_has_the_year_in_japan_and_six_digits(file_request):
-    request = file_request(received_at=jst(2026, 6, 1))
-    assert re.fullmatch(r"MG-2026-\d{6}", request.reference)
+    request = file_request(received_at=jst(2025, 12, 31, 23))
+    assert re.fullmatch(r"MG-2025-\d{6}", request.reference)
     # 1 January 01:00 in Japan is still 31 December in UTC: the year is Japan's.
-    new_year = file_request(received_at=jst(2027, 1, 1, 1))
-    assert new_year.reference.startswith("MG-2027-")
+    new_year = file_request(received_at=jst(2026, 1, 1, 1))
+    assert new_year.reference.startswith("MG-2026-")
 
 
 def test_references_are_unique(file_request):
@@ -135,3 +135,8 @@ def test_acknowledging_receipt_is_recorded_once(verified_request):
     db.session.commit()
     assert request.acknowledged_at == jst(2026, 4, 30)
     assert len(first.events) == 1 and again.events == []
+
+
+def test_a_request_cannot_be_dated_in_the_future(file_request):
+    with pytest.raises(ValueError):
+        file_request(received_at=jst(2099, 1, 1))
