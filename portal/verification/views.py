@@ -79,7 +79,7 @@ def start():
 
 
 @bp.route("/verify/code", methods=["GET", "POST"])
-@limiter.limit(lambda: "60 per hour", methods=["POST"], scope="verify-code")
+@limiter.limit("60 per hour", methods=["POST"])
 def code():
     """"Check your mail", with the code form for this browser."""
     form = CodeForm()
