@@ -2,6 +2,7 @@
 idle time-out, log-out, and the audit trail of it all."""
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -22,8 +23,6 @@ def try_login(client, email: str, password: str, **kwargs):
 
 def error_of(response) -> str:
     """The form's error line as a person reads it."""
-    import re
-
     match = re.search(r'<p class="flash flash-error" role="alert">([^<]+)</p>', response.get_data(as_text=True))
     return match.group(1) if match else ""
 
@@ -217,3 +216,9 @@ def test_a_session_taken_to_another_browser_is_dropped(client, create_staff, log
 def test_staff_pages_are_never_cached(client, create_staff, login_staff):
     login_staff(client, create_staff("agent"))
     assert client.get("/staff/").headers["Cache-Control"] == "no-store"
+
+
+def test_a_staff_log_in_opens_no_customer_pages(client, create_staff, login_staff):
+    login_staff(client, create_staff("admin"))
+    response = client.get("/my/data")
+    assert response.status_code == 302 and "/staff/" not in response.location
