@@ -62,10 +62,14 @@ def send(message: OutboxMessage) -> None:
     mime = build_message(message)
     smtp = _connect()
     try:
+        smtp.ehlo_or_helo_if_needed()
+        # Flask-Mail sends UTF-8 bodies as 8bit; say so where the server supports it (RFC 6152).
+        options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
         smtp.sendmail(
             sanitize_address(mime.sender),
             [sanitize_address(message.to_address)],
             mime.as_bytes(),
+            mail_options=options,
         )
     finally:
         try:
