@@ -11,7 +11,7 @@ from portal.extensions import db
 from tests.conftest import csrf_from
 from tests.inventory.records import PERSON
 
-LINK = re.compile(r"http://portal\.test(/verify/link/\S+)")
+LINK = re.compile(r"https?://[^/\s]+(/verify/link/\S+)")
 CODE = re.compile(r"^(\d{6})\r?$", re.MULTILINE)
 
 

@@ -30,6 +30,7 @@ def _page_text(response) -> str:
 
 def test_following_the_mailed_link_logs_the_customer_in(client, hanako, ask_for_mail, audit_actions):
     mail = ask_for_mail("Hanako@Example.jp")
+    assert "http://portal.test/verify/link/" in mail.text  # PORTAL_BASE_URL, not the request's host
     page = client.get(mail.link)
     assert page.status_code == 200 and "続ける" in page.get_data(as_text=True)
     response = post(client, mail.link)
