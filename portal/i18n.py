@@ -1,7 +1,7 @@
 """Language and time zone: Japanese by default, English on request, Japan time on screen."""
 from __future__ import annotations
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
 
 from portal.extensions import babel
@@ -12,7 +12,8 @@ LANGUAGE_SESSION_KEY = "lang"
 def select_locale() -> str:
     """An explicit choice (the switch) wins; otherwise Japanese, the portal's default."""
     languages = current_app.config["PORTAL_LANGUAGES"]
-    chosen = session.get(LANGUAGE_SESSION_KEY)
+    # CLI and `tick` run without a request (and so without a session): use the default.
+    chosen = session.get(LANGUAGE_SESSION_KEY) if has_request_context() else None
     if chosen in languages:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]

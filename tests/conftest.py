@@ -18,6 +18,12 @@ from portal.extensions import db
 
 pytest_plugins = ["tests.fixtures.smtp"]
 
+
+def pytest_collection_modifyitems(config, items):
+    """Run browser tests last: Playwright's sync API keeps an event loop running in the
+    main thread for the session, which asyncio-based tests (aiosmtpd) cannot share."""
+    items.sort(key=lambda item: "browser" in item.keywords)
+
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 
 
