@@ -144,7 +144,10 @@ def my_data(person_id: int, *, stepped_up: bool) -> MyData | None:
 
 
 def _set_total(group: CategoryGroup, person_id: int, *, stepped_up: bool) -> None:
-    """The total spent (or earned) is a detail of the lines: shown only where the lines are."""
+    """The total spent (or earned) reveals what the lines hold: summed only after step-up.
+
+    Before it, the page only says that there is a total (one row is enough to know).
+    """
     if stepped_up:
         group.total = queries.amount_total(person_id, group.category)
     else:
