@@ -18,6 +18,7 @@ from flask_login import current_user, login_user, logout_user
 
 from portal.extensions import db, login_manager
 from portal.i18n import LANGUAGE_SESSION_KEY
+from portal.staff import security
 from portal.staff.login import record_logout, two_factor_required
 from portal.staff.models import StaffRole, StaffUser
 
@@ -58,6 +59,7 @@ def load_staff_user(user_id: str) -> StaffUser | None:
 
 def begin_pending_login(user: StaffUser, *, stage: str, next_url: str | None) -> None:
     """Remember who passed the password step; nothing here counts as logged in yet."""
+    session.pop(ENROL_SECRET_KEY, None)
     session[PENDING_KEY] = {
         "uid": user.id, "v": user.session_version, "stage": stage,
         "at": int(time.time()), "next": next_url,
@@ -81,6 +83,23 @@ def pending_login(stage: str) -> tuple[StaffUser, str | None] | None:
 
 def clear_pending_login() -> None:
     session.pop(PENDING_KEY, None)
+    session.pop(ENROL_SECRET_KEY, None)
+
+
+def enrolment_secret(user: StaffUser, *, create: bool) -> str | None:
+    """The TOTP secret this browser is enrolling for `user` (bound to the user, so on a shared
+    browser one person's unconfirmed secret is never offered to the next)."""
+    data = session.get(ENROL_SECRET_KEY)
+    if isinstance(data, dict) and data.get("uid") == user.id and data.get("secret"):
+        return data["secret"]
+    if not create:
+        return None
+    secret = security.new_totp_secret()
+    session[ENROL_SECRET_KEY] = {"uid": user.id, "secret": secret}
+    return secret
+
+
+def drop_enrolment_secret() -> None:
     session.pop(ENROL_SECRET_KEY, None)
 
 

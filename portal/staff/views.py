@@ -164,15 +164,13 @@ def twofa_setup():
     if user.has_totp:
         flash(_("Two-factor authentication is already set up for your account."), "info")
         return redirect(url_for("staff.account"))
-    secret = session.get(auth.ENROL_SECRET_KEY)
-    if not secret:
-        secret = session[auth.ENROL_SECRET_KEY] = security.new_totp_secret()
+    secret = auth.enrolment_secret(user, create=True)
     form = CodeForm()
     error = None
     if form.validate_on_submit():
         codes = services.enrol_totp(user, secret=secret, code=form.code.data, actor=logins.staff_actor(user))
         if codes is not None:
-            session.pop(auth.ENROL_SECRET_KEY, None)
+            auth.drop_enrolment_secret()
             if mid_login:
                 previous = logins.complete_login(user, method="password+totp_enrolment")
                 db.session.commit()
@@ -194,7 +192,7 @@ def twofa_qr():
     enrolling = _enrolling_user()
     if enrolling is None:
         return redirect(url_for("staff.login"))
-    secret = session.get(auth.ENROL_SECRET_KEY)
+    secret = auth.enrolment_secret(enrolling[0], create=False)
     if not secret or enrolling[0].has_totp:
         abort(404)
     uri = security.totp_uri(secret, account=enrolling[0].email, issuer=TOTP_ISSUER)

@@ -164,3 +164,12 @@ def test_new_recovery_codes_replace_the_old_ones(client, create_staff, login_sta
     assert post_page_form(client, "/staff/login/2fa", {"code": account.recovery_codes[1]}).status_code == 200
     assert post_page_form(client, "/staff/login/2fa", {"code": new_codes[0]}).location.endswith("/staff/")
     assert any(a[0] == "staff.recovery_codes_regenerated" for a in audit_actions())
+
+
+def test_on_a_shared_browser_the_next_person_gets_a_secret_of_their_own(client, create_staff):
+    first, second = create_staff("manager", with_2fa=False), create_staff("manager", with_2fa=False)
+    password_step(client, first)
+    first_secret = secret_on(client.get("/staff/2fa/setup").get_data(as_text=True))
+    password_step(client, second)
+    second_secret = secret_on(client.get("/staff/2fa/setup").get_data(as_text=True))
+    assert first_secret != second_secret
