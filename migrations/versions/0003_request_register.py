@@ -10,8 +10,19 @@ from datetime import datetime, timezone
 from alembic import op
 import sqlalchemy as sa
 
-# The defaults live in the code so tests check the same rows; a fresh database gets them here.
-from portal.dsr.policies import DEFAULT_POLICIES
+# The defaults as they stood at this revision: a migration must not follow later code changes
+# (0005 adds `clock_starts`). portal/dsr/policies.py holds the current defaults.
+DEFAULT_POLICIES = (
+    {"jurisdiction": "appi", "request_type": None, "response_period": 14, "response_unit": "calendar_days",
+     "acknowledge_period": None, "acknowledge_unit": None, "extension_period": None, "extension_unit": None,
+     "pause_when_waiting": False},
+    {"jurisdiction": "gdpr", "request_type": None, "response_period": 1, "response_unit": "months",
+     "acknowledge_period": None, "acknowledge_unit": None, "extension_period": 2, "extension_unit": "months",
+     "pause_when_waiting": True},
+    {"jurisdiction": "ccpa", "request_type": None, "response_period": 45, "response_unit": "calendar_days",
+     "acknowledge_period": 10, "acknowledge_unit": "business_days", "extension_period": 45,
+     "extension_unit": "calendar_days", "pause_when_waiting": False},
+)
 
 
 # revision identifiers, used by Alembic.

@@ -12,8 +12,13 @@ def english(text) -> str:
     """The English msgid of a lazy string, filled in; works without a request (logs, CLI)."""
     if not isinstance(text, LazyString):
         return str(text)
-    msgid, *_ = text._args
     variables = {key: english(value) for key, value in text._kwargs.items()}
+    if len(text._args) == 3 and isinstance(text._args[2], int):  # lazy_ngettext(singular, plural, num)
+        singular, plural, num = text._args
+        msgid = singular if num == 1 else plural
+        variables.setdefault("num", num)
+    else:
+        msgid = text._args[0]
     return msgid % variables if variables else msgid
 
 

@@ -96,6 +96,13 @@ class EventKind(enum.StrEnum):
     ESCALATED = "escalated"
 
 
+class ClockStart(enum.StrEnum):
+    """When the deadline starts counting: on receipt (CCPA §7021) or once verified."""
+
+    RECEIVED = "received"
+    VERIFIED = "verified"
+
+
 class Policy(db.Model):
     """Deadline rules for a jurisdiction; a row without request type is the jurisdiction's default.
 
@@ -128,6 +135,9 @@ class Policy(db.Model):
     extension_period: Mapped[int | None]
     extension_unit: Mapped[PeriodUnit | None] = mapped_column(str_enum(PeriodUnit))
     pause_when_waiting: Mapped[bool] = mapped_column(default=False)
+    clock_starts: Mapped[ClockStart] = mapped_column(
+        str_enum(ClockStart), default=ClockStart.VERIFIED, server_default=ClockStart.VERIFIED.value
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

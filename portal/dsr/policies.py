@@ -26,7 +26,7 @@ DEFAULT_POLICIES: tuple[dict[str, Any], ...] = (
         "response_period": 14, "response_unit": "calendar_days",
         "acknowledge_period": None, "acknowledge_unit": None,
         "extension_period": None, "extension_unit": None,
-        "pause_when_waiting": False,
+        "pause_when_waiting": False, "clock_starts": "verified",
     },
     # GDPR Art. 12(3): one month, extendable once by two further months; the clock waits
     # while we wait for information needed to identify the person or the request.
@@ -35,7 +35,7 @@ DEFAULT_POLICIES: tuple[dict[str, Any], ...] = (
         "response_period": 1, "response_unit": "months",
         "acknowledge_period": None, "acknowledge_unit": None,
         "extension_period": 2, "extension_unit": "months",
-        "pause_when_waiting": True,
+        "pause_when_waiting": True, "clock_starts": "verified",
     },
     # CCPA regulations §7021: confirm within 10 business days, answer within 45 calendar days,
     # extendable once by 45 more; verification time counts, so no pause.
@@ -44,7 +44,7 @@ DEFAULT_POLICIES: tuple[dict[str, Any], ...] = (
         "response_period": 45, "response_unit": "calendar_days",
         "acknowledge_period": 10, "acknowledge_unit": "business_days",
         "extension_period": 45, "extension_unit": "calendar_days",
-        "pause_when_waiting": False,
+        "pause_when_waiting": False, "clock_starts": "received",
     },
 )
 
@@ -61,6 +61,7 @@ EDITABLE_FIELDS = (
     "acknowledge_period", "acknowledge_unit",
     "extension_period", "extension_unit",
     "pause_when_waiting",
+    "clock_starts",
 )
 # Generous bounds that still catch a typo (140 days instead of 14).
 MAX_PERIOD = {PeriodUnit.CALENDAR_DAYS: 366, PeriodUnit.BUSINESS_DAYS: 250, PeriodUnit.MONTHS: 12}

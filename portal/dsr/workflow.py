@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.audit.services import Actor, record
 from portal.dsr.deadlines import compute_due, days_paused, resumed_due
 from portal.dsr.errors import StaleRequest
-from portal.dsr.models import DataRequest, EventKind, RequestEvent
+from portal.dsr.models import ClockStart, DataRequest, EventKind, RequestEvent
 from portal.dsr.status import CLOSED_STATUSES, RequestStatus
 from portal.extensions import db
 
@@ -132,8 +132,13 @@ def move(request: DataRequest, to_status: RequestStatus, *, actor: Actor, now: d
 
 
 def start_clock(request: DataRequest, *, actor: Actor, verified_at: datetime) -> list[RequestEvent]:
-    """Verified: compute the due dates now and store them; they are never recomputed."""
-    acknowledge_due, due = compute_due(request.policy, verified_at)
+    """Verified: compute the due dates now and store them; they are never recomputed.
+
+    Most policies count from verification; CCPA's count from receipt, because its
+    regulations do not stop the clock while the business verifies the requester.
+    """
+    starts_at = request.received_at if request.policy.clock_starts is ClockStart.RECEIVED else verified_at
+    acknowledge_due, due = compute_due(request.policy, starts_at)
     from_status = request.status
     request.status = RequestStatus.VERIFIED
     request.verified_at = verified_at

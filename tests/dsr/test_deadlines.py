@@ -48,3 +48,11 @@ def test_the_clock_starts_at_verification_not_at_receipt(file_request):
     services.verify_request(request, actor=STAFF, verified_at=jst(2026, 4, 6, 14))
     assert request.verified_at == jst(2026, 4, 6, 14)
     assert request.due_at == jst(2026, 4, 20, 23, 59, 59)
+
+
+def test_ccpa_clock_counts_from_receipt_even_when_verified_later(file_request):
+    request = file_request(received_at=jst(2026, 4, 28, 11), residence="us-ca", is_agent=True, agent={"name": "代理 人"})
+    services.verify_request(request, actor=STAFF, verified_at=jst(2026, 5, 8, 9))
+    # The same dates as a request verified on receipt (28 April): verification time counts.
+    assert request.acknowledge_due_at == jst(2026, 5, 18, 23, 59, 59)
+    assert request.due_at == jst(2026, 6, 12, 23, 59, 59)

@@ -18,6 +18,7 @@ def rules_of(policy: Policy) -> dict:
         "jurisdiction": policy.jurisdiction.value,
         "request_type": policy.request_type,
         "response_period": policy.response_period,
+        "clock_starts": policy.clock_starts.value,
         "response_unit": policy.response_unit.value,
         "acknowledge_period": policy.acknowledge_period,
         "acknowledge_unit": policy.acknowledge_unit and policy.acknowledge_unit.value,
