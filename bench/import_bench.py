@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import random
 import sys
@@ -136,30 +137,39 @@ def generate(path: Path, *, persons: int, items: int, seed: int = 20250201) -> d
 
 
 def reset_database(app) -> None:
-    """An empty schema built by the real migrations (SQLite: the file is new)."""
+    """An empty schema built by the real migrations."""
     from flask_migrate import upgrade
 
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:
                 connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
+        else:
+            db.engine.dispose()
+            Path(db.engine.url.database).unlink(missing_ok=True)
+        logging.disable(logging.INFO)  # Alembic's per-revision lines are noise here
+        try:
+            upgrade()
+        finally:
+            logging.disable(logging.NOTSET)
         db.engine.dispose()
 
 
-def timed_import(app, path: Path) -> tuple[float, object]:
+def timed_import(app, path: Path) -> tuple[float, float, object]:
+    """Wall-clock and CPU seconds of one import (CPU: this process only, not the database server)."""
     with app.app_context():
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         result = import_file(path, actor=Actor("cli", "import-bench"))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         db.session.remove()
-    return elapsed, result
+    return elapsed, cpu, result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--persons", type=int, default=1000)
     parser.add_argument("--items-per-person", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=1, help="run N times and report the fastest (a busy machine is noisy)")
     parser.add_argument("--force", action="store_true", help="allow a database named 'test' (CI's)")
     args = parser.parse_args(argv)
 
@@ -172,24 +182,29 @@ def main(argv: list[str] | None = None) -> int:
         counts = generate(path, persons=args.persons, items=args.items_per_person)
         total = sum(counts.values())
         app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": url})
-        reset_database(app)
 
-        rows = []
-        for label in ("first import", "re-import (same file)"):
-            seconds, result = timed_import(app, path)
-            created, updated = sum(result.changes.created.values()), sum(result.changes.updated.values())
-            rows.append((label, seconds, total / seconds, created, updated))
+        best: dict[str, tuple] = {}
+        for _ in range(max(args.repeat, 1)):
+            reset_database(app)
+            for label in ("first import", "re-import (same file)"):
+                seconds, cpu, result = timed_import(app, path)
+                created, updated = sum(result.changes.created.values()), sum(result.changes.updated.values())
+                if label not in best or seconds < best[label][1]:
+                    best[label] = (label, seconds, cpu, total / seconds, created, updated)
+        rows = list(best.values())
 
         with app.app_context():
             database = f"{db.engine.dialect.name} {describe_database(url)}"
-        print(f"Madoguchi import benchmark on {database}")
+        runs = f", fastest of {args.repeat} runs" if args.repeat > 1 else ""
+        print(f"Madoguchi import benchmark on {database}{runs}")
         print(f"file: {total:,} records, {path.stat().st_size / 1e6:.1f} MB: "
               + ", ".join(f"{counts.get(kind, 0):,} {kind}s" for kind in ("source", "purpose", "person", "item", "consent", "provision")))
         print()
-        print(f"{'run':<24}{'seconds':>9}{'records/s':>12}{'created':>10}{'updated':>10}")
-        for label, seconds, rate, created, updated in rows:
-            print(f"{label:<24}{seconds:>9.2f}{rate:>12,.0f}{created:>10,}{updated:>10,}")
-        slowest = min(rate for _, _, rate, _, _ in rows)
+        print(f"{'run':<24}{'seconds':>9}{'records/s':>12}{'created':>10}{'updated':>10}{'cpu s':>8}")
+        for label, seconds, cpu, rate, created, updated in rows:
+            print(f"{label:<24}{seconds:>9.2f}{rate:>12,.0f}{created:>10,}{updated:>10,}{cpu:>8.2f}")
+        print("(cpu s: this process's CPU time; on PostgreSQL the server's work is not in it)")
+        slowest = min(row[3] for row in rows)
         verdict = "met" if slowest >= TARGET_RECORDS_PER_SECOND else "NOT met"
         print(f"\ntarget ≥ {TARGET_RECORDS_PER_SECOND:,} records/s: {verdict}")
     return 0
