@@ -290,6 +290,8 @@ def _not_yet_imported(keyless: list[dict], maps: KeyMaps) -> list[dict]:
         stmt = sa.select(*columns).where(Item.person_id.in_(batch), Item.key.is_(None))
         for found in db.session.execute(stmt).mappings():
             in_database[_fingerprint(found)] += 1
+    if not in_database:  # nothing keyless is stored for these persons: every line is new
+        return keyless
     fresh = []
     for row in keyless:
         fingerprint = _fingerprint(_item_row(row, maps))
