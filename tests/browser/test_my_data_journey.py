@@ -1,23 +1,16 @@
 """The whole journey on a phone: mail check through real mail, masked data, step-up, downloads."""
 import io
 import json
-import os
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, browser, live_server, phone_page  # noqa: F401  (fixtures)
 from tests.customer.records import HANAKO_VALUES as V
+from tests.customer.records import two_customers
 from tests.verification.conftest import read_mail
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and os.environ.get("PORTAL_REQUIRE_BROWSER") != "1",
-        reason=f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
-    ),
-]
+pytestmark = pytest.mark.browser
 
 
 def _download(page, button_name: str) -> bytes:
@@ -27,8 +20,9 @@ def _download(page, button_name: str) -> bytes:
 
 
 def test_a_customer_proves_who_they_are_sees_everything_and_downloads_it(
-    live_server, phone_page, smtp_server, customers  # noqa: F811
+    live_server, phone_page, smtp_server, import_lines
 ):
+    import_lines(*two_customers())
     page = phone_page
     page.goto(live_server + "/my/data")
     page.get_by_label("メールアドレス").fill(V["email"])
