@@ -67,6 +67,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=15),
         # Which step-up questions count (customer_number, birthdate, phone_last4).
         "PORTAL_STEP_UP_CHECKS": env.get("PORTAL_STEP_UP_CHECKS", "customer_number,birthdate,phone_last4"),
+        # Corrections a customer may apply at once (`category.field`); others go to staff.
+        "PORTAL_SELF_SERVICE_FIELDS": env.get("PORTAL_SELF_SERVICE_FIELDS", "contact.email,contact.phone,contact.mobile"),
         # Staff log-in: idle time-out, 2FA for agents (managers and admins always), rate limits.
         "PORTAL_STAFF_IDLE_MINUTES": int(env.get("PORTAL_STAFF_IDLE_MINUTES", "30")),
         "PORTAL_AGENT_2FA_REQUIRED": env.get("PORTAL_AGENT_2FA_REQUIRED", "0") == "1",

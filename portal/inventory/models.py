@@ -193,3 +193,26 @@ class Provision(db.Model):
     basis: Mapped[ProvisionBasis] = mapped_column(str_enum(ProvisionBasis))
     # `category.field` pairs, as the import format names them.
     items: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+
+
+class ItemRevision(db.Model):
+    """An item's earlier value, kept when it is changed (by the customer or by staff).
+
+    The history holds personal values, so it goes with the item when the item is erased.
+    """
+
+    __tablename__ = "item_revision"
+    __table_args__ = (sa.Index("ix_item_revision_item_changed", "item_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    old_value: Mapped[Any] = mapped_column(sa.JSON)
+    new_value: Mapped[Any] = mapped_column(sa.JSON)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The request that asked for the change; NULL for changes made without one (an import fix).
+    request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("data_request.id", ondelete="SET NULL"), index=True
+    )
+    actor_type: Mapped[str] = mapped_column(sa.String(16))
+    actor_id: Mapped[str | None] = mapped_column(sa.String(64))
