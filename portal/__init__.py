@@ -61,6 +61,7 @@ def _register_jobs() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.audit.cli import bp as audit_cli
+    from portal.audit.views import bp as audit
     from portal.customer.views import bp as customer
     from portal.inventory.cli import bp as inventory_cli
     from portal.scheduler.cli import bp as scheduler_cli
@@ -75,5 +76,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(verification)
     app.register_blueprint(customer)
     app.register_blueprint(audit_cli)
+    app.register_blueprint(audit)
     app.register_blueprint(inventory_cli)
     app.register_blueprint(scheduler_cli)

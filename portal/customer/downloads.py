@@ -11,7 +11,7 @@ import json
 import zipfile
 from datetime import datetime
 from itertools import groupby
-from typing import Iterable, Iterator
+from typing import Collection, Iterable, Iterator
 
 from portal.common.time import JST
 from portal.inventory.export import export_person_records
@@ -32,9 +32,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
 
-def jsonl_chunks(person_id: int) -> Iterator[bytes]:
-    """One JSON object per line, exactly what `import-data` reads."""
-    for record in export_person_records(person_id):
+def jsonl_chunks(person_id: int, *, only: Collection[str] | None = None) -> Iterator[bytes]:
+    """One JSON object per line, exactly what `import-data` reads (`only`: these record types)."""
+    for record in export_person_records(person_id, only=only):
         yield (json.dumps(record, ensure_ascii=False) + "\n").encode()
 
 
@@ -102,14 +102,18 @@ class _Pipe:
         return data
 
 
-def zip_chunks(person_id: int) -> Iterator[bytes]:
-    """A ZIP of UTF-8 (with BOM, for Excel) CSV files, streamed entry by entry."""
+def zip_chunks(person_id: int, *, only: Collection[str] | None = None) -> Iterator[bytes]:
+    """A ZIP of UTF-8 (with BOM, for Excel) CSV files, streamed entry by entry.
+
+    `only` keeps these record types, and their files only."""
     pipe = _Pipe()
     made = datetime.now(JST).timetuple()[:6]
-    groups = groupby(export_person_records(person_id), key=lambda record: record["type"])
+    groups = groupby(export_person_records(person_id, only=only), key=lambda record: record["type"])
     current = next(groups, None)
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
         for kind, filename, columns in CSV_FILES:
+            if only is not None and kind not in only:
+                continue
             records: Iterable[dict] = ()
             if current is not None and current[0] == kind:
                 records, current = current[1], None

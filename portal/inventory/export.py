@@ -9,7 +9,7 @@ never sits in memory at once.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Iterator
+from typing import Collection, Iterator
 
 import sqlalchemy as sa
 
@@ -34,17 +34,26 @@ def _text(ja: str | None, en: str | None) -> dict | None:
     return text or None
 
 
-def export_person_records(person_id: int) -> Iterator[dict]:
-    """Every record held about one person; nothing when the person does not exist."""
+def export_person_records(person_id: int, *, only: Collection[str] | None = None) -> Iterator[dict]:
+    """Every record held about one person; nothing when the person does not exist.
+
+    `only` keeps the record types named (e.g. `{"provision"}` for a disclosure of the
+    provision records); the others are not even read.
+    """
     person = db.session.get(Person, person_id)
     if person is None:
         return
-    yield from _sources(person_id)
-    yield from _purposes(person_id)
-    yield _person(person)
-    yield from _items(person_id, person.key)
-    yield from _consents(person_id, person.key)
-    yield from _provisions(person_id, person.key)
+    parts = (
+        ("source", lambda: _sources(person_id)),
+        ("purpose", lambda: _purposes(person_id)),
+        ("person", lambda: iter([_person(person)])),
+        ("item", lambda: _items(person_id, person.key)),
+        ("consent", lambda: _consents(person_id, person.key)),
+        ("provision", lambda: _provisions(person_id, person.key)),
+    )
+    for kind, records in parts:
+        if only is None or kind in only:
+            yield from records()
 
 
 def _sources(person_id: int) -> Iterator[dict]:
