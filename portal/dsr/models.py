@@ -148,6 +148,13 @@ class DataRequest(db.Model):
     __table_args__ = (
         # The staff queue: open requests ordered by legal deadline.
         sa.Index("ix_data_request_status_due", "status", "due_at"),
+        # Keyset pages of open requests in deadline order, for everyone and per assignee.
+        # `closed_at IS NULL` rather than a list of statuses: SQLite uses a partial index only
+        # when the query repeats its condition literally, and a status list would be bound.
+        sa.Index("ix_data_request_open_due", "due_at", "id",
+                 sqlite_where=sa.text("closed_at IS NULL"), postgresql_where=sa.text("closed_at IS NULL")),
+        sa.Index("ix_data_request_open_assignee_due", "assignee_id", "due_at", "id",
+                 sqlite_where=sa.text("closed_at IS NULL"), postgresql_where=sa.text("closed_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,7 +171,8 @@ class DataRequest(db.Model):
         sa.ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
 
-    requester_email: Mapped[str] = mapped_column(sa.String(254))
+    # Indexed: staff search the queue by the requester's address.
+    requester_email: Mapped[str] = mapped_column(sa.String(254), index=True)
     requester_name: Mapped[str | None] = mapped_column(sa.String(200))
     is_agent: Mapped[bool] = mapped_column(default=False)
     # The agent's name, contact and relationship to the person.
