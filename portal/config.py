@@ -72,6 +72,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Staff log-in: idle time-out, 2FA for agents (managers and admins always), rate limits.
         "PORTAL_STAFF_IDLE_MINUTES": int(env.get("PORTAL_STAFF_IDLE_MINUTES", "30")),
         "PORTAL_AGENT_2FA_REQUIRED": env.get("PORTAL_AGENT_2FA_REQUIRED", "0") == "1",
+        # Whether agents may open requests assigned to a colleague (managers and admins always may).
+        "PORTAL_AGENTS_SEE_OTHERS_ASSIGNED": env.get("PORTAL_AGENTS_SEE_OTHERS_ASSIGNED", "1") == "1",
         "PORTAL_STAFF_LOGIN_RATE_LIMIT": env.get("PORTAL_STAFF_LOGIN_RATE_LIMIT", "10 per minute"),
         "PORTAL_STAFF_LOGIN_EMAIL_RATE_LIMIT": env.get("PORTAL_STAFF_LOGIN_EMAIL_RATE_LIMIT", "20 per hour"),
         # argon2's cheapest parameters only for the test-suite (hashes are upgraded at log-in).
