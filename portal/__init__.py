@@ -45,9 +45,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _import_models() -> None:
     """Make every model known to SQLAlchemy's metadata (Alembic reads it)."""
+    from portal.agents import models as _agents  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
     from portal.dsr import models as _dsr  # noqa: F401
     from portal.inventory import models as _inventory  # noqa: F401
+    from portal.inventory import restrictions as _restrictions  # noqa: F401
     from portal.mail import models as _mail  # noqa: F401
     from portal.staff import models as _staff  # noqa: F401
     from portal.verification import models as _verification  # noqa: F401
