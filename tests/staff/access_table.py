@@ -45,6 +45,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "staff.user_reactivate": ADMINS,
     "staff.user_reset_2fa": ADMINS,
     "staff.user_password_link": ADMINS,
+    # the audit log (read-only; viewing, checking and exporting are audited)
+    "audit.entries": ADMINS,
+    "audit.verify": ADMINS,
+    "audit.export": ADMINS,
 }
 
 
