@@ -66,6 +66,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit
     from portal.customer.views import bp as customer
     from portal.inventory.cli import bp as inventory_cli
+    from portal.inventory.suppression_cli import bp as suppression_cli
+    from portal.inventory.suppression_views import bp as suppressions
     from portal.scheduler.cli import bp as scheduler_cli
     from portal.site.views import bp as site
     from portal.staff.cli import bp as staff_cli
@@ -80,4 +82,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_cli)
     app.register_blueprint(audit)
     app.register_blueprint(inventory_cli)
+    app.register_blueprint(suppression_cli)
+    app.register_blueprint(suppressions)
     app.register_blueprint(scheduler_cli)

@@ -36,6 +36,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "staff.account": STAFF,
     "staff.change_password": STAFF,
     "staff.regenerate_recovery_codes": STAFF,
+    # the suppression list (persons not to be contacted for a purpose)
+    "suppressions.index": STAFF,
+    "suppressions.download": STAFF,
     # staff management
     "staff.users": ADMINS,
     "staff.user_new": ADMINS,
