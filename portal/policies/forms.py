@@ -1,0 +1,72 @@
+"""The rule form. Its checks mirror `portal.dsr.policies` so each mistake shows at its field;
+the service checks again and stays the authority."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField
+from wtforms.validators import InputRequired, Optional, ValidationError
+
+from portal.dsr.models import ClockStart, PeriodUnit, Policy
+from portal.dsr.policies import EDITABLE_FIELDS, MAX_PERIOD
+from portal.policies.wording import CLOCK_START_LABELS, UNIT_LABELS
+
+
+def unit_choices():
+    return [(unit.value, UNIT_LABELS[unit]) for unit in PeriodUnit]
+
+
+def clock_choices():
+    return [(start.value, CLOCK_START_LABELS[start]) for start in ClockStart]
+
+
+def _period_in_range(unit_field: str):
+    """1 … the unit's maximum (366 calendar days, 250 business days, 12 months)."""
+
+    def check(form, field) -> None:
+        if field.data is None:
+            return
+        unit = PeriodUnit(getattr(form, unit_field).data)
+        if not 1 <= field.data <= MAX_PERIOD[unit]:
+            raise ValidationError(_l("A period must be a whole number between 1 and %(max)s.", max=MAX_PERIOD[unit]))
+
+    return check
+
+
+class PolicyForm(FlaskForm):
+    response_period = IntegerField(
+        _l("Time to answer"), validators=[InputRequired(message=_l("Enter the time to answer.")),
+                                          _period_in_range("response_unit")])
+    response_unit = SelectField(_l("Counted in"), choices=unit_choices)
+    acknowledge_period = IntegerField(
+        _l("Confirm receipt within"), validators=[Optional(), _period_in_range("acknowledge_unit")],
+        description=_l("Leave empty when the law asks for no separate confirmation of receipt."))
+    acknowledge_unit = SelectField(_l("Counted in"), choices=unit_choices)
+    extension_period = IntegerField(
+        _l("Extension of at most"), validators=[Optional(), _period_in_range("extension_unit")],
+        description=_l("Leave empty when the deadline may not be extended."))
+    extension_unit = SelectField(_l("Counted in"), choices=unit_choices)
+    pause_when_waiting = BooleanField(
+        _l("Pause the deadline while we wait for information from the requester"))
+    clock_starts = SelectField(_l("The deadline starts"), choices=clock_choices)
+
+    def fill_from(self, policy: Policy) -> None:
+        """Show a rule's current values (used on GET only)."""
+        for name in EDITABLE_FIELDS:
+            value = getattr(policy, name)
+            getattr(self, name).data = value.value if hasattr(value, "value") else value
+        for name in ("acknowledge_unit", "extension_unit"):
+            if getattr(self, name).data is None:
+                getattr(self, name).data = PeriodUnit.CALENDAR_DAYS.value
+
+    def rules(self) -> dict[str, Any]:
+        """What the dsr services take: an empty optional period means "no such step"."""
+        rules: dict[str, Any] = {"pause_when_waiting": bool(self.pause_when_waiting.data),
+                                 "clock_starts": ClockStart(self.clock_starts.data)}
+        for prefix in ("response", "acknowledge", "extension"):
+            amount = getattr(self, f"{prefix}_period").data
+            rules[f"{prefix}_period"] = amount
+            rules[f"{prefix}_unit"] = PeriodUnit(getattr(self, f"{prefix}_unit").data) if amount is not None else None
+        return rules
