@@ -66,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit
     from portal.customer.views import bp as customer
     from portal.inventory.cli import bp as inventory_cli
+    from portal.policies.views import bp as policies
     from portal.inventory.suppression_cli import bp as suppression_cli
     from portal.inventory.suppression_views import bp as suppressions
     from portal.scheduler.cli import bp as scheduler_cli
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(customer)
     app.register_blueprint(audit_cli)
     app.register_blueprint(audit)
+    app.register_blueprint(policies)
     app.register_blueprint(inventory_cli)
     app.register_blueprint(suppression_cli)
     app.register_blueprint(suppressions)

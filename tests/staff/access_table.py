@@ -52,6 +52,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "audit.entries": ADMINS,
     "audit.verify": ADMINS,
     "audit.export": ADMINS,
+    # deadline policies
+    "policies.index": ADMINS,
+    "policies.edit": ADMINS,
 }
 
 
@@ -70,4 +73,6 @@ class World:
 SAMPLE_ARGUMENTS: dict[str, Callable[[World], object]] = {
     "user_id": lambda world: world.target.id,
     "token": lambda world: world.password_token,
+    "jurisdiction": lambda world: "appi",
+    "scope": lambda world: "default",
 }
