@@ -48,6 +48,8 @@ def _import_models() -> None:
     from portal.agents import models as _agents  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
     from portal.dsr import models as _dsr  # noqa: F401
+    from portal.dsr.decisions import packages as _packages  # noqa: F401
+    from portal.inventory import erasure as _erasure  # noqa: F401
     from portal.inventory import models as _inventory  # noqa: F401
     from portal.inventory import restrictions as _restrictions  # noqa: F401
     from portal.mail import models as _mail  # noqa: F401
@@ -57,6 +59,7 @@ def _import_models() -> None:
 
 def _register_jobs() -> None:
     """Periodic work for `tick`: each module registers its jobs with @register_job."""
+    from portal.dsr.decisions import jobs as _package_jobs  # noqa: F401
     from portal.mail import jobs as _mail_jobs  # noqa: F401
     from portal.verification import jobs as _verification_jobs  # noqa: F401
 

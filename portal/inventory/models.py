@@ -150,6 +150,15 @@ class Item(db.Model):
     collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retain_until: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A legal retention hold (e.g. tax records): until this date (inclusive) an erasure keeps
+    # the item and names it, with the reason, in the answer to the person.
+    legal_hold_until: Mapped[date | None] = mapped_column(sa.Date)
+    legal_hold_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Suspension of use (利用停止): the item stays held but leaves every use but the person's view.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("data_request.id", ondelete="SET NULL")
+    )
 
     person: Mapped[Person] = relationship(back_populates="items", lazy="raise_on_sql")
     source: Mapped[Source | None] = relationship(lazy="raise_on_sql")

@@ -1,0 +1,145 @@
+"""Disclosure packages: the customer's data, built when staff decide, offered for 7 days.
+
+A disclosure answers with the data as it stood at the decision, so the package is written
+once, at decision time, to a file under the instance folder (never under `static/`): a
+random name, mode 0600, its SHA-256 kept with it. The customer downloads it from their
+request's page for `VALID_FOR`; then `tick` deletes the file and the row records when.
+
+A file written by a decision whose transaction then rolls back has no row; `tick` removes
+such strays too, once they are old enough not to belong to a transaction still running.
+"""
+from __future__ import annotations
+
+import enum
+import hashlib
+import os
+import secrets
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.common.db import UTCDateTime, str_enum
+from portal.common.time import utcnow
+from portal.customer.downloads import jsonl_chunks, zip_chunks
+from portal.extensions import db
+
+VALID_FOR = timedelta(days=7)
+# A stray file older than this cannot belong to a decision still being saved.
+STRAY_AFTER = timedelta(hours=1)
+
+
+class PackageFormat(enum.StrEnum):
+    JSON = "json"  # JSON Lines in the import vocabulary
+    ZIP = "zip"  # CSV files (UTF-8 with BOM, for Excel) in one ZIP
+
+    @property
+    def extension(self) -> str:
+        return "jsonl" if self is PackageFormat.JSON else "zip"
+
+    @property
+    def mimetype(self) -> str:
+        return "application/x-ndjson" if self is PackageFormat.JSON else "application/zip"
+
+
+class DisclosurePackage(db.Model):
+    """One generated package: where its file is, until when it is offered, what became of it."""
+
+    __tablename__ = "disclosure_package"
+    __table_args__ = (sa.Index("ix_disclosure_package_expiry", "deleted_at", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("data_request.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    # The file's name inside the packages folder (not an absolute path: the folder may move).
+    path: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    format: Mapped[PackageFormat] = mapped_column(str_enum(PackageFormat, length=8))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The last download, and how many there were (each is also audited).
+    downloaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    download_count: Mapped[int] = mapped_column(default=0)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def is_available(self, now: datetime | None = None) -> bool:
+        return self.deleted_at is None and (now or utcnow()) < self.expires_at
+
+
+def package_folder() -> Path:
+    """`PORTAL_DISCLOSURE_DIR`, or `instance/disclosures`; created readable by the owner only."""
+    folder = Path(current_app.config.get("PORTAL_DISCLOSURE_DIR") or Path(current_app.instance_path) / "disclosures")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def file_of(package: DisclosurePackage) -> Path:
+    return package_folder() / package.path
+
+
+def _chunks(person_id: int, format: PackageFormat, only: frozenset[str] | None):
+    return jsonl_chunks(person_id, only=only) if format is PackageFormat.JSON else zip_chunks(person_id, only=only)
+
+
+def create_package(*, request_id: int, person_id: int, format: PackageFormat | str,
+                   only: frozenset[str] | None = None, now: datetime | None = None) -> DisclosurePackage:
+    """Write the person's export (or only the record types in `only`) and add its row.
+
+    The caller audits and commits; if it rolls back, the file becomes a stray `tick` removes.
+    """
+    format = PackageFormat(format)
+    now = now or utcnow()
+    name = f"{secrets.token_urlsafe(24)}.{format.extension}"
+    path = package_folder() / name
+    digest, size = hashlib.sha256(), 0
+    # O_EXCL: never write through a file (or link) that is already there.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            for chunk in _chunks(person_id, format, only):
+                file.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    package = DisclosurePackage(
+        request_id=request_id, person_id=person_id, path=name, format=format, size=size,
+        sha256=digest.hexdigest(), created_at=now, expires_at=now + VALID_FOR,
+    )
+    db.session.add(package)
+    db.session.flush()
+    return package
+
+
+def discard_file(package: DisclosurePackage) -> None:
+    """Remove a package's file (used when its decision is not saved after all)."""
+    file_of(package).unlink(missing_ok=True)
+
+
+def package_of_request(request_id: int) -> DisclosurePackage | None:
+    """The newest package made for a request."""
+    return db.session.scalar(
+        sa.select(DisclosurePackage).where(DisclosurePackage.request_id == request_id)
+        .order_by(DisclosurePackage.created_at.desc(), DisclosurePackage.id.desc()).limit(1)
+    )
+
+
+def note_download(package: DisclosurePackage, *, now: datetime | None = None) -> None:
+    package.downloaded_at = now or utcnow()
+    package.download_count = (package.download_count or 0) + 1
+
+
+def expire_person_packages(person_id: int, *, now: datetime | None = None) -> int:
+    """Withdraw a person's packages at once (their data was just erased); `tick` deletes the files."""
+    now = now or utcnow()
+    return db.session.execute(
+        sa.update(DisclosurePackage)
+        .where(DisclosurePackage.person_id == person_id, DisclosurePackage.deleted_at.is_(None),
+               DisclosurePackage.expires_at > now)
+        .values(expires_at=now)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
