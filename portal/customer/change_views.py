@@ -1,0 +1,140 @@
+"""Changing data and consents: corrections (/my/requests/new/correction, /my/items/<id>/correct)
+and consents (/my/consents). Routes on the `customer` blueprint.
+
+Corrections show full values and may change contact details at once, so they need the extra
+check; consents can always be withdrawn (saying "stop" must be easy).
+"""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from portal.customer import consents as consent_services
+from portal.customer import corrections
+from portal.customer.labels import category_name, field_name
+from portal.customer.request_forms import CorrectionForm, ConsentForm
+from portal.customer.request_services import Requester
+from portal.customer.request_views import after_filing, filed
+from portal.customer.views import bp
+from portal.dsr.errors import DsrError
+from portal.extensions import db
+from portal.inventory.changes import ChangeRefused
+from portal.inventory.models import ConsentState, Item
+from portal.verification.session import current_customer, customer_required, stepped_up_required
+
+
+def _person_id_or_404() -> int:
+    person_id = current_customer().person_id
+    if person_id is None:
+        abort(404)
+    return person_id
+
+
+def _proposals(form: CorrectionForm, items: dict[int, Item]) -> list[corrections.Proposal] | None:
+    """The form's entries as proposals; None after attaching errors to the entries at fault."""
+    proposals, ok = [], True
+    for entry in form.changes:
+        if entry.action.data not in ("change", "delete"):
+            continue
+        item = items[int(entry.item_id.data)]
+        proposed = corrections.normalise_proposal(item, entry.proposed.data) if entry.action.data == "change" else None
+        problem = corrections.value_problem(item, proposed) if proposed is not None else None
+        if problem:
+            entry.proposed.errors.append(problem)
+            ok = False
+        proposals.append(corrections.Proposal(entry.action.data, item, item.category.value, item.field,
+                                              proposed, entry.reason.data))
+    for entry in form.additions:
+        if not entry.is_blank:
+            proposals.append(corrections.Proposal("add", None, entry.category.data, entry.what.data,
+                                                  entry.value.data, entry.reason.data))
+    return proposals if ok else None
+
+
+def _posted_items(form: CorrectionForm, person_id: int) -> dict[int, Item]:
+    """The items the form names; one that is not the customer's is "not found", never shown."""
+    items = {}
+    for entry in form.changes:
+        try:
+            item = corrections.own_item(person_id, int(entry.item_id.data))
+        except (TypeError, ValueError):
+            item = None
+        if item is None:
+            abort(404)
+        items[item.id] = item
+    return items
+
+
+def _correction(items: list[Item], *, single: bool):
+    person_id = _person_id_or_404()
+    form = CorrectionForm()
+    if request.method == "GET":
+        for item in items:
+            form.changes.append_entry({"item_id": item.id, "action": "change" if single else "keep"})
+    by_id = _posted_items(form, person_id)
+    if form.validate_on_submit():
+        proposals = _proposals(form, by_id)
+        if proposals is not None:
+            try:
+                changes = corrections.file_correction(Requester.current(), proposals, residence=form.residence.data,
+                                                      idempotency_key=form.idempotency_key.data)
+            except (ChangeRefused, DsrError) as error:
+                db.session.rollback()
+                form.form_errors.append(error.message)
+            else:
+                db.session.commit()
+                return after_filing(changes)
+    rows = [(entry, by_id[int(entry.item_id.data)]) for entry in form.changes]
+    return render_template("customer/requests/correction.html", form=form, rows=rows, single=single,
+                           self_service=corrections.is_self_service, category_name=category_name,
+                           field_name=field_name)
+
+
+@bp.route("/requests/new/correction", methods=["GET", "POST"])
+@stepped_up_required
+def new_correction():
+    """Every item of the smaller categories, each to keep, change or delete, and additions."""
+    return _correction(corrections.correctable_items(_person_id_or_404()), single=False)
+
+
+@bp.route("/items/<int:item_id>/correct", methods=["GET", "POST"])
+@stepped_up_required
+def correct_item(item_id: int):
+    """One item (any item, purchase lines too): propose a new value or its deletion."""
+    item = corrections.own_item(_person_id_or_404(), item_id)
+    if item is None:
+        abort(404)
+    return _correction([item], single=True)
+
+
+@bp.route("/consents", methods=["GET", "POST"])
+@customer_required
+def consents():
+    """Each consent-based use with its history and a button to withdraw or give it again."""
+    person_id = _person_id_or_404()
+    choices = consent_services.consent_choices(person_id)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        action, _sep, purpose_id = (form.change.data or "").partition(":")
+        requester = Requester.current()
+        options = dict(residence=form.residence.data, idempotency_key=form.idempotency_key.data)
+        try:
+            if action == "stop_all":
+                change = consent_services.stop_all_marketing(requester, **options)
+            elif action in ("withdraw", "grant"):
+                choice = next((c for c in choices if str(c.purpose.id) == purpose_id), None)
+                if choice is None:
+                    abort(404)
+                state = ConsentState.WITHDRAWN if action == "withdraw" else ConsentState.GRANTED
+                change = consent_services.change_consent(requester, choice.purpose, state, **options)
+            else:
+                abort(400)
+        except DsrError as error:
+            db.session.rollback()
+            flash(error.message, "info")
+            return redirect(url_for("customer.consents"))
+        db.session.commit()
+        filed([change])
+        return redirect(url_for("customer.consents"))
+    return render_template("customer/requests/consents.html", form=form, choices=choices,
+                           marketing=consent_services.marketing_purposes())

@@ -1,0 +1,135 @@
+"""Corrections (訂正・追加・削除): what a customer proposes, and what applies at once.
+
+Contact details the company lets customers change themselves (`PORTAL_SELF_SERVICE_FIELDS`,
+e.g. `contact.email,contact.phone`) are changed the moment they are sent, as a correction
+request completed at once. Everything else — other changes, additions, deletions — goes to
+staff as one correction request. One submission may so file two requests, each with its
+own reference and mail.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal.customer.labels import CATEGORY_ORDER
+from portal.customer.request_services import Requester, file_request
+from portal.customer.services import BULK_CATEGORIES, field_order
+from portal.dsr.applied import complete_at_once
+from portal.dsr.models import RequestType
+from portal.dsr.notifications import notify_requester
+from portal.dsr.workflow import Change
+from portal.extensions import db
+from portal.inventory.changes import change_item_value
+from portal.inventory.importer.parse import normalise_email
+from portal.inventory.models import Item
+from portal.verification.services import is_valid_email
+
+# Every item of a category is listed on the correction page, up to this many.
+MAX_LISTED = 300
+_PHONE = re.compile(r"^\+?[0-9()\-\s]+$")
+PHONE_FIELDS = frozenset({"phone", "mobile", "tel", "telephone", "phone_number", "work_phone", "fax"})
+EMAIL_FIELDS = frozenset({"email", "mail", "email_address", "work_email"})
+
+
+def self_service_fields() -> frozenset[str]:
+    setting = current_app.config.get("PORTAL_SELF_SERVICE_FIELDS") or ""
+    if isinstance(setting, str):
+        setting = setting.split(",")
+    return frozenset(name.strip() for name in setting if name.strip())
+
+
+def is_self_service(item: Item) -> bool:
+    """May the customer change this item's value themselves, without staff?"""
+    return isinstance(item.value, str) and f"{item.category.value}.{item.field}" in self_service_fields()
+
+
+def own_item(person_id: int, item_id: int) -> Item | None:
+    item = db.session.get(Item, item_id)
+    return item if item is not None and item.person_id == person_id else None
+
+
+def correctable_items(person_id: int) -> list[Item]:
+    """The items of the person's smaller categories, in the order "my data" shows them.
+
+    Purchase and point lines are corrected one by one from their own line.
+    """
+    items = db.session.scalars(
+        sa.select(Item).where(Item.person_id == person_id, Item.category.not_in(sorted(BULK_CATEGORIES)))
+        .order_by(Item.id).limit(MAX_LISTED)
+    )
+    return sorted(items, key=lambda item: (CATEGORY_ORDER.index(item.category), field_order(item.field), item.id))
+
+
+def normalise_proposal(item: Item | None, value: str) -> str:
+    """Full-width digits and letters from a Japanese keyboard become half-width where it matters."""
+    if item is not None and item.field in EMAIL_FIELDS:
+        return normalise_email(value)
+    if item is not None and item.field in PHONE_FIELDS:
+        return unicodedata.normalize("NFKC", value).strip()
+    return value.strip()
+
+
+def value_problem(item: Item, value: str):
+    """Why a proposed new value cannot be taken (a lazy message), or None."""
+    if value == (item.value if isinstance(item.value, str) else None):
+        return _l("This is the value we already hold.")
+    if item.field in EMAIL_FIELDS and not is_valid_email(value):
+        return _l("This does not look like an email address. Please check it, e.g. taro@example.jp.")
+    if item.field in PHONE_FIELDS:
+        digits = re.sub(r"\D", "", value)
+        if not _PHONE.match(value) or not 9 <= len(digits) <= 15:
+            return _l("Please enter a phone number with digits only or with hyphens, e.g. 090-1234-5678.")
+    return None
+
+
+@dataclass
+class Proposal:
+    action: str  # change | add | delete
+    item: Item | None  # None for an addition
+    category: str
+    field: str  # the item's field, or the customer's words for what is missing
+    proposed: str | None = None
+    reason: str | None = None
+
+    def detail(self) -> dict[str, Any]:
+        """The request's record of it; `current` is a snapshot to show next to the proposal."""
+        return {
+            "item_id": self.item.id if self.item else None, "category": self.category, "field": self.field,
+            "action": self.action, "current": self.item.value if self.item else None,
+            "proposed": self.proposed, "reason": self.reason or None,
+        }
+
+
+def file_correction(requester: Requester, proposals: list[Proposal], *, residence: str,
+                    idempotency_key: str) -> list[Change]:
+    """Apply what the customer may change themselves, send the rest to staff; one request each.
+
+    Raises `ChangeRefused` (the caller rolls back: nothing changes) when a new email address
+    belongs to another customer record.
+    """
+    at_once = [p for p in proposals if p.action == "change" and p.item is not None and is_self_service(p.item)]
+    for_staff = [p for p in proposals if p not in at_once]
+    changes = []
+    if at_once:
+        change = file_request(requester, type=RequestType.CORRECTION, residence=residence,
+                              details={"changes": [p.detail() for p in at_once], "self_service": True},
+                              idempotency_key=f"{idempotency_key}.self", notify=False)
+        if change.created:
+            for proposal in at_once:
+                change_item_value(proposal.item, proposal.proposed, actor=requester.actor,
+                                  request_id=change.request.id)
+            applied = {"items": [{"item_id": p.item.id, "category": p.category, "field": p.field} for p in at_once]}
+            change = complete_at_once(change, applied=applied)
+            notify_requester(change)
+        changes.append(change)
+    if for_staff:
+        changes.append(file_request(requester, type=RequestType.CORRECTION, residence=residence,
+                                    details={"changes": [p.detail() for p in for_staff]},
+                                    idempotency_key=f"{idempotency_key}.staff"))
+    return changes
