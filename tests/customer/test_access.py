@@ -1,36 +1,46 @@
 """Every customer URL: only for a verified customer, and only ever that customer's own data.
 
-The URL list is generated from the app's url_map, so a new route in the `customer`
-blueprint is tested the moment it exists (and fails here until it has a sample argument).
+The routes are read from the app's url_map, so a new GET route in the `customer` blueprint
+is tested the moment it exists; a test fails until its URL arguments have a sample here.
+Arguments that name an object (an item, a request) are filled with ANOTHER person's
+object, so the matrix also proves that such URLs answer 404 instead of showing it.
 """
 import io
 import zipfile
 
 import pytest
+import sqlalchemy as sa
 from flask import url_for
 
 from portal import create_app
+from portal.audit.services import Actor
+from portal.extensions import db
+from portal.inventory.models import Item, Person
 from tests.conftest import TEST_SECRET_KEY
 from tests.customer.records import HANAKO_VALUES, JIRO, JIRO_VALUES, item
 
-# A value for every URL argument a customer route may take; categories both people have.
-SAMPLE_ARGUMENTS = {"category": "purchase"}
+# Values for URL arguments that are not objects: categories both people have, a request kind.
+PLAIN_ARGUMENTS = {"category": "purchase", "kind": "disclosure"}
+# Arguments naming an object: filled from 佐藤 次郎's objects (see `jiro_objects`).
+OBJECT_ARGUMENTS = {"item_id", "reference"}
 
 
-def customer_urls() -> list[str]:
+def _customer_rules() -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
+    """(endpoint and arguments of every GET route of `customer`, routes with unknown arguments)."""
     app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": TEST_SECRET_KEY, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    urls = []
-    with app.test_request_context():
-        for rule in app.url_map.iter_rules():
-            if not rule.endpoint.startswith("customer.") or "GET" not in rule.methods:
-                continue
-            missing = set(rule.arguments) - SAMPLE_ARGUMENTS.keys()
-            assert not missing, f"{rule.rule}: add a sample value for {missing} to SAMPLE_ARGUMENTS"
-            urls.append(url_for(rule.endpoint, **{name: SAMPLE_ARGUMENTS[name] for name in rule.arguments}))
-    return sorted(urls)
+    rules, unknown = [], []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("customer.") or "GET" not in rule.methods:
+            continue
+        if set(rule.arguments) - PLAIN_ARGUMENTS.keys() - OBJECT_ARGUMENTS:
+            unknown.append(rule.rule)
+            continue
+        rules.append((rule.endpoint, tuple(sorted(rule.arguments))))
+    return sorted(rules), unknown
 
 
-CUSTOMER_URLS = customer_urls()
+CUSTOMER_RULES, UNKNOWN_ARGUMENT_RULES = _customer_rules()
+RULE_IDS = [f"{endpoint}({','.join(arguments)})" for endpoint, arguments in CUSTOMER_RULES]
 # What 佐藤 次郎 has that 山田 花子 must never see, masked or not.
 JIRO_SECRETS = [
     JIRO, "次郎", "ジロウ", "jiro@", "j***@", "9876", "4321", "大阪府大阪市北区見本", "1970", "M-9999", "8888",
@@ -38,14 +48,44 @@ JIRO_SECRETS = [
 ]
 
 
+@pytest.fixture
+def jiro_objects(app, customers, import_lines):
+    """次郎's own objects, whose ids 花子 might try in a URL: an item and a request."""
+    from portal.dsr.services import create_request
+
+    import_lines(item(JIRO, "preference", "hobby", "ジロウだけの趣味"))
+    with app.app_context():
+        person_id = db.session.scalar(sa.select(Person.id).where(Person.key == JIRO))
+        item_id = db.session.scalar(sa.select(Item.id).where(Item.person_id == person_id).limit(1))
+        change = create_request(
+            type="disclosure", person_id=person_id, requester_email=JIRO_VALUES["email"], channel="web",
+            language="ja", residence="jp", actor=Actor("customer", person_id), verified=True,
+        )
+        db.session.commit()
+        objects = {"item_id": item_id, "reference": change.request.reference}
+        db.session.remove()
+    return objects
+
+
+def _url(app, endpoint: str, arguments: tuple[str, ...], objects: dict) -> str:
+    values = {name: PLAIN_ARGUMENTS[name] if name in PLAIN_ARGUMENTS else objects[name] for name in arguments}
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
 def test_the_matrix_covers_the_customer_pages_and_downloads():
-    assert {"/my/data", "/my/download.json", "/my/download.zip"} <= set(CUSTOMER_URLS)
-    assert any(url.startswith("/my/data/category/") for url in CUSTOMER_URLS)
+    endpoints = {endpoint for endpoint, _ in CUSTOMER_RULES}
+    assert {"customer.my_data", "customer.category", "customer.download_json", "customer.download_zip"} <= endpoints
 
 
-@pytest.mark.parametrize("url", CUSTOMER_URLS)
-def test_without_a_verified_customer_every_url_sends_to_the_mail_check(app, client, url):
-    response = client.get(url)
+def test_every_customer_route_is_in_the_matrix():
+    """A route with a new URL argument needs a sample value here, or it would escape the matrix."""
+    assert UNKNOWN_ARGUMENT_RULES == [], f"add sample values for the arguments of {UNKNOWN_ARGUMENT_RULES}"
+
+
+@pytest.mark.parametrize("endpoint, arguments", CUSTOMER_RULES, ids=RULE_IDS)
+def test_without_a_verified_customer_every_url_sends_to_the_mail_check(app, client, jiro_objects, endpoint, arguments):
+    response = client.get(_url(app, endpoint, arguments, jiro_objects))
     assert response.status_code == 302
     with app.test_request_context():
         assert response.headers["Location"].startswith(url_for("verification.start"))
@@ -59,22 +99,21 @@ def _body(response) -> str:
 
 
 @pytest.mark.parametrize("stepped_up", [False, True], ids=["masked", "stepped-up"])
-@pytest.mark.parametrize("url", CUSTOMER_URLS)
-def test_a_customer_never_sees_another_persons_data(client, login_customer, customers, import_lines, url, stepped_up):
-    import_lines(item(JIRO, "preference", "hobby", "ジロウだけの趣味"))
+@pytest.mark.parametrize("endpoint, arguments", CUSTOMER_RULES, ids=RULE_IDS)
+def test_a_customer_never_sees_another_persons_data(app, client, login_customer, jiro_objects, endpoint, arguments, stepped_up):
     login_customer(client, "hanako@example.jp", stepped_up=stepped_up)
-    response = client.get(url)
-    if not stepped_up and url.startswith("/my/download"):
-        assert response.status_code == 302  # to the extra check
-        return
-    assert response.status_code == 200
-    body = _body(response)
+    response = client.get(_url(app, endpoint, arguments, jiro_objects))
+    assert response.status_code < 500
+    body = _body(response) + response.headers.get("Location", "")
     assert [secret for secret in JIRO_SECRETS if secret in body] == []
-    if stepped_up:
-        assert HANAKO_VALUES["product"] in body  # her own data is there: the test is not vacuous
+    if OBJECT_ARGUMENTS & set(arguments) and stepped_up:
+        assert response.status_code == 404  # another person's object does not exist for her
+    if endpoint in ("customer.my_data", "customer.category") or (endpoint.startswith("customer.download") and stepped_up):
+        assert response.status_code == 200
+        if stepped_up:
+            assert HANAKO_VALUES["product"] in body  # her own data is there: the test is not vacuous
 
 
-def test_a_category_only_another_person_has_is_not_found(client, login_customer, customers, import_lines):
-    import_lines(item(JIRO, "preference", "hobby", "ジロウだけの趣味"))
+def test_a_category_only_another_person_has_is_not_found(client, login_customer, jiro_objects):
     login_customer(client, "hanako@example.jp", stepped_up=True)
     assert client.get("/my/data/category/preference").status_code == 404
