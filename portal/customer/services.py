@@ -13,6 +13,8 @@ from portal.audit.services import Actor, record
 from portal.customer import queries
 from portal.customer.labels import BASIS_WORDS, CATEGORY_ORDER, category_name, field_name, item_name
 from portal.customer.masking import mask_person, mask_value
+from portal.dsr.filing import record_self_service_disclosure
+from portal.i18n import current_language
 from portal.inventory.models import Category, ConsentEvent, ConsentState, Item, Provision, Purpose, Source
 
 PAGE_SIZE = 50
@@ -202,10 +204,13 @@ def category_page(person_id: int, category: str, page: int, *, stepped_up: bool)
 
 
 def record_download(person_id: int, *, format: str, actor: Actor) -> None:
-    """Note in the audit log that the person downloaded their data (no values in the entry)."""
+    """Note in the audit log that the person downloaded their data (no values in the entry),
+    and in the request register as a disclosure completed at once, so the record of
+    disclosures is complete."""
     if format not in DOWNLOAD_FORMATS:
         raise ValueError(f"unknown download format {format!r}")
     record(
         "customer.download", actor=actor, target_type="person", target_id=person_id,
         person_id=person_id, details={"format": format},
     )
+    record_self_service_disclosure(person_id=person_id, format=format, actor=actor, language=current_language())
