@@ -13,11 +13,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.customer import queries
-from portal.customer.request_services import Requester, file_request
+from portal.customer.request_services import Requester, file_request, notify
 from portal.dsr.applied import complete_at_once
 from portal.dsr.errors import DsrError
 from portal.dsr.models import RequestType
-from portal.dsr.notifications import notify_requester
 from portal.dsr.queries import find_by_idempotency_key
 from portal.dsr.workflow import Change
 from portal.extensions import db
@@ -71,7 +70,7 @@ def _apply(requester: Requester, wanted: list[tuple[Purpose, ConsentState]], *, 
     consents = [{"purpose": purpose.key, "state": state.value} for purpose, state in wanted]
     change = file_request(requester, type=RequestType.CONSENT_WITHDRAWAL, residence=residence,
                           details={"consents": consents, "stop_all_marketing": stop_all},
-                          idempotency_key=idempotency_key, notify=False)
+                          idempotency_key=idempotency_key, send_receipt=False)
     if not change.created:
         return change
     request = change.request
@@ -79,7 +78,7 @@ def _apply(requester: Requester, wanted: list[tuple[Purpose, ConsentState]], *, 
         record_consent(requester.person_id, purpose, state, actor=requester.actor, method=METHOD,
                        at=request.received_at, request_reference=request.reference)
     change = complete_at_once(change, applied={"consents": consents}, now=request.received_at)
-    notify_requester(change)
+    notify(change)
     return change
 
 

@@ -18,11 +18,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.customer.labels import CATEGORY_ORDER
-from portal.customer.request_services import Requester, file_request
+from portal.customer.request_services import Requester, file_request, notify
 from portal.customer.services import BULK_CATEGORIES, field_order
 from portal.dsr.applied import complete_at_once
 from portal.dsr.models import RequestType
-from portal.dsr.notifications import notify_requester
 from portal.dsr.workflow import Change
 from portal.extensions import db
 from portal.inventory.changes import change_item_value
@@ -119,14 +118,14 @@ def file_correction(requester: Requester, proposals: list[Proposal], *, residenc
     if at_once:
         change = file_request(requester, type=RequestType.CORRECTION, residence=residence,
                               details={"changes": [p.detail() for p in at_once], "self_service": True},
-                              idempotency_key=f"{idempotency_key}.self", notify=False)
+                              idempotency_key=f"{idempotency_key}.self", send_receipt=False)
         if change.created:
             for proposal in at_once:
                 change_item_value(proposal.item, proposal.proposed, actor=requester.actor,
                                   request_id=change.request.id)
             applied = {"items": [{"item_id": p.item.id, "category": p.category, "field": p.field} for p in at_once]}
             change = complete_at_once(change, applied=applied)
-            notify_requester(change)
+            notify(change)
         changes.append(change)
     if for_staff:
         changes.append(file_request(requester, type=RequestType.CORRECTION, residence=residence,

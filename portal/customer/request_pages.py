@@ -92,7 +92,7 @@ def _purpose_titles(keys: list[str]) -> dict[str, Purpose]:
     return {p.key: p for p in db.session.scalars(sa.select(Purpose).where(Purpose.key.in_(keys)))}
 
 
-def _facts(request: DataRequest, localized) -> list[tuple[str, str]]:
+def _facts(request: DataRequest, localized, *, with_note: bool = True) -> list[tuple[str, str]]:
     details = request.details or {}
     facts = [(_("Where you live"), str(RESIDENCE_WORDS.get(request.residence.value, request.residence.value)))]
     if request.type in (RequestType.DISCLOSURE, RequestType.PROVISION_RECORDS):
@@ -116,7 +116,7 @@ def _facts(request: DataRequest, localized) -> list[tuple[str, str]]:
             title = localized(purpose, "title") if purpose else consent["purpose"]
             words = _("Consent withdrawn") if consent["state"] == "withdrawn" else _("Consent given")
             facts.append((title, words))
-    if details.get("note"):
+    if with_note and details.get("note"):
         facts.append((_("What you told us"), details["note"]))
     return facts
 
@@ -131,3 +131,12 @@ def request_page(request: DataRequest, *, stepped_up: bool, localized) -> Reques
             EventKind.DECISION) else None
         page.timeline.append(TimelineEntry(event=event, words=event_words(event), body=body))
     return page
+
+
+def summary_lines(request: DataRequest) -> list[str]:
+    """What was asked, in a few lines for a mail: names of items and uses, never their values."""
+    from portal.i18n import localized
+
+    lines = [f"{row.item} — {row.action}" for row in _correction_rows(request.details or {}, stepped_up=False)]
+    lines += [f"{label}: {value}" for label, value in _facts(request, localized, with_note=False)]
+    return lines

@@ -19,6 +19,7 @@ from portal.common.time import utcnow
 from portal.dsr import services as dsr
 from portal.dsr.errors import DsrError
 from portal.dsr.models import DataRequest, RequestChannel, RequestType
+from portal.customer.request_pages import summary_lines
 from portal.dsr.notifications import notify_requester
 from portal.dsr.queries import get_by_reference
 from portal.dsr.status import RequestStatus
@@ -64,6 +65,11 @@ def _own(requester: Requester):
     return sa.or_(mine, unmatched)
 
 
+def notify(change: Change):
+    """The requester's mail about the change, with a summary of what they asked."""
+    return notify_requester(change, summary=lambda: summary_lines(change.request))
+
+
 def own_requests(requester: Requester) -> list[DataRequest]:
     """The customer's requests, newest first."""
     return list(db.session.scalars(
@@ -83,7 +89,7 @@ def own_request(requester: Requester, reference: str) -> DataRequest | None:
 
 
 def file_request(requester: Requester, *, type: RequestType | str, residence: str, details: dict[str, Any],
-                 idempotency_key: str, now: datetime | None = None, notify: bool = True) -> Change:
+                 idempotency_key: str, now: datetime | None = None, send_receipt: bool = True) -> Change:
     """File a verified web request and queue its receipt; a replayed key returns the first one."""
     now = now or utcnow()
     change = dsr.create_request(
@@ -98,8 +104,8 @@ def file_request(requester: Requester, *, type: RequestType | str, residence: st
         # The receipt mail queued below is the confirmation of receipt the policy asks for.
         ack = dsr.acknowledge(change.request, actor=Actor.system(), now=now)
         change = Change(change.request, change.events + ack.events, created=True)
-    if notify:
-        notify_requester(change)
+    if send_receipt:
+        notify(change)
     return change
 
 
@@ -107,7 +113,7 @@ def withdraw(request: DataRequest, requester: Requester, *, expected_version: in
     """The customer withdraws their open request; they get a confirmation by mail."""
     change = dsr.transition(request, RequestStatus.WITHDRAWN, actor=requester.actor,
                             expected_version=expected_version)
-    notify_requester(change)
+    notify(change)
     return change
 
 

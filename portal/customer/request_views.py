@@ -6,7 +6,7 @@ someone else's reference answers exactly like one that does not exist.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
@@ -85,6 +85,9 @@ def my_requests():
 def new_request():
     """The kinds of request, in words; a customer we hold nothing about is told how to reach us."""
     if current_customer().person_id is None:
+        # Staff can still look for them by name and phone, where that form exists.
+        if "agents.unmatched_request" in current_app.view_functions:
+            return redirect(url_for("agents.unmatched_request"))
         return render_template("customer/requests/no_person.html")
     return render_template("customer/requests/new.html", menu=MENU, intros=TYPE_INTROS)
 

@@ -13,6 +13,7 @@ Mail is queued in the caller's transaction: it goes out only if the change commi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
@@ -37,6 +38,7 @@ class Notice:
     kind: str
     subject: str
     paragraphs: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)  # what was asked, in a few words
     messages: list[str] = field(default_factory=list)
     facts: list[tuple[str, str]] = field(default_factory=list)
 
@@ -122,12 +124,18 @@ def build_notice(change: Change) -> Notice | None:
     return notice
 
 
-def notify_requester(change: Change) -> OutboxMessage | None:
-    """Queue the mail about `change` to the requester (None when it holds no news for them)."""
+def notify_requester(change: Change, *, summary: Callable[[], list[str]] | None = None) -> OutboxMessage | None:
+    """Queue the mail about `change` to the requester (None when it holds no news for them).
+
+    `summary` returns lines saying what was asked (never personal values: mail is not the
+    place for them); it is called in the request's language.
+    """
     request = change.request
     language = request.language.value
     with force_locale(language):
         notice = build_notice(change)
+        if notice is not None and summary is not None:
+            notice.summary = [str(line) for line in summary()]
     if notice is None:
         return None
     return queue_mail(
