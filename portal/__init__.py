@@ -47,6 +47,7 @@ def _import_models() -> None:
     """Make every model known to SQLAlchemy's metadata (Alembic reads it)."""
     from portal.agents import models as _agents  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
+    from portal.deadlines import models as _deadlines  # noqa: F401
     from portal.dsr import models as _dsr  # noqa: F401
     from portal.dsr.decisions import packages as _packages  # noqa: F401
     from portal.inventory import erasure as _erasure  # noqa: F401

@@ -1,0 +1,2 @@
+"""Deadlines keep themselves: reminders to the assignee before a due date, escalations to
+managers when a request is overdue or nobody has taken it — each sent once, from `tick`."""

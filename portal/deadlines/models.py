@@ -1,0 +1,36 @@
+"""What was already sent about a request's deadline, so each reminder goes out once."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.common.db import UTCDateTime, str_enum
+from portal.common.time import utcnow
+from portal.extensions import db
+
+
+class NoticeKind(enum.StrEnum):
+    DUE_IN_3_DAYS = "due_in_3_days"
+    DUE_IN_1_DAY = "due_in_1_day"
+    OVERDUE = "overdue"
+    UNASSIGNED = "unassigned"
+
+
+class DeadlineNotice(db.Model):
+    """One row per reminder or escalation about a request.
+
+    The unique key is the guarantee: of two schedulers racing for the same notice, the
+    database lets one insert win and the other's transaction (with its mail) rolls back.
+    The timeline's REMINDER_SENT / ESCALATED events tell the story; this row is the lock.
+    """
+
+    __tablename__ = "deadline_notice"
+    __table_args__ = (sa.UniqueConstraint("request_id", "kind", name="uq_deadline_notice_request_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("data_request.id", ondelete="CASCADE"))
+    kind: Mapped[NoticeKind] = mapped_column(str_enum(NoticeKind))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
