@@ -39,6 +39,7 @@ class Notice:
     subject: str
     paragraphs: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)  # what was asked, in a few words
+    applied: list[str] = field(default_factory=list)  # what we changed, as the `applied` events say it
     messages: list[str] = field(default_factory=list)
     facts: list[tuple[str, str]] = field(default_factory=list)
 
@@ -112,6 +113,9 @@ def build_notice(change: Change) -> Notice | None:
     notice = Notice(kind=kind, subject=_("[%(reference)s] %(headline)s", reference=request.reference,
                                          headline=headline), paragraphs=paragraphs)
     notice.messages = [event.body for event in events if event.kind is E.MESSAGE_TO_REQUESTER and event.body]
+    # A staff decision's `applied` event says exactly what changed in the data, one line each.
+    notice.applied = [line for event in change.for_requester if event.kind is E.APPLIED and event.body
+                      for line in event.body.splitlines() if line.strip()]
     notice.facts = [(_("Reference"), request.reference), (_("Request"), str(request.type.label)),
                     (_("Status"), str(request.status.label))]
     if request.is_open and request.due_at is not None:
