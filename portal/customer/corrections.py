@@ -24,7 +24,7 @@ from portal.dsr.applied import complete_at_once
 from portal.dsr.models import RequestType
 from portal.dsr.workflow import Change
 from portal.extensions import db
-from portal.inventory.changes import change_item_value
+from portal.inventory.changes import change_item_value, check_change
 from portal.inventory.importer.parse import normalise_email
 from portal.inventory.models import Item
 from portal.verification.services import is_valid_email
@@ -114,6 +114,9 @@ def file_correction(requester: Requester, proposals: list[Proposal], *, residenc
     """
     at_once = [p for p in proposals if p.action == "change" and p.item is not None and is_self_service(p.item)]
     for_staff = [p for p in proposals if p not in at_once]
+    for proposal in at_once:
+        # Refuse before filing anything: a refusal then leaves no request behind.
+        check_change(proposal.item, proposal.proposed)
     changes = []
     if at_once:
         change = file_request(requester, type=RequestType.CORRECTION, residence=residence,

@@ -54,6 +54,16 @@ def _check_email_free(address: str, person: Person) -> None:
         raise ChangeRefused(EMAIL_TAKEN)
 
 
+def check_change(item: Item, new_value: Any) -> None:
+    """Raise `ChangeRefused` if `change_item_value` would refuse this change; changes nothing.
+
+    Lets a caller refuse before it writes anything else (a request for the change).
+    """
+    person = db.session.get(Person, item.person_id)
+    if _mirrored_column(item, person) == "email":
+        _check_email_free(normalise_email(new_value), person)
+
+
 def change_item_value(item: Item, new_value: Any, *, actor: Actor, request_id: int | None = None) -> ItemRevision:
     """Set `item.value`, keeping the old value in `ItemRevision`; the caller commits.
 

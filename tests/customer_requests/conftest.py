@@ -113,3 +113,27 @@ def requests_of(app):
             return rows
 
     return read
+
+
+def mail_text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def japanese_date(moment) -> str:
+    """A due date as the Japanese pages and mails write it (Japan time), e.g. 2026年4月15日."""
+    from babel.dates import format_date
+
+    from portal.common.time import JST
+
+    return format_date(moment.astimezone(JST).date(), "long", locale="ja")
+
+
+@pytest.fixture
+def person_id_of(app):
+    def find(key: str) -> int:
+        from portal.inventory.models import Person
+
+        with app.app_context():
+            return db.session.scalar(sa.select(Person.id).where(Person.key == key))
+
+    return find
