@@ -21,7 +21,9 @@ CSV_FILES = (
     ("source", "sources.csv", ("key", "kind", "name_ja", "name_en", "obtained_on", "provider", "provider_obtained_by", "note")),
     ("purpose", "purposes.csv", ("key", "title_ja", "title_en", "description_ja", "description_en", "consent_required", "channel")),
     ("person", "person.csv", ("key", "email", "name", "name_kana", "phone", "birthdate", "customer_number")),
-    ("item", "items.csv", ("key", "category", "field", "value", "source", "collected_at", "purposes", "retain_until")),
+    ("item", "items.csv", (
+        "key", "category", "field", "value", "source", "collected_at", "purposes", "retain_until", "suspended_at",
+    )),
     ("consent", "consents.csv", ("purpose", "state", "at", "method", "source")),
     ("provision", "provisions.csv", (
         "key", "recipient_name", "recipient_address", "recipient_representative", "provided_at", "basis", "items",

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from portal.common.time import JST
 from portal.extensions import db
 from portal.inventory.models import ConsentEvent, Item, Person, Provision, Purpose, Source, item_purpose
+from portal.inventory.suspension import usable_items
 
 BATCH = 1000
 
@@ -106,26 +107,42 @@ def _purpose_keys(item_ids: list[int]) -> dict[int, list[str]]:
     return keys
 
 
-def _items(person_id: int, person_key: str) -> Iterator[dict]:
+def _items(person_id: int, person_key: str, *, where=None) -> Iterator[dict]:
     stmt = (
         sa.select(
             Item.id, Item.key, Item.category, Item.field, Item.value,
-            Source.key.label("source_key"), Item.collected_at, Item.retain_until,
+            Source.key.label("source_key"), Item.collected_at, Item.retain_until, Item.suspended_at,
         )
         .outerjoin(Source, Source.id == Item.source_id)
-        .where(Item.person_id == person_id)
+        .where(Item.person_id == person_id if where is None else where)
         .order_by(Item.id)
         .execution_options(yield_per=BATCH)
     )
     for batch in db.session.execute(stmt).partitions():
         purposes = _purpose_keys([row.id for row in batch])
         for row in batch:
-            yield {
+            record = {
                 "type": "item", "key": row.key, "person": person_key,
                 "category": row.category.value, "field": row.field, "value": row.value,
                 "source": row.source_key, "collected_at": _time(row.collected_at),
                 "purposes": purposes.get(row.id, []), "retain_until": _date(row.retain_until),
             }
+            if row.suspended_at is not None:
+                # The person sees what we still hold but no longer use (the importer ignores it).
+                record["suspended_at"] = _time(row.suspended_at)
+            yield record
+
+
+def export_usable_items(person_id: int) -> Iterator[dict]:
+    """The person's items other systems may use, for downstream exports.
+
+    Suspended items, and items of categories under an active suspension or erasure
+    restriction (all purposes), are left out; the person's own export still shows them.
+    """
+    person = db.session.get(Person, person_id)
+    if person is None:
+        return
+    yield from _items(person_id, person.key, where=usable_items(person_id))
 
 
 def _consents(person_id: int, person_key: str) -> Iterator[dict]:
