@@ -1,7 +1,8 @@
-"""Log-in (password, then TOTP or recovery code), forced 2FA enrolment, log-out, landing page.
+"""Log-in (password, then TOTP or recovery code), forced 2FA enrolment, log-out.
 
-Account and staff-management pages live in `account_views` and `admin_views`; importing
-this module registers them all on the `staff` blueprint.
+Account and staff-management pages live in `account_views` and `admin_views`, the queue (the
+landing page) and the request page in `portal.casework`; importing this module registers
+them all on the `staff` blueprint.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from flask_login import current_user
 from portal.common.time import utcnow
 from portal.extensions import db, limiter
 from portal.staff import auth, login as logins, security, services
-from portal.staff.auth import current_staff, staff_required
+from portal.staff.auth import current_staff
 from portal.staff.blueprint import bp
 from portal.staff.forms import CodeForm, LoginForm
 from portal.staff.models import StaffUser
@@ -61,18 +62,6 @@ def _finish_login(user: StaffUser, *, method: str, next_url: str | None):
     db.session.commit()
     auth.start_staff_session(user, previous_login=previous)
     return redirect(next_url or url_for("staff.queue"))
-
-
-@bp.get("/")
-@staff_required
-def queue():
-    """The staff landing page: who is logged in and the areas their role may use."""
-    previous = session.get(auth.PREVIOUS_LOGIN_KEY)
-    return render_template(
-        "staff/home.html",
-        user=current_staff(),
-        previous_login=datetime.fromisoformat(previous) if previous else None,
-    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -202,3 +191,5 @@ def twofa_qr():
 
 
 from portal.staff import account_views, admin_views  # noqa: E402,F401  (attach their routes)
+# The queue (`staff.queue`, the landing page /staff/) and the request page.
+from portal.casework import views as casework_views  # noqa: E402,F401

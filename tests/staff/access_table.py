@@ -36,9 +36,28 @@ ACCESS: dict[str, frozenset[str]] = {
     "staff.account": STAFF,
     "staff.change_password": STAFF,
     "staff.regenerate_recovery_codes": STAFF,
+    # the request page and working a request (portal/casework); reassigning is for managers
+    "staff.request_page": STAFF,
+    "staff.person_data": STAFF,
+    "staff.verify": STAFF,
+    "staff.start": STAFF,
+    "staff.resume": STAFF,
+    "staff.ask": STAFF,
+    "staff.extend": STAFF,
+    "staff.reject": STAFF,
+    "staff.complete": STAFF,
+    "staff.match": STAFF,
+    "staff.message": STAFF,
+    "staff.reply": STAFF,
+    "staff.note": STAFF,
+    "staff.claim": STAFF,
+    "staff.assign": MANAGERS,
+    "staff.bulk_assign": MANAGERS,
     # the suppression list (persons not to be contacted for a purpose)
     "suppressions.index": STAFF,
     "suppressions.download": STAFF,
+    # letters of authority uploaded by agents (an audited download)
+    "authority_documents.authority_document": STAFF,
     # staff management
     "staff.users": ADMINS,
     "staff.user_new": ADMINS,
@@ -62,10 +81,33 @@ class World:
     """What exists while a matrix case runs: one account per staff role plus a colleague
     (`target`) for pages about another account; fill more in when your routes need it."""
 
-    def __init__(self, *, accounts: dict, target, password_token: str):
+    def __init__(self, *, accounts: dict, target, password_token: str, app=None):
         self.accounts = accounts
         self.target = target
         self.password_token = password_token
+        self.app = app
+        self._reference = None
+
+    @property
+    def request_reference(self) -> str:
+        """An open, unassigned request about a person, filed on first use."""
+        if self._reference is None:
+            from portal.audit.services import Actor
+            from portal.dsr.services import create_request
+            from portal.extensions import db
+            from portal.inventory.models import Person
+
+            with self.app.app_context():
+                person = Person(key="C-MATRIX", email="matrix@example.jp", name="試験 行列")
+                db.session.add(person)
+                db.session.flush()
+                change = create_request(type="correction", person_id=person.id, requester_email=person.email,
+                                        channel="web", language="ja", residence="jp", verified=True,
+                                        actor=Actor("test"))
+                db.session.commit()
+                self._reference = change.request.reference
+                db.session.remove()
+        return self._reference
 
 
 #: Path parameter name → sample value (from the World). A real object, so allowed roles
@@ -73,6 +115,7 @@ class World:
 SAMPLE_ARGUMENTS: dict[str, Callable[[World], object]] = {
     "user_id": lambda world: world.target.id,
     "token": lambda world: world.password_token,
+    "reference": lambda world: world.request_reference,
     "jurisdiction": lambda world: "appi",
     "scope": lambda world: "default",
 }

@@ -67,7 +67,7 @@ def world(app, create_staff):
     with app.app_context():
         token = services.password_link_token(services.get_staff(target.id))
         db.session.remove()
-    return World(accounts=accounts, target=target, password_token=token)
+    return World(accounts=accounts, target=target, password_token=token, app=app)
 
 
 def log_in_customer(app, client) -> None:

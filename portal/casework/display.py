@@ -1,0 +1,150 @@
+"""How requests read to staff: due dates in Japan time, badges, timeline lines, who did what.
+
+Called while a page renders, so every word is in the viewer's language.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from portal.dsr.calendar import japan_date
+from portal.dsr.deadlines import describe_period
+from portal.dsr.models import ClockStart, DataRequest, EventKind, Jurisdiction, PeriodUnit, RequestEvent
+from portal.dsr.status import RequestStatus
+from portal.extensions import db
+from portal.staff.models import StaffUser
+
+#: "Due soon" means due within this many days (Japan dates).
+SOON_DAYS = 3
+
+E = EventKind
+
+
+@dataclass(frozen=True)
+class Due:
+    text: str
+    state: str  # none | overdue | soon | ok | closed
+
+
+def due(request: DataRequest, now: datetime) -> Due:
+    """"あと2日", "2日超過", "今日まで" — counted in Japan dates, as the deadline is."""
+    if request.due_at is None:
+        return Due(_("Starts when verified"), "none")
+    if not request.is_open:
+        return Due("", "closed")
+    if now > request.due_at:
+        days = max(1, (japan_date(now) - japan_date(request.due_at)).days)
+        return Due(ngettext("%(num)d day overdue", "%(num)d days overdue", days), "overdue")
+    days = (japan_date(request.due_at) - japan_date(now)).days
+    text = _("Due today") if days == 0 else ngettext("%(num)d day left", "%(num)d days left", days)
+    return Due(text, "soon" if days <= SOON_DAYS else "ok")
+
+
+def badges(request: DataRequest, now: datetime) -> list[tuple[str, str]]:
+    """(words, CSS class) for what needs attention, most urgent first."""
+    result = []
+    state = due(request, now).state
+    if state == "overdue":
+        result.append((_("Overdue"), "badge-danger"))
+    elif state == "soon":
+        result.append((_("Due within 3 days"), "badge-warn"))
+    if request.is_open and request.person_id is None:
+        result.append((_("Unmatched"), "badge-warn"))
+    if request.is_agent:
+        result.append((_("Agent"), "badge"))
+    if request.status is RequestStatus.AWAITING_REQUESTER:
+        result.append((_("Clock paused") if request.is_paused else _("Waiting for requester"), "badge-muted"))
+    return result
+
+
+JURISDICTION_NAMES = {Jurisdiction.APPI: "APPI", Jurisdiction.GDPR: "GDPR", Jurisdiction.CCPA: "CCPA"}
+
+
+def jurisdiction_name(jurisdiction: Jurisdiction | str) -> str:
+    return JURISDICTION_NAMES[Jurisdiction(jurisdiction)]
+
+
+def policy_words(request: DataRequest) -> dict[str, str | None]:
+    """The rule that set the due date, as the request page states it."""
+    policy = request.policy
+    return {
+        "jurisdiction": jurisdiction_name(request.jurisdiction),
+        "period": str(describe_period(policy.response_period, policy.response_unit)),
+        "clock": _("from receipt") if policy.clock_starts is ClockStart.RECEIVED else _("from verification"),
+        "extension": (str(describe_period(policy.extension_period, policy.extension_unit))
+                      if policy.extension_period and policy.extension_unit else None),
+        "pauses": _("The clock pauses while we wait for the requester.") if policy.pause_when_waiting
+        else _("The clock keeps running while we wait for the requester."),
+    }
+
+
+def unit_words(unit: PeriodUnit | str) -> str:
+    return {PeriodUnit.CALENDAR_DAYS: _("days"), PeriodUnit.BUSINESS_DAYS: _("business days"),
+            PeriodUnit.MONTHS: _("months")}[PeriodUnit(unit)]
+
+
+def staff_names(ids: set[int | None]) -> dict[int, str]:
+    """Names of staff members by id, in one query."""
+    wanted = sorted(i for i in ids if i is not None)
+    if not wanted:
+        return {}
+    return dict(db.session.execute(sa.select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(wanted))).all())
+
+
+def actor_name(event: RequestEvent, names: dict[int, str]) -> str:
+    if event.actor_type == "staff" and event.actor_id and event.actor_id.isdigit():
+        return names.get(int(event.actor_id), _("Staff member #%(id)s", id=event.actor_id))
+    return {"customer": _("Requester"), "system": _("The portal"), "api": _("API"),
+            "cli": _("Command line")}.get(event.actor_type, event.actor_type)
+
+
+def event_actor_ids(events: list[RequestEvent]) -> set[int]:
+    ids = {int(e.actor_id) for e in events if e.actor_type == "staff" and e.actor_id and e.actor_id.isdigit()}
+    for event in events:
+        if event.kind is E.ASSIGNED:
+            ids |= {event.data.get("assignee_id"), event.data.get("previous_assignee_id")}
+    return {i for i in ids if isinstance(i, int)}
+
+
+def _status(value) -> str:
+    return str(RequestStatus(value).label) if value else ""
+
+
+def event_line(event: RequestEvent, names: dict[int, str]) -> str:
+    """One line saying what happened; bodies (messages, reasons) are shown beside it, escaped."""
+    data = event.data or {}
+    kind = event.kind
+    if kind is E.RECEIVED:
+        return _("Request received")
+    if kind is E.VERIFIED:
+        return _("Verified: the clock started")
+    if kind is E.ACKNOWLEDGED:
+        return _("Receipt confirmed to the requester")
+    if kind is E.MATCHED:
+        return _("Matched to a person in the register")
+    if kind is E.ASSIGNED:
+        assignee = data.get("assignee_id")
+        if assignee is None:
+            return _("Returned to the shared queue")
+        return _("Assigned to %(name)s", name=names.get(assignee, _("Staff member #%(id)s", id=assignee)))
+    if kind in (E.STATUS_CHANGED, E.DECISION, E.WITHDRAWN) and event.to_status:
+        return _("Status: %(from)s → %(to)s", **{"from": _status(event.from_status), "to": _status(event.to_status)})
+    if kind is E.EXTENDED and data.get("due_at"):
+        return _("Deadline extended to %(date)s", date=format_date(japan_date(datetime.fromisoformat(data["due_at"]))))
+    labels = {
+        E.MESSAGE_TO_REQUESTER: _("Message to the requester"),
+        E.MESSAGE_FROM_REQUESTER: _("Message from the requester"),
+        E.INTERNAL_NOTE: _("Internal note"),
+        E.EXTENDED: _("Deadline extended"),
+        E.PAUSED: _("Clock paused"),
+        E.RESUMED: _("Clock running again"),
+        E.APPLIED: _("Decision applied to the data"),
+        E.REMINDER_SENT: _("Reminder sent"),
+        E.ESCALATED: _("Escalated"),
+    }
+    return labels.get(kind, kind.value)

@@ -1,0 +1,122 @@
+"""Putting the request page together: its panes, the actions its status allows, its forms.
+
+Every rendering of the page is a view of personal data, so it is audited here, once per
+rendering — after a refused action too, since the page shows the request again.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, render_template, url_for
+from flask_babel import gettext as _
+
+from portal.casework import display, forms, person, services
+from portal.common.time import utcnow
+from portal.customer.labels import detail_name, field_name
+from portal.dsr.models import DataRequest, EventKind
+from portal.dsr.queries import timeline
+from portal.dsr.status import RequestStatus, can_transition
+from portal.extensions import db
+from portal.staff.auth import current_staff
+from portal.staff.login import staff_actor
+from portal.staff.models import StaffRole
+
+S = RequestStatus
+MESSAGE_KINDS = frozenset({EventKind.MESSAGE_TO_REQUESTER, EventKind.MESSAGE_FROM_REQUESTER})
+
+#: The form class behind each action name (also the names the templates use).
+FORMS = {
+    "verify": forms.VerifyForm, "start": forms.StartForm, "resume": forms.ResumeForm, "ask": forms.AskForm,
+    "extend": forms.ExtendForm, "reject": forms.RejectForm, "complete": forms.CompleteForm,
+    "match": forms.MatchForm, "message": forms.MessageForm, "reply": forms.ReplyForm, "note": forms.NoteForm,
+    "claim": forms.ClaimForm, "assign": forms.AssignForm,
+}
+
+
+def available_actions(request: DataRequest, *, manager: bool) -> set[str]:
+    """What the status machine (and the viewer's role) allows now; the services check again."""
+    if not request.is_open:
+        return {"note"}
+    actions = {"note", "message", "reply", "match"}
+    if can_transition(request.status, S.VERIFIED):
+        actions.add("verify")
+    if request.status is S.VERIFIED:
+        actions.add("start")
+    if request.status in (S.VERIFIED, S.IN_PROGRESS):
+        actions |= {"ask", "complete"}
+    if request.status is S.AWAITING_REQUESTER:
+        actions.add("resume")
+    if can_transition(request.status, S.REJECTED):
+        actions.add("reject")
+    if request.due_at is not None:
+        actions.add("extend")
+    if request.assignee_id is None:
+        actions.add("claim")
+    if manager:
+        actions.add("assign")
+    return actions
+
+
+def assignee_choices() -> list[tuple[str, str]]:
+    return [("", _("Nobody (shared queue)"))] + [(str(u.id), u.name) for u in services.active_staff()]
+
+
+AUTHORITY_DOCUMENT_RULE = "/staff/requests/<reference>/authority-document"
+
+
+def authority_document_url(request: DataRequest) -> str | None:
+    """The letter of authority's staff route (found by its path: another feature owns it)."""
+    if not request.is_agent:
+        return None
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule == AUTHORITY_DOCUMENT_RULE:
+            return url_for(rule.endpoint, reference=request.reference)
+    return None
+
+
+def build_forms(request: DataRequest, seen: int, *, failed: str | None = None, failed_form=None) -> dict:
+    """A fresh form per action, opened at the current version; a refused one keeps its input."""
+    built = {}
+    for name, form_class in FORMS.items():
+        form = failed_form if name == failed and failed_form is not None else form_class(formdata=None)
+        if isinstance(form, forms.CaseForm):
+            # The page shows the request as it is now, so a resubmission is based on this version.
+            form.version.data, form.seen.data = str(request.version_id), str(seen)
+        if name == "assign":
+            form.assignee.choices = assignee_choices()
+            if failed != "assign":
+                form.assignee.data = str(request.assignee_id or "")
+        if name == "extend" and request.policy.extension_unit:
+            form.amount.label.text = _("Extend by (%(unit)s)", unit=display.unit_words(request.policy.extension_unit))
+        built[name] = form
+    return built
+
+
+def render_case(request: DataRequest, *, status: int = 200, failed: str | None = None, failed_form=None,
+                error=None, stale_events=None, full_data=None, person_search=None, now: datetime | None = None):
+    """Render the request page (and audit that it was seen)."""
+    user = current_staff()
+    now = now or utcnow()
+    services.record_request_view(request, actor=staff_actor(user))
+    db.session.commit()
+    events = timeline(request)
+    seen = max((e.id for e in events), default=0)
+    names = display.staff_names(display.event_actor_ids(events + list(stale_events or [])) | {request.assignee_id})
+    manager = user.may(StaffRole.MANAGER)
+    return render_template(
+        "casework/request.html",
+        req=request, user=user, now=now, manager=manager,
+        due=display.due(request, now), badges=display.badges(request, now), policy=display.policy_words(request),
+        events=events, names=names, event_line=display.event_line, actor_name=display.actor_name,
+        messages=[e for e in events if e.kind in MESSAGE_KINDS],
+        notes=[e for e in events if e.kind is EventKind.INTERNAL_NOTE],
+        actions=available_actions(request, manager=manager),
+        forms=build_forms(request, seen, failed=failed, failed_form=failed_form),
+        failed=failed, error=error, stale_events=stale_events,
+        summary=person.summary(request.person_id), concerned=person.concerned_items(request),
+        candidates=person.candidates(request) if request.is_open else [],
+        full_data=full_data, person_search=person_search,
+        search_form=forms.PersonSearchForm(formdata=None),
+        authority_url=authority_document_url(request),
+        jurisdiction_name=display.jurisdiction_name, field_name=field_name, detail_name=detail_name,
+    ), status

@@ -1,0 +1,276 @@
+"""The queue's query: filters, search and keyset pages that stay fast with 200,000 requests.
+
+Open requests are listed by legal deadline. Those not yet verified have no due date and come
+first (verifying is the first thing to do, and under CCPA their clock already runs), oldest
+first; then the rest, soonest due first. Closed requests (a status filter) are listed newest
+first. Pages are keyset pages — "next" and "previous" from the last row seen, never OFFSET —
+so page 400 costs what page 1 costs, and the partial indexes of migration 0008 serve them.
+
+Search: a reference finds that one request whatever the filters; an address (exact, after
+normalising) or a name (part of the requester's or the matched person's name) combine with
+the filters. Names cannot use a B-tree index; within the open requests the partial index
+bounds the scan, and across every status it reads the table (see bench/queue_bench.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from portal.common.db import UTCDateTime
+from portal.dsr.models import DataRequest, Jurisdiction, RequestType
+from portal.dsr.queries import REFERENCE_PATTERN
+from portal.dsr.status import CLOSED_STATUSES, OPEN_STATUSES, RequestStatus
+from portal.extensions import db
+from portal.inventory.models import Person
+from portal.staff.security import normalise_email
+
+PAGE_SIZE = 50
+#: Counting stops here: "more than 1,000" is all anyone needs, and it stays cheap.
+COUNT_CAP = 1000
+OPEN, CLOSED, ANY = "", "closed", "any"
+STATUS_CHOICES = (OPEN, *[s.value for s in RequestStatus], CLOSED, ANY)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue's GET parameters ask for; unknown values are ignored, never an error."""
+
+    status: str = OPEN
+    type: str | None = None
+    jurisdiction: str | None = None
+    assignee: str | None = None  # "me", "none" or a staff id
+    overdue: bool = False
+    unmatched: bool = False
+    agent: bool = False
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args: MultiDict) -> "QueueFilters":
+        def pick(name: str, allowed) -> str | None:
+            value = (args.get(name) or "").strip()
+            return value if value in allowed else None
+
+        assignee = (args.get("assignee") or "").strip()
+        if assignee not in ("me", "none") and not assignee.isdigit():
+            assignee = None
+        return cls(
+            status=pick("status", STATUS_CHOICES) or OPEN,
+            type=pick("type", {t.value for t in RequestType}),
+            jurisdiction=pick("jurisdiction", {j.value for j in Jurisdiction}),
+            assignee=assignee or None,
+            overdue=args.get("overdue") == "1",
+            unmatched=args.get("unmatched") == "1",
+            agent=args.get("agent") == "1",
+            q=(args.get("q") or "").strip()[:200],
+        )
+
+    def args(self, **changes: Any) -> dict[str, str]:
+        """These filters as GET parameters (for links: tabs, pages), with `changes` applied."""
+        current = replace(self, **changes)
+        values = {"status": current.status, "type": current.type, "jurisdiction": current.jurisdiction,
+                  "assignee": current.assignee, "q": current.q,
+                  "overdue": "1" if current.overdue else None, "unmatched": "1" if current.unmatched else None,
+                  "agent": "1" if current.agent else None}
+        return {key: value for key, value in values.items() if value}
+
+    @property
+    def search_kind(self) -> str | None:
+        if not self.q:
+            return None
+        if REFERENCE_PATTERN.fullmatch(self.q.upper()):
+            return "reference"
+        return "email" if "@" in self.q else "name"
+
+    def used(self) -> list[str]:
+        """Which filters are set (names only: the audit log never holds what was searched for)."""
+        return sorted(key for key in self.args() if key != "q")
+
+    @property
+    def deadline_order(self) -> bool:
+        """Open requests are read by due date; anything that may include closed ones by receipt."""
+        return self.status == OPEN or (self.status not in (CLOSED, ANY) and RequestStatus(self.status).is_open)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of rows read with one index in one order; the deadline order has two of them."""
+
+    where: Any
+    keys: tuple
+    descending: bool = False
+
+    def order(self, forward: bool) -> list:
+        down = self.descending == forward
+        return [key.desc() if down else key.asc() for key in self.keys]
+
+    def beyond(self, values: tuple, forward: bool):
+        """Rows after (forward) or before the cursor in this segment's order (row values use indexes)."""
+        cursor = sa.tuple_(*[sa.literal(value, key.type) for key, value in zip(self.keys, values)])
+        ahead = sa.tuple_(*self.keys)
+        return ahead < cursor if self.descending == forward else ahead > cursor
+
+
+DEADLINE_SEGMENTS = (
+    Segment(DataRequest.due_at.is_(None), (DataRequest.id,)),
+    Segment(DataRequest.due_at.is_not(None), (DataRequest.due_at, DataRequest.id)),
+)
+RECEIPT_SEGMENTS = (Segment(sa.true(), (DataRequest.received_at, DataRequest.id), descending=True),)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    segment: int
+    values: tuple
+
+    def encode(self) -> str:
+        return "~".join([str(self.segment), *[v.isoformat() if isinstance(v, datetime) else str(v) for v in self.values]])
+
+    @classmethod
+    def decode(cls, text: str | None, segments: tuple[Segment, ...]) -> "Cursor | None":
+        """A cursor from a link; anything malformed means "from the start", never an error."""
+        try:
+            first, *parts = (text or "").split("~")
+            segment = int(first)
+            keys = segments[segment].keys
+            if len(parts) != len(keys):
+                return None
+            values = tuple(datetime.fromisoformat(part) if isinstance(key.type, UTCDateTime) else int(part)
+                           for key, part in zip(keys, parts))
+        except (ValueError, IndexError):
+            return None
+        if any(isinstance(value, datetime) and value.tzinfo is None for value in values):
+            return None
+        return cls(segment, values)
+
+    @classmethod
+    def of(cls, request: DataRequest, segments: tuple[Segment, ...]) -> "Cursor":
+        if segments is RECEIPT_SEGMENTS:
+            return cls(0, (request.received_at, request.id))
+        if request.due_at is None:
+            return cls(0, (request.id,))
+        return cls(1, (request.due_at, request.id))
+
+
+@dataclass
+class QueuePage:
+    requests: list[DataRequest]
+    filters: QueueFilters
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    count: int = 0
+    count_capped: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own_or_free: bool = False) -> list:
+    """The WHERE terms for these filters. `only_own_or_free` hides colleagues' requests."""
+    if filters.search_kind == "reference":
+        # A reference names one request: show it whatever else is chosen.
+        terms = [DataRequest.reference == filters.q.upper()]
+    else:
+        terms = _status_terms(filters.status)
+        if filters.type:
+            terms.append(DataRequest.type == RequestType(filters.type))
+        if filters.jurisdiction:
+            terms.append(DataRequest.jurisdiction == Jurisdiction(filters.jurisdiction))
+        if filters.assignee == "me":
+            terms.append(DataRequest.assignee_id == viewer_id)
+        elif filters.assignee == "none":
+            terms.append(DataRequest.assignee_id.is_(None))
+        elif filters.assignee:
+            terms.append(DataRequest.assignee_id == int(filters.assignee))
+        if filters.overdue:
+            terms += [DataRequest.due_at < now, DataRequest.closed_at.is_(None)]
+        if filters.unmatched:
+            terms.append(DataRequest.person_id.is_(None))
+        if filters.agent:
+            terms.append(DataRequest.is_agent.is_(True))
+        terms += _search_terms(filters)
+    if only_own_or_free:
+        terms.append(sa.or_(DataRequest.assignee_id.is_(None), DataRequest.assignee_id == viewer_id))
+    return terms
+
+
+def _status_terms(status: str) -> list:
+    if status == OPEN:
+        # Both: `closed_at IS NULL` lets the partial indexes serve; the list states the meaning.
+        return [DataRequest.closed_at.is_(None), DataRequest.status.in_(sorted(OPEN_STATUSES))]
+    if status == CLOSED:
+        return [DataRequest.status.in_(sorted(CLOSED_STATUSES))]
+    if status == ANY:
+        return []
+    chosen = RequestStatus(status)
+    return [DataRequest.status == chosen] + ([DataRequest.closed_at.is_(None)] if chosen.is_open else [])
+
+
+def _search_terms(filters: QueueFilters) -> list:
+    if filters.search_kind == "email":
+        email = normalise_email(filters.q)
+        people = sa.select(Person.id).where(Person.email == email)
+        return [sa.or_(DataRequest.requester_email == email, DataRequest.person_id.in_(people))]
+    if filters.search_kind == "name":
+        text = "".join(filters.q.split())  # 山田 太郎, 山田　太郎 and 山田太郎 are one name
+        people = sa.select(Person.id).where(sa.or_(_squeezed(Person.name).icontains(text, autoescape=True),
+                                                   _squeezed(Person.name_kana).icontains(text, autoescape=True)))
+        return [sa.or_(_squeezed(DataRequest.requester_name).icontains(text, autoescape=True),
+                       DataRequest.person_id.in_(people))]
+    return []
+
+
+def _squeezed(column):
+    """The column without half- or full-width spaces."""
+    return sa.func.replace(sa.func.replace(column, " ", "", type_=sa.String), "\u3000", "", type_=sa.String)
+
+
+def read_page(filters: QueueFilters, *, viewer_id: int, now: datetime, after: str | None = None,
+              before: str | None = None, only_own_or_free: bool = False) -> QueuePage:
+    """One page of the queue: `after` (next) or `before` (previous) a cursor, or the first."""
+    terms = conditions(filters, viewer_id=viewer_id, now=now, only_own_or_free=only_own_or_free)
+    segments = DEADLINE_SEGMENTS if filters.deadline_order else RECEIPT_SEGMENTS
+    forward = before is None
+    cursor = Cursor.decode(after if forward else before, segments)
+    if not forward and cursor is None:
+        forward = True
+    rows = _read(terms, segments, cursor, forward=forward, limit=PAGE_SIZE + 1)
+    more = len(rows) > PAGE_SIZE
+    if forward:
+        rows = rows[:PAGE_SIZE]
+        has_next, has_previous = more, cursor is not None
+    else:
+        rows = rows[-PAGE_SIZE:] if more else rows
+        has_next, has_previous = True, more
+    page = QueuePage(rows, filters)
+    if rows and has_next:
+        page.next_cursor = Cursor.of(rows[-1], segments).encode()
+    if rows and has_previous:
+        page.previous_cursor = Cursor.of(rows[0], segments).encode()
+    page.count, page.count_capped = capped_count(terms)
+    return page
+
+
+def _read(terms: list, segments: tuple[Segment, ...], cursor: Cursor | None, *, forward: bool, limit: int) -> list:
+    """Walk the segments from the cursor's, one indexed query each, until `limit` rows."""
+    rows: list[DataRequest] = []
+    start = cursor.segment if cursor else (0 if forward else len(segments) - 1)
+    order = range(start, len(segments)) if forward else range(start, -1, -1)
+    for index in order:
+        segment = segments[index]
+        stmt = sa.select(DataRequest).where(*terms, segment.where)
+        if cursor is not None and index == cursor.segment:
+            stmt = stmt.where(segment.beyond(cursor.values, forward))
+        stmt = stmt.order_by(*segment.order(forward)).limit(limit - len(rows))
+        rows += db.session.scalars(stmt).all()
+        if len(rows) >= limit:
+            break
+    return rows if forward else rows[::-1]
+
+
+def capped_count(terms: list) -> tuple[int, bool]:
+    """How many rows match, counting at most COUNT_CAP + 1 of them."""
+    limited = sa.select(DataRequest.id).where(*terms).limit(COUNT_CAP + 1).subquery()
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
+    return min(count, COUNT_CAP), count > COUNT_CAP

@@ -1,0 +1,222 @@
+"""Casework services: who may open a request, claiming and assigning, audited views, completing.
+
+Plain functions with an explicit actor, in the caller's transaction (the view commits). The
+rules of the request itself — statuses, deadlines, reasons — stay in `portal.dsr.services`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal.audit.services import Actor, record
+from portal.common.time import utcnow
+from portal.dsr import services as dsr
+from portal.dsr.errors import DsrError, StaleRequest
+from portal.dsr.models import DataRequest, RequestEvent
+from portal.dsr.queries import get_by_reference
+from portal.dsr.status import InvalidTransition, RequestStatus
+from portal.dsr.workflow import Change, check_version
+from portal.extensions import db
+from portal.staff.models import StaffRole, StaffUser
+
+S = RequestStatus
+
+
+class AssignmentRefused(DsrError):
+    """A claim or an assignment that cannot be made (taken already, unknown colleague…)."""
+
+
+# --- who may open what ----------------------------------------------------------------------
+
+def may_open(request: DataRequest, user: StaffUser) -> bool:
+    """Managers and admins open everything; agents too, unless PORTAL_AGENTS_SEE_OTHERS_ASSIGNED
+    is off, which keeps a colleague's assigned requests (and the personal data in them) closed."""
+    if user.may(StaffRole.MANAGER) or current_app.config.get("PORTAL_AGENTS_SEE_OTHERS_ASSIGNED", True):
+        return True
+    return request.assignee_id in (None, user.id)
+
+
+def sees_only_own_or_free(user: StaffUser) -> bool:
+    """Whether the queue hides colleagues' requests from this user (the same rule as `may_open`)."""
+    return not user.may(StaffRole.MANAGER) and not current_app.config.get("PORTAL_AGENTS_SEE_OTHERS_ASSIGNED", True)
+
+
+def active_staff() -> list[StaffUser]:
+    """Colleagues a request can be given to, by name."""
+    return list(db.session.scalars(sa.select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name)))
+
+
+# --- audited views --------------------------------------------------------------------------
+# Listing requests or opening one shows personal data: each page view is an audit entry.
+# Details name what was shown (counts, references, which filters), never the values or the
+# words searched for.
+
+def record_queue_view(*, actor: Actor, shown: int, filters: list[str], search: str | None) -> None:
+    record("staff.viewed_queue", actor=actor, target_type="queue",
+           details={"shown": shown, "filters": filters, "search": search})
+
+
+def record_request_view(request: DataRequest, *, actor: Actor) -> None:
+    record("staff.viewed_request", actor=actor, target_type="data_request", target_id=request.reference,
+           person_id=request.person_id, details={"reference": request.reference})
+
+
+def record_person_data_view(request: DataRequest, *, actor: Actor, items_shown: int) -> None:
+    record("staff.viewed_person_data", actor=actor, target_type="person", target_id=request.person_id,
+           person_id=request.person_id, details={"reference": request.reference, "items_shown": items_shown})
+
+
+def record_person_search(request: DataRequest, *, actor: Actor, kind: str, found: int) -> None:
+    record("staff.searched_persons", actor=actor, target_type="data_request", target_id=request.reference,
+           details={"reference": request.reference, "by": kind, "found": found})
+
+
+# --- claiming and assigning -----------------------------------------------------------------
+
+def _staff_name(user_id: int) -> str:
+    user = db.session.get(StaffUser, user_id)
+    return user.name if user else f"#{user_id}"
+
+
+def claim(request: DataRequest, *, user: StaffUser, actor: Actor, expected_version: int | None) -> Change:
+    """Take an unassigned request for oneself; someone else's stays theirs."""
+    check_version(request, expected_version)
+    if not request.is_open:
+        raise AssignmentRefused(_l("This request is closed and can no longer be changed."))
+    if request.assignee_id == user.id:
+        raise AssignmentRefused(_l("This request is already assigned to you."))
+    if request.assignee_id is not None:
+        raise AssignmentRefused(_l("%(name)s has already taken this request. Ask a manager to reassign it.",
+                                   name=_staff_name(request.assignee_id)))
+    return dsr.assign(request, assignee_id=user.id, actor=actor, expected_version=expected_version)
+
+
+def assign_to(request: DataRequest, *, assignee_id: int | None, actor: Actor,
+              expected_version: int | None) -> Change:
+    """A manager gives the request to a colleague, or back to the shared queue (None)."""
+    check_version(request, expected_version)
+    if not request.is_open:
+        raise AssignmentRefused(_l("This request is closed and can no longer be changed."))
+    if assignee_id is not None:
+        assignee = db.session.get(StaffUser, assignee_id)
+        if assignee is None or not assignee.active:
+            raise AssignmentRefused(_l("Choose an active staff member."))
+    if assignee_id == request.assignee_id:
+        raise AssignmentRefused(_l("The request is already assigned that way."))
+    return dsr.assign(request, assignee_id=assignee_id, actor=actor, expected_version=expected_version)
+
+
+@dataclass
+class BulkOutcome:
+    assigned: list[Change] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # changed since the list was shown: left alone
+    skipped: list[str] = field(default_factory=list)  # closed, unknown, or already so assigned
+
+
+def bulk_assign(selection: list[tuple[str, int]], *, assignee_id: int | None, actor: Actor) -> BulkOutcome:
+    """Assign several requests, each as it was when the list was shown (reference, version).
+
+    Each request gets its own savepoint: one changed meanwhile, even by a transaction that
+    commits while this one runs, is reported and left as it is; the others are assigned.
+    """
+    if assignee_id is not None:
+        assignee = db.session.get(StaffUser, assignee_id)
+        if assignee is None or not assignee.active:
+            raise AssignmentRefused(_l("Choose an active staff member."))
+    outcome = BulkOutcome()
+    for reference, version in selection:
+        request = get_by_reference(reference)
+        if request is None or not request.is_open or request.assignee_id == assignee_id:
+            outcome.skipped.append(reference)
+            continue
+        try:
+            with db.session.begin_nested():
+                outcome.assigned.append(dsr.assign(request, assignee_id=assignee_id, actor=actor,
+                                                   expected_version=version))
+        except StaleRequest:
+            outcome.stale.append(reference)
+    return outcome
+
+
+# --- what changed since a form was opened ---------------------------------------------------
+
+def events_since(request: DataRequest, seen_event_id: int | None) -> list[RequestEvent]:
+    """Timeline events added after the last one the form's page showed."""
+    stmt = sa.select(RequestEvent).where(RequestEvent.request_id == request.id)
+    if seen_event_id is not None:
+        stmt = stmt.where(RequestEvent.id > seen_event_id)
+    return list(db.session.scalars(stmt.order_by(RequestEvent.id)))
+
+
+def last_event_id(request: DataRequest) -> int:
+    return db.session.scalar(sa.select(sa.func.max(RequestEvent.id)).where(RequestEvent.request_id == request.id)) or 0
+
+
+# --- completing -----------------------------------------------------------------------------
+
+DecisionHook = Callable[..., Change]
+
+
+def decision_hook() -> DecisionHook | None:
+    """The function that applies a request's decision to the data, once it exists.
+
+    Contract for `portal.dsr.decisions.apply_decision(request, *, actor, data, now) -> Change`:
+    called with the request in progress, inside the transaction that completes it; `data` is
+    the complete form's fields (MultiDict-like, so sub-forms can read lists); it changes the
+    data, adds its `applied`/`decision` events and audit entries, and raises `DsrError`
+    (with a message for staff) to refuse — then nothing at all is saved.
+    """
+    try:
+        from portal.dsr import decisions
+    except ImportError:
+        return None
+    return getattr(decisions, "apply_decision", None)
+
+
+def complete_with_decision(request: DataRequest, *, actor: Actor, decision_form_data: Any,
+                           expected_version: int | None, now: datetime | None = None) -> Change:
+    """Complete the request: apply its decision to the data and close it, all in one transaction.
+
+    A verified request is put in progress first (completing it is working on it). An optional
+    `message` in the form goes to the requester with the outcome; `note` stays internal.
+    """
+    now = now or utcnow()
+    events: list[RequestEvent] = []
+    if request.status is S.VERIFIED:
+        events += dsr.transition(request, S.IN_PROGRESS, actor=actor, expected_version=expected_version,
+                                 now=now).events
+    else:
+        check_version(request, expected_version)
+    if request.status is not S.IN_PROGRESS:
+        raise InvalidTransition.between(request.status, S.COMPLETED)
+    message = (decision_form_data.get("message") or "").strip()
+    if message:
+        events += dsr.add_message(request, body=message, to_requester=True, actor=actor, now=now).events
+    hook = decision_hook()
+    if hook is not None:
+        events += hook(request, actor=actor, data=decision_form_data, now=now).events
+    events += dsr.transition(request, S.COMPLETED, actor=actor, note=decision_form_data.get("note"), now=now).events
+    return Change(request, events)
+
+
+# --- messages -------------------------------------------------------------------------------
+
+def message_requester(request: DataRequest, *, body: str, actor: Actor, expected_version: int | None) -> Change:
+    """A message to the requester about an open request (a closed one is answered already)."""
+    check_version(request, expected_version)
+    if not request.is_open:
+        raise DsrError(_l("This request is closed and can no longer be changed."))
+    return dsr.add_message(request, body=body, to_requester=True, actor=actor)
+
+
+def record_reply(request: DataRequest, *, body: str, actor: Actor, expected_version: int | None) -> Change:
+    """What the requester told us by phone, post or at the counter; ends a wait for them."""
+    check_version(request, expected_version)
+    if not request.is_open:
+        raise DsrError(_l("This request is closed and can no longer be changed."))
+    return dsr.add_message(request, body=body, to_requester=False, actor=actor)

@@ -1,0 +1,107 @@
+"""The queue (/staff/, the staff area's landing page), claiming, and bulk assignment."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from portal.casework import display, forms, services
+from portal.casework.page import assignee_choices
+from portal.casework.queue import COUNT_CAP, QueueFilters, capped_count, conditions, read_page
+from portal.common.time import utcnow
+from portal.customer.masking import mask_email
+from portal.dsr.models import Jurisdiction, RequestType
+from portal.dsr.status import RequestStatus
+from portal.extensions import db
+from portal.staff import auth
+from portal.staff.auth import current_staff, role_required, staff_required
+from portal.staff.blueprint import bp
+from portal.staff.login import staff_actor
+from portal.staff.models import StaffRole
+
+
+def back_to(default: str) -> str:
+    """Where a form asked to return to: only a path inside the staff area (no open redirect)."""
+    target = request.form.get("next") or ""
+    if target.startswith("/staff/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def notify(change) -> None:
+    """Queue the requester's mail about a staff action, in the action's transaction."""
+    from portal.dsr.notifications import notify_requester
+
+    notify_requester(change)
+
+
+@bp.get("/")
+@staff_required
+def queue():
+    """Open requests, the nearest legal deadline first, with filters, search and keyset pages."""
+    user = current_staff()
+    now = utcnow()
+    filters = QueueFilters.from_args(request.args)
+    restricted = services.sees_only_own_or_free(user)
+    page = read_page(filters, viewer_id=user.id, now=now, after=request.args.get("after"),
+                     before=request.args.get("before"), only_own_or_free=restricted)
+    services.record_queue_view(actor=staff_actor(user), shown=len(page.requests), filters=filters.used(),
+                               search=filters.search_kind)
+    db.session.commit()
+    mine, mine_capped = capped_count(conditions(QueueFilters(assignee="me"), viewer_id=user.id, now=now))
+    manager = user.may(StaffRole.MANAGER)
+    bulk_form = forms.BulkAssignForm(formdata=None)
+    bulk_form.assignee.choices = assignee_choices()
+    previous = session.get(auth.PREVIOUS_LOGIN_KEY)
+    previous = datetime.fromisoformat(previous) if previous else None
+    return render_template(
+        "casework/queue.html", user=user, page=page, filters=filters, now=now, manager=manager,
+        restricted=restricted, mine=mine, mine_capped=mine_capped, count_cap=COUNT_CAP,
+        names=display.staff_names({r.assignee_id for r in page.requests}),
+        due=display.due, badges=display.badges, jurisdiction_name=display.jurisdiction_name,
+        statuses=list(RequestStatus), types=list(RequestType), jurisdictions=list(Jurisdiction),
+        staff=services.active_staff(), bulk_form=bulk_form, claim_form=forms.ClaimForm(formdata=None),
+        previous_login=previous, mask_email=mask_email,
+    )
+
+
+@bp.post("/queue/assign")
+@role_required(StaffRole.MANAGER)
+def bulk_assign():
+    """Managers give several requests to one colleague (or back to the shared queue) at once."""
+    form = forms.BulkAssignForm()
+    form.assignee.choices = assignee_choices()
+    target = back_to(url_for("staff.queue"))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(str(errors[0]), "error")
+        return redirect(target)
+    selection = []
+    for value in form.selected.data:
+        reference, _sep, version = value.rpartition(":")
+        if reference and version.isdigit():
+            selection.append((reference, int(version)))
+    assignee_id = int(form.assignee.data) if form.assignee.data else None
+    try:
+        outcome = services.bulk_assign(selection, assignee_id=assignee_id, actor=staff_actor(current_staff()))
+    except services.AssignmentRefused as refused:
+        db.session.rollback()
+        flash(str(refused.message), "error")
+        return redirect(target)
+    for change in outcome.assigned:
+        notify(change)
+    db.session.commit()
+    if outcome.assigned:
+        flash(ngettext("%(num)d request assigned.", "%(num)d requests assigned.", len(outcome.assigned)), "success")
+    if outcome.stale:
+        flash(_("These requests changed since you opened the list and were left as they are: %(references)s. "
+                "Please look at them again.", references=", ".join(outcome.stale)), "warning")
+    if outcome.skipped:
+        flash(_("Left unchanged (closed, unknown or already assigned that way): %(references)s.",
+                references=", ".join(outcome.skipped)), "info")
+    return redirect(target)
+
+
+from portal.casework import action_views, request_views  # noqa: E402,F401  (attach their routes)
