@@ -46,6 +46,8 @@ def create_app(config: dict | None = None) -> Flask:
 def _import_models() -> None:
     """Make every model known to SQLAlchemy's metadata (Alembic reads it)."""
     from portal.agents import models as _agents  # noqa: F401
+    from portal.api import models as _api  # noqa: F401
+    from portal.api.webhooks import models as _webhooks  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
     from portal.deadlines import models as _deadlines  # noqa: F401
     from portal.dsr import models as _dsr  # noqa: F401
