@@ -69,6 +69,7 @@ def _register_jobs() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.agents.views import bp as agents
     from portal.audit.cli import bp as audit_cli
     from portal.audit.views import bp as audit
     from portal.customer.views import bp as customer
@@ -94,4 +95,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(inventory_cli)
     app.register_blueprint(suppression_cli)
     app.register_blueprint(suppressions)
+    app.register_blueprint(agents)
     app.register_blueprint(scheduler_cli)

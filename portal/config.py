@@ -41,6 +41,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         or env.get("DATABASE_URL")
         or default_database_url(instance_path)
     )
+    upload_max_bytes = int(env.get("PORTAL_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
     config = {
         "PORTAL_ENV": portal_env,
         "TESTING": portal_env == "testing",
@@ -84,7 +85,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Checking the database at start-up turns an unreachable DATABASE_URL into one line.
         "PORTAL_CHECK_DATABASE_ON_START": portal_env != "testing",
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # A request may carry one upload and the form around it; a larger body is refused (413).
+        "MAX_CONTENT_LENGTH": upload_max_bytes + 2 * 1024 * 1024,
+        # Letters of authority: the largest file accepted, and where files are kept (never static/).
+        "PORTAL_UPLOAD_MAX_BYTES": upload_max_bytes,
+        "PORTAL_UPLOAD_DIR": env.get("PORTAL_UPLOAD_DIR"),
     }
     config.update(overrides)
     check_config(config)

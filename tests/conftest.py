@@ -74,6 +74,8 @@ def app(tmp_path_factory):
             "PORTAL_BASE_URL": "http://portal.test",
             "RATELIMIT_ENABLED": True,
             "SERVER_NAME": None,
+            # Uploaded letters of authority go to a temporary folder, never the repository.
+            "PORTAL_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         }
     )
     _reset_schema(application)

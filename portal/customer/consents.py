@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.customer import queries
@@ -20,6 +21,7 @@ from portal.dsr.models import RequestType
 from portal.dsr.queries import find_by_idempotency_key
 from portal.dsr.workflow import Change
 from portal.extensions import db
+from portal.i18n import localized
 from portal.inventory.consents import current_states, record_consent
 from portal.inventory.models import Channel, ConsentEvent, ConsentState, Item, Purpose, item_purpose
 
@@ -77,7 +79,10 @@ def _apply(requester: Requester, wanted: list[tuple[Purpose, ConsentState]], *, 
     for purpose, state in wanted:
         record_consent(requester.person_id, purpose, state, actor=requester.actor, method=METHOD,
                        at=request.received_at, request_reference=request.reference)
-    change = complete_at_once(change, applied={"consents": consents}, now=request.received_at)
+    done = "\n".join(
+        (_("%(purpose)s: consent withdrawn") if state is ConsentState.WITHDRAWN else _("%(purpose)s: consent given"))
+        % {"purpose": localized(purpose, "title")} for purpose, state in wanted)
+    change = complete_at_once(change, applied={"consents": consents}, body=done, now=request.received_at)
     notify(change)
     return change
 

@@ -15,9 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.customer.labels import CATEGORY_ORDER
+from portal.customer.labels import CATEGORY_ORDER, category_name, field_name
 from portal.customer.request_services import Requester, file_request, notify
 from portal.customer.services import BULK_CATEGORIES, field_order
 from portal.dsr.applied import complete_at_once
@@ -127,7 +128,9 @@ def file_correction(requester: Requester, proposals: list[Proposal], *, residenc
                 change_item_value(proposal.item, proposal.proposed, actor=requester.actor,
                                   request_id=change.request.id)
             applied = {"items": [{"item_id": p.item.id, "category": p.category, "field": p.field} for p in at_once]}
-            change = complete_at_once(change, applied=applied)
+            done = "\n".join(_("%(item)s: changed", item=f"{category_name(p.category)}: {field_name(p.field)}")
+                             for p in at_once)
+            change = complete_at_once(change, applied=applied, body=done)
             notify(change)
         changes.append(change)
     if for_staff:

@@ -18,7 +18,7 @@ from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.dsr import services as dsr
 from portal.dsr.errors import DsrError
-from portal.dsr.models import DataRequest, RequestChannel, RequestType
+from portal.dsr.models import DataRequest, EventKind, RequestChannel, RequestType
 from portal.customer.request_pages import summary_lines
 from portal.dsr.notifications import notify_requester
 from portal.dsr.queries import get_by_reference
@@ -66,7 +66,10 @@ def _own(requester: Requester):
 
 
 def notify(change: Change):
-    """The requester's mail about the change, with a summary of what they asked."""
+    """The requester's mail about the change, with a summary of what they asked — unless it
+    took effect at once, when the mail's "what we did" already says it."""
+    if any(event.kind is EventKind.APPLIED and event.body for event in change.events):
+        return notify_requester(change)
     return notify_requester(change, summary=lambda: summary_lines(change.request))
 
 

@@ -37,9 +37,11 @@ def record_applied(request: DataRequest, *, actor: Actor, data: dict[str, Any], 
     return Change(request, [event])
 
 
-def complete_at_once(change: Change, *, applied: dict[str, Any], now: datetime | None = None) -> Change:
+def complete_at_once(change: Change, *, applied: dict[str, Any], body: str | None = None,
+                     now: datetime | None = None) -> Change:
     """Carry a just-filed, verified request to `completed`, with its `applied` event.
 
+    `body` says what was done, one line per change, in the requester's language.
     The steps are the system's (the portal did them, not a staff member), so the status
     machine's staff-only moves stay staff-only for customers.
     """
@@ -50,6 +52,6 @@ def complete_at_once(change: Change, *, applied: dict[str, Any], now: datetime |
     system = Actor.system()
     events = list(change.events)
     events += transition(request, S.IN_PROGRESS, actor=system, now=now).events
-    events += record_applied(request, actor=system, data=applied, now=now).events
+    events += record_applied(request, actor=system, data=applied, body=body, now=now).events
     events += transition(request, S.COMPLETED, actor=system, now=now).events
     return Change(request, events, created=change.created)
