@@ -41,12 +41,16 @@ run: install
 	 $(DEV) MAIL_SERVER=127.0.0.1 MAIL_PORT=1025 $(FLASK) run --host 127.0.0.1 --port 5000
 
 ## The whole suite on SQLite, then on PostgreSQL when DATABASE_URL points there.
+## Both runs happen even when the first fails, so one `make test` shows both results.
 test: install
-	env -u DATABASE_URL $(BIN)/python -m pytest
-	@if [ -n "$$DATABASE_URL" ]; then \
-	  echo "== again on $$DATABASE_URL"; \
-	  $(BIN)/python -m pytest; \
-	fi
+	@status=0; \
+	 echo "== on SQLite"; \
+	 env -u DATABASE_URL $(BIN)/python -m pytest || status=1; \
+	 if [ -n "$$DATABASE_URL" ]; then \
+	   echo "== again on $$(echo "$$DATABASE_URL" | sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#')"; \
+	   $(BIN)/python -m pytest || status=1; \
+	 fi; \
+	 exit $$status
 
 bench: install
 	$(BIN)/python bench/import_bench.py

@@ -89,12 +89,9 @@ def test_the_stored_letter_is_not_reachable_by_any_public_url(app, client, verif
     for url in (f"/static/{name}", f"/static/uploads/{name}", f"/uploads/{name}", f"/instance/uploads/{name}",
                 f"/static/../instance/uploads/{name}"):
         assert visitor.get(url).status_code == 404, url
-    # The only route that serves it is the staff one, and it wants a staff log-in.
-    response = visitor.get(f"/staff/requests/{request.reference}/authority-document")
-    assert response.status_code == 302 and "/staff/login" in response.location
-    # A customer session (even the agent's own) is no staff log-in either.
-    response = client.get(f"/staff/requests/{request.reference}/authority-document")
-    assert response.status_code == 302 and "/staff/login" in response.location
+    # The agent's own session sees the request, never the letter.
+    page = client.get(f"/my/requests/{request.reference}").get_data(as_text=True)
+    assert name not in page and "authority-document" not in page
 
 
 def test_several_requests_at_once_become_one_request_each_sharing_the_letter(client, verify_address,
