@@ -29,6 +29,7 @@ class Case:
     reference: str
     id: int
     person_id: int | None
+    version: int  # what a form opened now would carry
 
 
 @pytest.fixture
@@ -80,7 +81,7 @@ def file_case(app):
             if assignee_id is not None:
                 dsr.assign(request, assignee_id=assignee_id, actor=SYSTEM)
             db.session.commit()
-            case = Case(request.reference, request.id, request.person_id)
+            case = Case(request.reference, request.id, request.person_id, request.version_id)
             db.session.remove()
         return case
 
