@@ -17,9 +17,9 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime
 from email.message import EmailMessage
+from functools import cached_property
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,6 +32,8 @@ DEFAULT_MAILDIR = Path(__file__).resolve().parents[2] / "instance" / "mailbox"
 
 @dataclass(frozen=True)
 class CaughtMail:
+    """One received mail as it came over the wire; parsed when first looked at."""
+
     id: int
     received_at: datetime  # local time, aware
     raw: bytes
