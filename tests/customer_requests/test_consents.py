@@ -74,7 +74,7 @@ def test_stop_all_marketing_withdraws_every_consent_used_to_reach_the_person(app
     # Nothing left to stop: said plainly, and no empty request is filed.
     page = text_of(submit(CONSENTS, {"change": "stop_all"}, follow=True).get_data(as_text=True))
     assert len(requests_of(hanako)) == 1
-    assert "変更はありません" in page or "Nothing was changed" in page
+    assert "当社からのお知らせやご案内は既にすべて停止しています。変更はありません。" in page
 
 
 def test_withdrawing_twice_from_one_page_files_one_request(app, client, hanako, requests_of):

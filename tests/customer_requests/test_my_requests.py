@@ -58,14 +58,15 @@ def test_another_persons_request_is_not_found(app, client, hanako, login_custome
 def test_a_customer_withdraws_an_open_request_after_confirming(app, client, hanako, submit, smtp_server, requests_of):
     request = _file(submit, requests_of, hanako)
     confirm = client.get(f"/my/requests/{request.reference}/withdraw")
-    assert "取り下げ" in text_of(confirm.get_data(as_text=True))
+    assert "お申し出を取り下げますか？" in text_of(confirm.get_data(as_text=True))
     submit(f"/my/requests/{request.reference}/withdraw", {})
     [request] = requests_of(hanako)
     assert request.status is RequestStatus.WITHDRAWN
     withdrawn_mail = smtp_server.to(HANAKO_VALUES["email"])[-1]
     assert request.reference in withdrawn_mail["Subject"]
     page = text_of(client.get(f"/my/requests/{request.reference}").get_data(as_text=True))
-    assert "取り下げ" in page
+    assert "取下げ" in page and "お申し出は取り下げられました。" in page
+    assert "このお申し出を取り下げる" not in page and "当社へのメッセージ" not in page
     # Closed: no reply box, no withdraw button, and the withdraw page sends back.
     assert client.get(f"/my/requests/{request.reference}/withdraw").status_code == 302
 
@@ -125,7 +126,7 @@ def test_every_post_needs_the_csrf_token(app, client, hanako, requests_of):
 
 def test_form_errors_in_japanese_and_english(client, hanako, submit, requests_of):
     page = text_of(submit("/my/requests/new/erasure", {"ground": "", "scope": "chosen"}).get_data(as_text=True))
-    assert "理由" in page and "選んで" in page
+    assert "いちばん近い理由を選んでください。" in page and "1つ以上選ぶか、「すべて」を選んでください。" in page
     in_english(client)
     page = text_of(submit("/my/requests/new/erasure", {"ground": "", "scope": "chosen"}).get_data(as_text=True))
     assert "Please choose the reason that fits best." in page
