@@ -73,7 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.audit.cli import bp as audit_cli
     from portal.audit.views import bp as audit
     from portal.customer.views import bp as customer
-    from portal.customer import change_views, request_views  # noqa: F401  (routes on `customer`)
+    from portal.customer import change_views, package_views, request_views  # noqa: F401  (routes on `customer`)
     from portal.inventory.cli import bp as inventory_cli
     from portal.policies.views import bp as policies
     from portal.inventory.suppression_cli import bp as suppression_cli

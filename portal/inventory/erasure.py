@@ -24,7 +24,7 @@ from portal.audit.services import Actor, record
 from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import JST, utcnow
 from portal.extensions import db
-from portal.inventory.models import Category, Item, ItemRevision, item_purpose
+from portal.inventory.models import Category, Item, ItemRevision, Person, item_purpose
 
 
 class ItemTombstone(db.Model):
@@ -185,3 +185,23 @@ def set_legal_hold(item_ids, *, until: date | None, reason: str | None, actor: A
                target_type="item", target_id=item_id, person_id=person_id,
                details={"until": until.isoformat() if until else None})
     return len(rows)
+
+
+#: What of the register entry goes when nothing else about the person is held any more.
+REGISTER_CLEARED = ("name", "name_kana", "phone", "birthdate", "customer_number")
+
+
+def clear_register(person_id: int, *, actor: Actor, request_id: int | None = None) -> None:
+    """Blank the register entry after everything about the person was erased.
+
+    The row stays with its key and email address only: the company must go on honouring
+    the erasure (the suppression list matches on them, the request register points at the
+    person) and a later import from the CRM must be recognisable as the same person.
+    Keeping this minimal record is what APPI 消去 allows and suppression needs.
+    """
+    person = db.session.get(Person, person_id)
+    for column in REGISTER_CLEARED:
+        setattr(person, column, None)
+    db.session.flush()
+    record("inventory.register_cleared", actor=actor, target_type="person", target_id=person_id,
+           person_id=person_id, details={"request_id": request_id, "cleared": list(REGISTER_CLEARED)})

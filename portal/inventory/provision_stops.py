@@ -17,8 +17,8 @@ from portal.inventory.restrictions import RestrictionKind, UseRestriction, restr
 
 
 def same_recipient(name: str | None) -> str:
-    """A name as compared: full-width/half-width, spacing and case do not make a new company."""
-    return " ".join(unicodedata.normalize("NFKC", name or "").split()).casefold()
+    """A name as compared: full-width or half-width, spaces and case do not make another company."""
+    return "".join(unicodedata.normalize("NFKC", name or "").split()).casefold()
 
 
 def stop_provision(person_id: int, recipients, *, actor: Actor, request_id: int | None = None) -> list[UseRestriction]:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.audit.services import Actor, record
 from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import utcnow
 from portal.customer.downloads import jsonl_chunks, zip_chunks
@@ -128,11 +129,6 @@ def package_of_request(request_id: int) -> DisclosurePackage | None:
     )
 
 
-def note_download(package: DisclosurePackage, *, now: datetime | None = None) -> None:
-    package.downloaded_at = now or utcnow()
-    package.download_count = (package.download_count or 0) + 1
-
-
 def expire_person_packages(person_id: int, *, now: datetime | None = None) -> int:
     """Withdraw a person's packages at once (their data was just erased); `tick` deletes the files."""
     now = now or utcnow()
@@ -143,3 +139,12 @@ def expire_person_packages(person_id: int, *, now: datetime | None = None) -> in
         .values(expires_at=now)
         .execution_options(synchronize_session="fetch")
     ).rowcount
+
+
+def record_package_download(package: DisclosurePackage, *, actor: Actor, now: datetime | None = None) -> None:
+    """Note a download on the package and in the audit log (identifiers only); the caller commits."""
+    package.downloaded_at = now or utcnow()
+    package.download_count = (package.download_count or 0) + 1
+    record("customer.package_downloaded", actor=actor, target_type="disclosure_package", target_id=package.id,
+           person_id=package.person_id,
+           details={"request_id": package.request_id, "format": package.format.value, "count": package.download_count})

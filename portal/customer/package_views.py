@@ -1,0 +1,41 @@
+"""The customer's disclosure package: /my/requests/<reference>/package. Routes on `customer`.
+
+The package holds every value we hold about the person, so it needs the extra check, and
+only the person the request is about gets it: anyone else's reference answers 404, exactly
+like one that does not exist. After its 7 days the page says so plainly.
+"""
+from __future__ import annotations
+
+from flask import abort, render_template, send_file
+
+from portal.audit.services import Actor
+from portal.customer.request_services import Requester, own_request
+from portal.customer.views import bp
+from portal.dsr.decisions.packages import DisclosurePackage, file_of, package_of_request, record_package_download
+from portal.dsr.models import DataRequest
+from portal.extensions import db
+from portal.verification.session import stepped_up_required
+
+
+@bp.app_template_global()
+def disclosure_package(req: DataRequest) -> DisclosurePackage | None:
+    """The package made for a request, for its page to link to (None when there is none)."""
+    return package_of_request(req.id) if req.person_id is not None else None
+
+
+@bp.get("/requests/<reference>/package")
+@stepped_up_required
+def request_package(reference: str):
+    """Download the package while it is offered; afterwards, a page saying it has expired."""
+    requester = Requester.current()
+    req = own_request(requester, reference)
+    package = package_of_request(req.id) if req is not None else None
+    if package is None or package.person_id != requester.person_id:
+        abort(404)
+    path = file_of(package)
+    if not package.is_available() or not path.is_file():
+        return render_template("customer/requests/package_expired.html", req=req, package=package), 410
+    record_package_download(package, actor=Actor("customer", requester.person_id))
+    db.session.commit()
+    return send_file(path, mimetype=package.format.mimetype, as_attachment=True,
+                     download_name=f"{req.reference}.{package.format.extension}", max_age=0)
