@@ -69,6 +69,7 @@ def _register_jobs() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.agents.staff_views import bp as authority_documents
     from portal.agents.views import bp as agents
     from portal.audit.cli import bp as audit_cli
     from portal.audit.views import bp as audit
@@ -96,4 +97,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(suppression_cli)
     app.register_blueprint(suppressions)
     app.register_blueprint(agents)
+    app.register_blueprint(authority_documents)
     app.register_blueprint(scheduler_cli)

@@ -1,0 +1,50 @@
+"""The one way a letter of authority leaves the portal: an audited download for staff.
+
+GET /staff/requests/<reference>/authority-document — agents, managers and admins. Always an
+attachment, with `nosniff` and a sandboxing CSP, so a crafted file cannot run in the portal's
+origin even if a browser is tempted to display it.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, send_file
+
+from portal.agents import uploads
+from portal.agents.models import AuthorityDocument
+from portal.audit.services import record
+from portal.dsr.models import DataRequest
+from portal.dsr.queries import get_by_reference
+from portal.extensions import db
+from portal.staff.auth import current_staff, role_required
+from portal.staff.login import staff_actor
+
+bp = Blueprint("authority_documents", __name__, url_prefix="/staff/requests")
+
+
+def document_of(reference: str) -> tuple[DataRequest, AuthorityDocument]:
+    """The request and its letter of authority, or 404 (no such request, none uploaded, deleted)."""
+    request = get_by_reference(reference)
+    if request is None or request.authority_document_id is None:
+        abort(404)
+    document = db.session.get(AuthorityDocument, request.authority_document_id)
+    if document is None or document.deleted_at is not None:
+        abort(404)
+    return request, document
+
+
+@bp.get("/<reference>/authority-document")
+@role_required("agent")
+def authority_document(reference: str):
+    request, document = document_of(reference)
+    path = uploads.stored_path(document.storage_path)
+    if not path.is_file():
+        abort(404)
+    record("staff.viewed_authority_document", actor=staff_actor(current_staff()),
+           target_type="authority_document", target_id=document.id, person_id=request.person_id,
+           details={"reference": request.reference, "sha256": document.sha256})
+    db.session.commit()
+    response = send_file(path, mimetype=document.content_type, as_attachment=True,
+                         download_name=document.original_name, max_age=0, conditional=False, etag=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "no-store"
+    return response
