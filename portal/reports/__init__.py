@@ -1,0 +1,1 @@
+"""Reports for managers: figures about requests and deadlines (read-only queries)."""
