@@ -81,4 +81,4 @@ def test_a_double_submit_files_one_request_and_sends_one_mail(client, hanako, su
     assert first.headers["Location"] == second.headers["Location"] == f"/my/requests/{request.reference}"
     assert len(smtp_server.to(HANAKO_VALUES["email"])) == 1
     page = text_of(client.get(second.headers["Location"]).get_data(as_text=True))
-    assert f"このお申し出は既にお受けしています（{request.reference}）" in page
+    assert f"このご請求は既にお受けしています（{request.reference}）" in page

@@ -58,15 +58,15 @@ def test_another_persons_request_is_not_found(app, client, hanako, login_custome
 def test_a_customer_withdraws_an_open_request_after_confirming(app, client, hanako, submit, smtp_server, requests_of):
     request = _file(submit, requests_of, hanako)
     confirm = client.get(f"/my/requests/{request.reference}/withdraw")
-    assert "お申し出を取り下げますか？" in text_of(confirm.get_data(as_text=True))
+    assert "ご請求を取り下げますか？" in text_of(confirm.get_data(as_text=True))
     submit(f"/my/requests/{request.reference}/withdraw", {})
     [request] = requests_of(hanako)
     assert request.status is RequestStatus.WITHDRAWN
     withdrawn_mail = smtp_server.to(HANAKO_VALUES["email"])[-1]
     assert request.reference in withdrawn_mail["Subject"]
     page = text_of(client.get(f"/my/requests/{request.reference}").get_data(as_text=True))
-    assert "取下げ" in page and "お申し出は取り下げられました。" in page
-    assert "このお申し出を取り下げる" not in page and "当社へのメッセージ" not in page
+    assert "取下げ" in page and "ご請求は取り下げられました。" in page
+    assert "このご請求を取り下げる" not in page and "当社へのメッセージ" not in page
     # Closed: no reply box, no withdraw button, and the withdraw page sends back.
     assert client.get(f"/my/requests/{request.reference}/withdraw").status_code == 302
 
