@@ -69,6 +69,8 @@ def _register_jobs() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.api.cli import bp as api_cli
+    from portal.api.views import bp as api
     from portal.agents.staff_views import bp as authority_documents
     from portal.agents.views import bp as agents
     from portal.audit.cli import bp as audit_cli
@@ -99,3 +101,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(agents)
     app.register_blueprint(authority_documents)
     app.register_blueprint(scheduler_cli)
+    app.register_blueprint(api)
+    app.register_blueprint(api_cli)

@@ -1,0 +1,70 @@
+"""Filing a request that reached the company by phone, post, counter or mail, through the API.
+
+The API's words (a policy, a person's key, a requester) are turned into the register's
+(`dsr.services.create_request`), the receipt is mailed to the requester like any other, and
+under a policy that asks for a confirmation of receipt (CCPA) that mail is it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.api.problems import ApiProblem, field_error
+from portal.api.validation import parse_date_time
+from portal.audit.services import Actor
+from portal.common.time import JST, utcnow
+from portal.dsr import services as dsr
+from portal.dsr.models import Jurisdiction, Residence
+from portal.dsr.notifications import notify_requester
+from portal.dsr.workflow import Change
+from portal.extensions import db
+from portal.inventory.models import Person
+
+#: The residence that selects each jurisdiction's policies.
+POLICY_RESIDENCE = {Jurisdiction.APPI: Residence.JP, Jurisdiction.GDPR: Residence.EU, Jurisdiction.CCPA: Residence.US_CA}
+
+
+def _invalid(pointer: str, detail: str) -> ApiProblem:
+    return ApiProblem("validation-failed", detail, errors=[field_error(pointer, detail)])
+
+
+def person_by_key(key: str) -> Person | None:
+    return db.session.scalar(sa.select(Person).where(Person.key == key))
+
+
+def file_api_request(body: dict[str, Any], *, actor: Actor, idempotency_key: str | None) -> Change:
+    """File the request described by a `NewRequest` body (already checked against its schema)."""
+    person = None
+    if body.get("person_key") is not None:
+        person = person_by_key(body["person_key"])
+        if person is None:
+            raise _invalid("/person_key", "no person has this key")
+    requester = body.get("requester") or {}
+    email = requester.get("email") or (person.email if person else None)
+    if not email:
+        raise _invalid("/requester/email", "is required when no person_key names a person with an address")
+    agent = body.get("agent")
+    if agent and body.get("verified"):
+        raise _invalid("/verified", "an agent's request stays unverified until staff check the letter of authority")
+    received_at = None
+    if body.get("received_at"):
+        received_at = parse_date_time(body["received_at"])
+        received_at = received_at if received_at.tzinfo else received_at.replace(tzinfo=JST)
+        if received_at > utcnow():
+            raise _invalid("/received_at", "cannot be in the future")
+    change = dsr.create_request(
+        type=body["type"], person_id=person.id if person else None, requester_email=email,
+        requester_name=requester.get("name") or (person.name if person else None),
+        channel=body["channel"], language=requester.get("language", "ja"),
+        residence=POLICY_RESIDENCE[Jurisdiction(body["policy"])], details=body.get("details") or {},
+        is_agent=bool(agent), agent=agent, subject=body.get("subject"), idempotency_key=idempotency_key,
+        actor=actor, verified=bool(body.get("verified")), received_at=received_at,
+    )
+    if not change.created:
+        return change
+    if change.request.policy.acknowledge_period:
+        ack = dsr.acknowledge(change.request, actor=Actor.system())
+        change = Change(change.request, change.events + ack.events, created=True)
+    notify_requester(change)
+    return change
