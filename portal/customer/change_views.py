@@ -7,27 +7,19 @@ check; consents can always be withdrawn (saying "stop" must be easy).
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from portal.customer import consents as consent_services
 from portal.customer import corrections
 from portal.customer.labels import category_name, field_name
 from portal.customer.request_forms import CorrectionForm, ConsentForm
 from portal.customer.request_services import Requester
-from portal.customer.request_views import after_filing, filed
+from portal.customer.request_views import after_filing, filed, person_id_or_404
 from portal.customer.views import bp
 from portal.dsr.errors import DsrError
 from portal.extensions import db
 from portal.inventory.changes import ChangeRefused
 from portal.inventory.models import ConsentState, Item
-from portal.verification.session import current_customer, customer_required, stepped_up_required
-
-
-def _person_id_or_404() -> int:
-    person_id = current_customer().person_id
-    if person_id is None:
-        abort(404)
-    return person_id
+from portal.verification.session import customer_required, stepped_up_required
 
 
 def _proposals(form: CorrectionForm, items: dict[int, Item]) -> list[corrections.Proposal] | None:
@@ -66,7 +58,7 @@ def _posted_items(form: CorrectionForm, person_id: int) -> dict[int, Item]:
 
 
 def _correction(items: list[Item], *, single: bool):
-    person_id = _person_id_or_404()
+    person_id = person_id_or_404()
     form = CorrectionForm()
     if request.method == "GET":
         for item in items:
@@ -94,14 +86,14 @@ def _correction(items: list[Item], *, single: bool):
 @stepped_up_required
 def new_correction():
     """Every item of the smaller categories, each to keep, change or delete, and additions."""
-    return _correction(corrections.correctable_items(_person_id_or_404()), single=False)
+    return _correction(corrections.correctable_items(person_id_or_404()), single=False)
 
 
 @bp.route("/items/<int:item_id>/correct", methods=["GET", "POST"])
 @stepped_up_required
 def correct_item(item_id: int):
     """One item (any item, purchase lines too): propose a new value or its deletion."""
-    item = corrections.own_item(_person_id_or_404(), item_id)
+    item = corrections.own_item(person_id_or_404(), item_id)
     if item is None:
         abort(404)
     return _correction([item], single=True)
@@ -111,7 +103,7 @@ def correct_item(item_id: int):
 @customer_required
 def consents():
     """Each consent-based use with its history and a button to withdraw or give it again."""
-    person_id = _person_id_or_404()
+    person_id = person_id_or_404()
     choices = consent_services.consent_choices(person_id)
     form = ConsentForm()
     if form.validate_on_submit():

@@ -35,7 +35,8 @@ def request_status_badge(status) -> str:
     return STATUS_BADGES[status]
 
 
-def _person_id_or_404() -> int:
+def person_id_or_404() -> int:
+    """The verified customer's person; a customer we hold nothing about has nothing to change."""
     person_id = current_customer().person_id
     if person_id is None:
         abort(404)
@@ -117,7 +118,7 @@ def _details(kind: RequestType, form) -> dict:
 def new_typed_request(kind: str):
     """Disclosure, provision records, suspension, erasure and stop of provision: one form each."""
     kind = RequestType(kind)
-    person_id = _person_id_or_404()
+    person_id = person_id_or_404()
     if kind in (T.DISCLOSURE, T.PROVISION_RECORDS):
         form = DisclosureForm()
     else:
