@@ -56,25 +56,26 @@ def _stale(reference: str, name: str, form):
 def _act(reference: str, name: str, perform, success):
     """Run one action; `perform(case, form)` returns the service's Change, `success(case)` the flash."""
     case = open_case(reference)
+    reference = case.reference  # read now: after a failed flush the object cannot be read
     form = FORMS[name]()
     if name == "assign":
         form.assignee.choices = assignee_choices()
     if not form.validate_on_submit():
         if _is_stale(form, case):
-            return _stale(case.reference, name, form)
+            return _stale(reference, name, form)
         return render_case(case, status=422, failed=name, failed_form=form)
     try:
         change = perform(case, form)
         notify(change)
         db.session.commit()
     except StaleRequest:
-        return _stale(case.reference, name, form)
+        return _stale(reference, name, form)
     except DsrError as refused:
         db.session.rollback()
-        return render_case(get_by_reference(case.reference), status=422, failed=name, failed_form=form,
+        return render_case(get_by_reference(reference), status=422, failed=name, failed_form=form,
                            error=refused.message)
     flash(success(case), "success")
-    return redirect(url_for("staff.request_page", reference=case.reference))
+    return redirect(url_for("staff.request_page", reference=reference))
 
 
 @bp.post("/requests/<reference>/verify")
@@ -173,7 +174,9 @@ def reply(reference: str):
 @bp.post("/requests/<reference>/note")
 @staff_required
 def note(reference: str):
-    return _act(reference, "note", lambda case, form: dsr.add_internal_note(case, body=form.body.data, actor=_actor()),
+    return _act(reference, "note",
+                lambda case, form: services.add_note(case, body=form.body.data, actor=_actor(),
+                                                     expected_version=form.expected_version),
                 lambda case: _("Your note was added."))
 
 
@@ -192,8 +195,9 @@ def assign(reference: str):
 def claim(reference: str):
     """One click, from the queue or the page: flash the outcome and go back where it came from."""
     case = open_case(reference)
+    reference = case.reference
     form = FORMS["claim"]()
-    target = back_to(url_for("staff.request_page", reference=case.reference))
+    target = back_to(url_for("staff.request_page", reference=reference))
     if not form.validate_on_submit():
         flash(_("This form is incomplete. Please reload the page."), "error")
         return redirect(target)
@@ -204,5 +208,5 @@ def claim(reference: str):
         db.session.rollback()
         flash(str(refused.message), "error")
         return redirect(target)
-    flash(_("%(reference)s is now assigned to you.", reference=case.reference), "success")
+    flash(_("%(reference)s is now assigned to you.", reference=reference), "success")
     return redirect(target)

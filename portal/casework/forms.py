@@ -77,8 +77,10 @@ class RejectForm(CaseForm):
 
 
 class CompleteForm(CaseForm):
-    message = _text(_l("Message to the requester (optional)"),
-                    description=_l("Sent with the news that the request is complete."))
+    """The decision's own fields (verdicts, scope, format…) are read by `decision_from_form`."""
+
+    answer = _text(_l("Answer to the requester (optional)"),
+                   description=_l("Sent with the news that the request is complete."))
     note = _text(_l("Internal note (optional)"))
 
 
@@ -96,9 +98,7 @@ class ReplyForm(CaseForm):
                  description=_l("For a reply that came by phone, post or at the counter. While we wait for the requester, recording it puts the request back in progress."))
 
 
-class NoteForm(FlaskForm):
-    """Internal notes carry no version: a note changes nothing, so it is never stale."""
-
+class NoteForm(CaseForm):
     body = _text(_l("Internal note"), required=True, message=_l("A note cannot be empty."),
                  description=_l("Only staff see internal notes."))
 

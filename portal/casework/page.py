@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, render_template, url_for
+from flask import request as http
 from flask_babel import gettext as _
 
 from portal.casework import display, forms, person, services
 from portal.common.time import utcnow
-from portal.customer.labels import detail_name, field_name
+from portal.customer.labels import category_name, detail_name, field_name
+from portal.dsr.decisions import describe_decision_form
 from portal.dsr.models import DataRequest, EventKind
 from portal.dsr.queries import timeline
 from portal.dsr.status import RequestStatus, can_transition
@@ -43,7 +45,9 @@ def available_actions(request: DataRequest, *, manager: bool) -> set[str]:
     if request.status is S.VERIFIED:
         actions.add("start")
     if request.status in (S.VERIFIED, S.IN_PROGRESS):
-        actions |= {"ask", "complete"}
+        actions.add("ask")
+    if request.status in (S.VERIFIED, S.IN_PROGRESS, S.AWAITING_REQUESTER):
+        actions.add("complete")  # the decision moves it in progress first
     if request.status is S.AWAITING_REQUESTER:
         actions.add("resume")
     if can_transition(request.status, S.REJECTED):
@@ -103,6 +107,7 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
     seen = max((e.id for e in events), default=0)
     names = display.staff_names(display.event_actor_ids(events + list(stale_events or [])) | {request.assignee_id})
     manager = user.may(StaffRole.MANAGER)
+    actions = available_actions(request, manager=manager)
     return render_template(
         "casework/request.html",
         req=request, user=user, now=now, manager=manager,
@@ -110,7 +115,9 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
         events=events, names=names, event_line=display.event_line, actor_name=display.actor_name,
         messages=[e for e in events if e.kind in MESSAGE_KINDS],
         notes=[e for e in events if e.kind is EventKind.INTERNAL_NOTE],
-        actions=available_actions(request, manager=manager),
+        actions=actions,
+        decision_options=describe_decision_form(request) if "complete" in actions else None,
+        decision_input=http.form if failed == "complete" else None, category_name=category_name,
         forms=build_forms(request, seen, failed=failed, failed_form=failed_form),
         failed=failed, error=error, stale_events=stale_events,
         summary=person.summary(request.person_id), concerned=person.concerned_items(request),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -15,11 +15,12 @@ from flask_babel import lazy_gettext as _l
 
 from portal.audit.services import Actor, record
 from portal.common.time import utcnow
+from portal.dsr import decisions
 from portal.dsr import services as dsr
 from portal.dsr.errors import DsrError, StaleRequest
 from portal.dsr.models import DataRequest, RequestEvent
 from portal.dsr.queries import get_by_reference
-from portal.dsr.status import InvalidTransition, RequestStatus
+from portal.dsr.status import RequestStatus
 from portal.dsr.workflow import Change, check_version
 from portal.extensions import db
 from portal.staff.models import StaffRole, StaffUser
@@ -159,56 +160,36 @@ def last_event_id(request: DataRequest) -> int:
 
 # --- completing -----------------------------------------------------------------------------
 
-DecisionHook = Callable[..., Change]
-
-
-def decision_hook() -> DecisionHook | None:
-    """The function that applies a request's decision to the data, once it exists.
-
-    Contract for `portal.dsr.decisions.apply_decision(request, *, actor, data, now) -> Change`:
-    called with the request in progress, inside the transaction that completes it; `data` is
-    the complete form's fields (MultiDict-like, so sub-forms can read lists); it changes the
-    data, adds its `applied`/`decision` events and audit entries, and raises `DsrError`
-    (with a message for staff) to refuse — then nothing at all is saved.
-    """
-    try:
-        from portal.dsr import decisions
-    except ImportError:
-        return None
-    return getattr(decisions, "apply_decision", None)
-
-
 def complete_with_decision(request: DataRequest, *, actor: Actor, decision_form_data: Any,
                            expected_version: int | None, now: datetime | None = None) -> Change:
-    """Complete the request: apply its decision to the data and close it, all in one transaction.
+    """Complete the request with the decision in the form, applied to the data in the same transaction.
 
-    A verified request is put in progress first (completing it is working on it). An optional
-    `message` in the form goes to the requester with the outcome; `note` stays internal.
+    `portal.dsr.decisions` reads the decision (`decision_from_form`: verdicts, scope, format,
+    `answer` for the requester), moves the request in progress if needed, applies it and
+    completes it; a `note` in the form is added as an internal note. Refusals are `DsrError`s.
     """
-    now = now or utcnow()
-    events: list[RequestEvent] = []
-    if request.status is S.VERIFIED:
-        events += dsr.transition(request, S.IN_PROGRESS, actor=actor, expected_version=expected_version,
-                                 now=now).events
-    else:
-        check_version(request, expected_version)
-    if request.status is not S.IN_PROGRESS:
-        raise InvalidTransition.between(request.status, S.COMPLETED)
-    message = (decision_form_data.get("message") or "").strip()
-    if message:
-        events += dsr.add_message(request, body=message, to_requester=True, actor=actor, now=now).events
-    hook = decision_hook()
-    if hook is not None:
-        events += hook(request, actor=actor, data=decision_form_data, now=now).events
-    events += dsr.transition(request, S.COMPLETED, actor=actor, note=decision_form_data.get("note"), now=now).events
-    return Change(request, events)
+    check_version(request, expected_version)  # a stale form is stale before it is wrong
+    decision = decisions.decision_from_form(request, decision_form_data)
+    change = decisions.complete_with_decision(request, actor=actor, decision=decision,
+                                              expected_version=expected_version, now=now)
+    note = (decision_form_data.get("note") or "").strip()
+    if note:
+        change = Change(request, change.events + dsr.add_internal_note(request, body=note, actor=actor, now=now).events)
+    return change
 
 
-# --- messages -------------------------------------------------------------------------------
+# --- messages and notes ---------------------------------------------------------------------
+# A message or note adds an event and leaves the request's row alone, so the version would not
+# move: touching the row makes every action bump it, and a form sent twice acts once.
+
+def _touch(request: DataRequest, expected_version: int | None) -> None:
+    check_version(request, expected_version)
+    request.updated_at = utcnow()
+
 
 def message_requester(request: DataRequest, *, body: str, actor: Actor, expected_version: int | None) -> Change:
     """A message to the requester about an open request (a closed one is answered already)."""
-    check_version(request, expected_version)
+    _touch(request, expected_version)
     if not request.is_open:
         raise DsrError(_l("This request is closed and can no longer be changed."))
     return dsr.add_message(request, body=body, to_requester=True, actor=actor)
@@ -216,7 +197,13 @@ def message_requester(request: DataRequest, *, body: str, actor: Actor, expected
 
 def record_reply(request: DataRequest, *, body: str, actor: Actor, expected_version: int | None) -> Change:
     """What the requester told us by phone, post or at the counter; ends a wait for them."""
-    check_version(request, expected_version)
+    _touch(request, expected_version)
     if not request.is_open:
         raise DsrError(_l("This request is closed and can no longer be changed."))
     return dsr.add_message(request, body=body, to_requester=False, actor=actor)
+
+
+def add_note(request: DataRequest, *, body: str, actor: Actor, expected_version: int | None) -> Change:
+    """An internal note (on closed requests too: the record may need one later)."""
+    _touch(request, expected_version)
+    return dsr.add_internal_note(request, body=body, actor=actor)

@@ -6,6 +6,7 @@ context. `case_state(reference)` reads the request back fresh from the database.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +20,7 @@ from portal.dsr.models import DataRequest, RequestEvent
 from portal.dsr.queries import get_by_reference, timeline
 from portal.extensions import db
 from portal.inventory.models import Category, Item, Person
+from tests.conftest import csrf_from
 from tests.staff.conftest import audit_actions, create_staff, login_as, login_staff  # noqa: F401  (fixtures)
 
 SYSTEM = Actor("test")
@@ -119,3 +121,24 @@ def set_due(app):
 
 def event_kinds(events: list[RequestEvent]) -> list[str]:
     return [event.kind.value for event in events]
+
+
+VERSION_INPUT = re.compile(r'name="version" value="(\d+)"')
+SEEN_INPUT = re.compile(r'name="seen" value="(\d+)"')
+
+
+@pytest.fixture
+def act(client):
+    """`act(case, "reject", reason=…)`: post an action's form as the request page offers it now
+    (its CSRF token, version and last event seen); `version=` sends an older one instead."""
+
+    def post(case, action: str, *, version: int | None = None, **fields):
+        page = f"/staff/requests/{case.reference}"
+        html = client.get(page).get_data(as_text=True)
+        data = {"csrf_token": csrf_from(html), "version": VERSION_INPUT.search(html).group(1),
+                "seen": SEEN_INPUT.search(html).group(1), **fields}
+        if version is not None:
+            data["version"] = str(version)
+        return client.post(f"{page}/{action}", data=data)
+
+    return post
