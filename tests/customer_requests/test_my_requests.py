@@ -117,11 +117,15 @@ def test_a_reply_needs_text(client, hanako, submit, requests_of):
     assert response.status_code == 400 and "Please write your reply." in text_of(response.get_data(as_text=True))
 
 
-def test_every_post_needs_the_csrf_token(app, client, hanako, requests_of):
-    app.config["WTF_CSRF_ENABLED"] = True
+def test_every_post_needs_the_csrf_token(client, hanako, submit, requests_of):
     for url in ("/my/requests/new/erasure", "/my/requests/new/correction", "/my/consents"):
         assert client.post(url, data={"scope": "all", "ground": "leak", "change": "stop_all"}).status_code == 400
     assert requests_of(hanako) == []
+    request = _file(submit, requests_of, hanako)
+    for url in (f"/my/requests/{request.reference}/reply", f"/my/requests/{request.reference}/withdraw"):
+        assert client.post(url, data={"body": "こんにちは"}).status_code == 400
+    [after] = requests_of(hanako)
+    assert after.status is RequestStatus.VERIFIED and after.version_id == request.version_id  # untouched
 
 
 def test_form_errors_in_japanese_and_english(client, hanako, submit, requests_of):
