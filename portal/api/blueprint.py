@@ -95,9 +95,15 @@ def _refused(error: DsrError):
     return _problem(ApiProblem("validation-failed", english(error.message)))
 
 
-@bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     return _problem(http_problem(error))
+
+
+# By code as well as by class: Flask prefers the app's handler for a code (the HTML pages of
+# portal/errors.py) over a blueprint's handler for a class.
+bp.register_error_handler(HTTPException, _http_error)
+for _code in (*HTTP_PROBLEMS, 500):
+    bp.register_error_handler(_code, _http_error)
 
 
 @bp.errorhandler(OperationalError)

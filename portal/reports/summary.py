@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from portal.common.time import JST, utcnow
-from portal.dsr.models import DataRequest, RequestChannel, RequestType
+from portal.dsr.models import DataRequest, Jurisdiction, RequestChannel, RequestType
 from portal.dsr.status import OPEN_STATUSES, RequestStatus
 from portal.extensions import db
 
@@ -74,7 +74,7 @@ def summary_figures(period: Period, *, now: datetime | None = None) -> dict:
         "received": {
             "total": db.session.scalar(sa.select(sa.func.count()).where(received)) or 0,
             "by_type": {t.value: 0 for t in RequestType} | _counts_by(DataRequest.type, received),
-            "by_policy": _counts_by(DataRequest.jurisdiction, received),
+            "by_policy": {j.value: 0 for j in Jurisdiction} | _counts_by(DataRequest.jurisdiction, received),
             "by_channel": {c.value: 0 for c in RequestChannel} | _counts_by(DataRequest.channel, received),
         },
         "closed": {s.value: 0 for s in (RequestStatus.COMPLETED, RequestStatus.REJECTED, RequestStatus.WITHDRAWN)}

@@ -18,6 +18,7 @@ from portal.audit.models import AuditEntry
 from portal.audit.services import Actor
 from portal.extensions import db
 from portal.staff import services as staff_services
+from tests.staff.conftest import create_staff, login_as, login_staff  # noqa: F401  (staff fixtures, for the admin pages)
 
 ALL_SCOPES = ",".join(tokens.SCOPES)
 
