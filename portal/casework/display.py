@@ -10,14 +10,20 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from portal.customer.labels import category_name
+from portal.customer.request_labels import FORMAT_WORDS, GROUND_WORDS
 from portal.dsr.calendar import japan_date
 from portal.dsr.deadlines import describe_period
 from portal.dsr.models import ClockStart, DataRequest, EventKind, Jurisdiction, PeriodUnit, RequestEvent
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
+from portal.inventory.models import Category
 from portal.staff.models import StaffUser
+
+CATEGORY_VALUES = frozenset(c.value for c in Category)
 
 #: "Due soon" means due within this many days (Japan dates).
 SOON_DAYS = 3
@@ -56,7 +62,7 @@ def badges(request: DataRequest, now: datetime) -> list[tuple[str, str]]:
     if request.is_open and request.person_id is None:
         result.append((_("Unmatched"), "badge-warn"))
     if request.is_agent:
-        result.append((_("Agent"), "badge"))
+        result.append((_("By an agent"), "badge"))
     if request.status is RequestStatus.AWAITING_REQUESTER:
         result.append((_("Clock paused") if request.is_paused else _("Waiting for requester"), "badge-muted"))
     return result
@@ -86,6 +92,12 @@ def policy_words(request: DataRequest) -> dict[str, str | None]:
 def unit_words(unit: PeriodUnit | str) -> str:
     return {PeriodUnit.CALENDAR_DAYS: _("days"), PeriodUnit.BUSINESS_DAYS: _("business days"),
             PeriodUnit.MONTHS: _("months")}[PeriodUnit(unit)]
+
+
+def channel_words() -> dict[str, str]:
+    """How a request reached us."""
+    return {"web": _("on the portal"), "phone": _("by phone"), "post": _("by post"), "counter": _("at the counter"),
+            "email": _("by e-mail"), "api": _("through the API")}
 
 
 def staff_names(ids: set[int | None]) -> dict[int, str]:
@@ -148,3 +160,37 @@ def event_line(event: RequestEvent, names: dict[int, str]) -> str:
         E.ESCALATED: _("Escalated"),
     }
     return labels.get(kind, kind.value)
+
+
+#: Labels for the keys of `request.details` (what the request asked), as staff read them.
+DETAIL_LABELS = {
+    "description": _l("Description by the requester"), "note": _l("Note by the requester"),
+    "format": _l("Form of the answer"), "scope": _l("Scope"), "categories": _l("Kinds of data"),
+    "recipients": _l("Companies"), "ground": _l("Ground"), "consents": _l("Consents"),
+    "stop_all_marketing": _l("Stop all marketing"), "self_service": _l("Carried out at once by the portal"),
+    "references": _l("Filed together with"), "unmatched": _l("Filed without a match"),
+}
+#: Keys shown elsewhere on the page (the correction table, the match suggestions).
+DETAILS_SHOWN_ELSEWHERE = frozenset({"changes", "person_candidates"})
+
+
+def asked_lines(request: DataRequest) -> list[tuple[str, object]]:
+    """(label, value) for what the request asked, in words where the portal has them."""
+    lines = []
+    for key, value in sorted((request.details or {}).items()):
+        if key in DETAILS_SHOWN_ELSEWHERE or value in (None, "", [], {}):
+            continue
+        if key == "format":
+            value = str(FORMAT_WORDS.get(value, value))
+        elif key == "ground":
+            value = str(GROUND_WORDS.get(value, value))
+        elif key == "scope":
+            value = _("Everything") if value == "all" else _("Only what is listed") if value == "chosen" else value
+        elif key == "categories" and isinstance(value, list):
+            value = [category_name(c) if c in CATEGORY_VALUES else c for c in value]
+        elif key == "consents" and isinstance(value, list):
+            value = [f"{c.get('purpose')}: {c.get('state')}" if isinstance(c, dict) else c for c in value]
+        elif isinstance(value, bool):
+            value = _("Yes") if value else _("No")
+        lines.append((str(DETAIL_LABELS.get(key, key)), value))
+    return lines

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from portal.casework import display, forms, person, services
 from portal.common.time import utcnow
 from portal.customer.labels import category_name, detail_name, field_name
+from portal.customer.request_labels import RESIDENCE_WORDS
 from portal.dsr.decisions import describe_decision_form
 from portal.dsr.models import DataRequest, EventKind
 from portal.dsr.queries import timeline
@@ -126,4 +127,5 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
         search_form=forms.PersonSearchForm(formdata=None),
         authority_url=authority_document_url(request),
         jurisdiction_name=display.jurisdiction_name, field_name=field_name, detail_name=detail_name,
+        asked=display.asked_lines(request), residence_words=RESIDENCE_WORDS, channel_words=display.channel_words(),
     ), status

@@ -78,7 +78,7 @@ def test_badges_and_relative_due_dates_say_what_needs_attention(
     assert "Due within 3 days" in row(page, soon.reference) and "2 days left" in row(page, soon.reference)
     assert "14 days left" in row(page, relaxed.reference)
     assert "Overdue" not in row(page, relaxed.reference) and "Unmatched" not in row(page, relaxed.reference)
-    assert "Agent" in row(page, agent.reference) and "Unmatched" in row(page, agent.reference)
+    assert "By an agent" in row(page, agent.reference) and "Unmatched" in row(page, agent.reference)
     assert "Starts when verified" in row(page, agent.reference)
     assert "Clock paused" in row(page, paused.reference)
 
