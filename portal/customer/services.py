@@ -36,6 +36,7 @@ class ItemView:
     purposes: list[Purpose]
     collected_at: datetime | None
     retain_until: date | None
+    suspended: bool = False  # use suspended at the person's request (still held, still shown)
 
 
 @dataclass
@@ -93,7 +94,7 @@ def _item_view(item: Item, *, stepped_up: bool) -> ItemView:
     return ItemView(
         id=item.id, field=item.field, field_label=field_name(item.field), text=text, details=details,
         masked=not stepped_up, source=item.source, purposes=list(item.purposes),
-        collected_at=item.collected_at, retain_until=item.retain_until,
+        collected_at=item.collected_at, retain_until=item.retain_until, suspended=item.suspended_at is not None,
     )
 
 
