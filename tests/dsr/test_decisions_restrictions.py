@@ -7,7 +7,8 @@ from portal.inventory.export import export_person_records, export_usable_items
 from portal.inventory.provision_stops import is_provision_blocked
 from portal.inventory.restrictions import RestrictionKind, active_restrictions
 from portal.inventory.suppression import suppressed_for_purpose
-from tests.customer.records import HANAKO, JIRO
+from tests.customer.conftest import login_customer  # noqa: F401  (fixture)
+from tests.customer.records import HANAKO, HANAKO_VALUES, JIRO
 from tests.dsr.decision_fixtures import *  # noqa: F401,F403
 
 
@@ -33,7 +34,7 @@ def test_suspension_of_a_category_flags_its_items_and_puts_the_person_on_the_sup
             == "suspension", purpose_key
     assert applied_event(request).body.splitlines() == [
         "ご連絡先の住所、メールアドレス、電話番号の利用を停止しました。",
-        "これらのデータは保有していますが、今後は利用しません。ポータルでは「利用停止中」と表示されます。",
+        "これらのデータは保有していますが、今後は利用しません。ポータルでは「利用停止」と表示されます。",
     ]
 
 
@@ -95,3 +96,16 @@ def test_stop_of_all_provision_blocks_every_recipient(people, file_about, decide
     assert applied_event(request).body == "今後、お客様のデータを第三者へ提供しません。"
     assert not any(row.person_key == JIRO for row in suppressed_for_purpose("dm-post"))
     db.session.rollback()
+
+
+def test_the_person_still_sees_suspended_items_on_their_data_page_marked(client, login_customer, people,  # noqa: F811
+                                                                        file_about, decide):
+    hanako = people["hanako"]
+    request = file_about(hanako, "suspension", {"scope": "chosen", "categories": ["contact"], "ground": "beyond_purpose"})
+    decide(request, Decision())
+    login_customer(client, "hanako@example.jp", stepped_up=True)
+
+    page = client.get("/my/data").get_data(as_text=True)
+
+    assert HANAKO_VALUES["address"] in page
+    assert page.count('<span class="badge badge-muted">利用停止</span>') == 3
