@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from portal.api import webhooks
 from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.dsr.calendar import japan_date
@@ -124,6 +125,9 @@ def create_request(
     audit("dsr.request.created", request, actor=actor, type=request.type.value,
           channel=request.channel.value, jurisdiction=request.jurisdiction.value,
           is_agent=request.is_agent, verified=bool(verified))
+    webhooks.emit("request.received", {"reference": request.reference, "type": request.type.value,
+                                       "channel": request.channel.value, "policy": request.jurisdiction.value,
+                                       "status": request.status.value, "person_id": request.person_id})
     return Change(request, events, created=True)
 
 

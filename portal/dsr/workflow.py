@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.api import webhooks
 from portal.audit.services import Actor, record
 from portal.dsr.deadlines import compute_due, days_paused, resumed_due
 from portal.dsr.errors import StaleRequest
@@ -124,6 +125,8 @@ def move(request: DataRequest, to_status: RequestStatus, *, actor: Actor, now: d
         request.rejection_reason = reason
     events.append(add_event(request, kind, actor=actor, at=now, visible=True, body=reason, data=data,
                             from_status=from_status, to_status=to_status))
+    webhooks.emit("request.status_changed", {"reference": request.reference, "from_status": from_status.value,
+                                             "to_status": to_status.value, "person_id": request.person_id})
     if to_status is RequestStatus.AWAITING_REQUESTER and request.policy.pause_when_waiting:
         request.paused_at = now
         events.append(add_event(request, EventKind.PAUSED, actor=actor, at=now, visible=True,
@@ -144,6 +147,8 @@ def start_clock(request: DataRequest, *, actor: Actor, verified_at: datetime) ->
     request.verified_at = verified_at
     request.acknowledge_due_at = acknowledge_due
     request.due_at = request.original_due_at = due
+    webhooks.emit("request.status_changed", {"reference": request.reference, "from_status": from_status.value,
+                                             "to_status": RequestStatus.VERIFIED.value, "person_id": request.person_id})
     return [add_event(request, EventKind.VERIFIED, actor=actor, at=verified_at, visible=True,
                       from_status=from_status, to_status=RequestStatus.VERIFIED,
                       data={"due_at": iso(due), "acknowledge_due_at": iso(acknowledge_due)})]
