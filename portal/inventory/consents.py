@@ -9,6 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from portal.api import webhooks
 from portal.audit.services import Actor, record
 from portal.common.time import utcnow
 from portal.extensions import db
@@ -39,4 +40,7 @@ def record_consent(person_id: int, purpose: Purpose, state: ConsentState | str, 
     record("inventory.consent_recorded", actor=actor, target_type="purpose", target_id=purpose.key,
            person_id=person_id, details={"purpose": purpose.key, "state": event.state.value,
                                          "method": method, "request": request_reference})
+    if event.state is ConsentState.WITHDRAWN:
+        webhooks.emit("consent.withdrawn", {"person_id": person_id, "purpose": purpose.key,
+                                            "at": event.at.isoformat(), "request": request_reference})
     return event
