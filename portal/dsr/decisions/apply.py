@@ -14,6 +14,7 @@ from datetime import datetime
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from portal.api import webhooks
 from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.dsr.applied import record_applied
@@ -81,6 +82,10 @@ def complete_with_decision(request: DataRequest, *, actor: Actor, decision: Deci
         with force_locale(request.language.value):
             summary = describe_outcome(outcome)
         events += record_applied(request, actor=actor, data=outcome.data(), body=summary, now=now).events
+        if request.type is T.ERASURE:
+            webhooks.emit("erasure.applied", {"reference": request.reference, "person_id": request.person_id,
+                                              "erased": sum(outcome.erased.values()), "kept": len(outcome.kept),
+                                              "everything": outcome.everything})
         if decision.answer and decision.answer.strip():
             events.append(add_event(request, EventKind.MESSAGE_TO_REQUESTER, actor=actor, at=now, visible=True,
                                     body=decision.answer.strip()))
