@@ -135,23 +135,29 @@ def remind_assignee(request_id: int, threshold: int, *, now: datetime) -> bool:
     return True
 
 
-def managers() -> list[StaffUser]:
+@dataclass(frozen=True)
+class Recipient:
+    """Plain values: they outlive the many commits and rollbacks of one pass."""
+
+    id: int
+    email: str
+    name: str
+
+
+def managers() -> list[Recipient]:
     """Who hears about escalations: active managers; administrators when there is no manager."""
     for role in (StaffRole.MANAGER, StaffRole.ADMIN):
-        found = list(db.session.scalars(
-            sa.select(StaffUser).where(StaffUser.role == role, StaffUser.active.is_(True)).order_by(StaffUser.id)
-        ))
+        found = db.session.execute(
+            sa.select(StaffUser.id, StaffUser.email, StaffUser.name)
+            .where(StaffUser.role == role, StaffUser.active.is_(True)).order_by(StaffUser.id)
+        ).all()
         if found:
-            return found
+            return [Recipient(*row) for row in found]
     return []
 
 
-def escalate(request_id: int, kind: NoticeKind, conditions: list, *, now: datetime) -> bool:
-    recipients = managers()
-    if not recipients:
-        # Nobody to tell: leave it unclaimed, so the first manager created hears about it.
-        log.warning("escalation of request %s (%s) has no manager to go to", request_id, kind.value)
-        return False
+def escalate(request_id: int, kind: NoticeKind, conditions: list, *, recipients: list[Recipient],
+             now: datetime) -> bool:
     request = _claim(request_id, kind, conditions)
     if request is None:
         return False
@@ -202,8 +208,17 @@ def run(*, now: datetime | None = None, batch: int = BATCH) -> Summary:
     for threshold in THRESHOLDS:
         _each(summary, "due_soon", _candidates(due_soon(threshold, now), batch),
               lambda rid, t=threshold: remind_assignee(rid, t, now=now))
-    _each(summary, "overdue", _candidates(overdue(now), batch),
-          lambda rid: escalate(rid, NoticeKind.OVERDUE, overdue(now), now=now))
-    _each(summary, "unassigned", _candidates(unassigned(now), batch),
-          lambda rid: escalate(rid, NoticeKind.UNASSIGNED, unassigned(now), now=now))
+    waiting = {kind: _candidates(conditions(now), batch)
+               for kind, conditions in ((NoticeKind.OVERDUE, overdue), (NoticeKind.UNASSIGNED, unassigned))}
+    recipients = managers()
+    if not recipients:
+        # Nobody to tell: leave them unclaimed, so the first manager appointed hears of them.
+        if any(waiting.values()):
+            log.warning("%d escalations wait for an active manager or administrator",
+                        sum(len(ids) for ids in waiting.values()))
+        return summary
+    _each(summary, "overdue", waiting[NoticeKind.OVERDUE],
+          lambda rid: escalate(rid, NoticeKind.OVERDUE, overdue(now), recipients=recipients, now=now))
+    _each(summary, "unassigned", waiting[NoticeKind.UNASSIGNED],
+          lambda rid: escalate(rid, NoticeKind.UNASSIGNED, unassigned(now), recipients=recipients, now=now))
     return summary
