@@ -16,11 +16,11 @@ from flask_babel import ngettext
 from portal.customer.labels import category_name
 from portal.customer.request_labels import FORMAT_WORDS, GROUND_WORDS
 from portal.dsr.calendar import japan_date
-from portal.dsr.deadlines import describe_period
 from portal.dsr.models import ClockStart, DataRequest, EventKind, Jurisdiction, PeriodUnit, RequestEvent
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from portal.inventory.models import Category
+from portal.policies.wording import period
 from portal.staff.models import StaffUser
 
 CATEGORY_VALUES = frozenset(c.value for c in Category)
@@ -80,9 +80,9 @@ def policy_words(request: DataRequest) -> dict[str, str | None]:
     policy = request.policy
     return {
         "jurisdiction": jurisdiction_name(request.jurisdiction),
-        "period": str(describe_period(policy.response_period, policy.response_unit)),
+        "period": period(policy.response_period, policy.response_unit),
         "clock": _("from receipt") if policy.clock_starts is ClockStart.RECEIVED else _("from verification"),
-        "extension": (str(describe_period(policy.extension_period, policy.extension_unit))
+        "extension": (period(policy.extension_period, policy.extension_unit)
                       if policy.extension_period and policy.extension_unit else None),
         "pauses": _("The clock pauses while we wait for the requester.") if policy.pause_when_waiting
         else _("The clock keeps running while we wait for the requester."),
