@@ -153,3 +153,14 @@ def test_tick_removes_files_left_by_decisions_that_were_rolled_back(runner, app_
 
     assert "disclosure-packages: 0 expired packages and 1 stray files deleted" in output
     assert not old.exists() and fresh.exists()
+
+
+def test_an_erasure_withdraws_a_package_that_still_holds_the_erased_data(client, login_customer, disclosed,  # noqa: F811
+                                                                        file_about, decide):
+    erasure = file_about(disclosed.person_id, "erasure", {"scope": "chosen", "categories": ["purchase"],
+                                                          "ground": "no_longer_needed"})
+    decide(erasure, Decision())
+    login_customer(client, "hanako@example.jp", stepped_up=True)
+
+    assert client.get(f"/my/requests/{disclosed.reference}/package").status_code == 410
+    assert not _package(disclosed).is_available()

@@ -63,8 +63,8 @@ def apply_erasure(request: DataRequest, decision: Decision, *, actor: Actor, per
     """Erase what was decided (held items stay); erasing everything also ends every use.
 
     Everything: all consents are withdrawn, an erasure restriction on all data puts the
-    person on every suppression list, earlier disclosure packages are withdrawn, and once
-    nothing is held any more the register entry keeps only key and email address.
+    person on every suppression list, and once nothing is held any more the register entry
+    keeps only key and email address. Disclosure packages made earlier are withdrawn.
     """
     scope = decided_scope(request, decision, person_id)
     outcome = Outcome(everything=scope.everything)
@@ -73,11 +73,9 @@ def apply_erasure(request: DataRequest, decision: Decision, *, actor: Actor, per
         _take(outcome, erase_items(person_id, **erase))
         outcome.consents = withdraw_all_consents(person_id, actor=actor, request=request)
         restrict_use(person_id=person_id, kind=RestrictionKind.ERASURE, **erase)
-        expire_person_packages(person_id, now=now)
         if not outcome.kept:
             clear_register(person_id, **erase)
             outcome.register_cleared = True
-        return outcome
     if scope.categories:
         _take(outcome, erase_items(person_id, categories=scope.categories, **erase))
         for category in scope.categories:
@@ -85,6 +83,9 @@ def apply_erasure(request: DataRequest, decision: Decision, *, actor: Actor, per
             restrict_use(person_id=person_id, kind=RestrictionKind.ERASURE, category=category, **erase)
     if scope.item_ids:
         _take(outcome, erase_items(person_id, item_ids=scope.item_ids, **erase))
+    if outcome.erased:
+        # A package made earlier still holds what was just erased: no longer offer it.
+        expire_person_packages(person_id, now=now)
     return outcome
 
 
