@@ -86,10 +86,13 @@ def _flash_saved(saved: services.Saved) -> None:
         flash(_("Nothing was changed."), "info")
         return
     what = _("The new rule has been added.") if saved.created else _("The rule has been changed.")
-    keeping = ngettext(
-        "%(num)d open request that followed the earlier rule keeps its due date.",
-        "%(num)d open requests that followed the earlier rule keep their due dates.",
-        saved.requests_keeping_due_dates,
-    )
+    if saved.requests_keeping_due_dates:
+        keeping = ngettext(
+            "%(num)d open request that followed the earlier rule keeps its due date.",
+            "%(num)d open requests that followed the earlier rule keep their due dates.",
+            saved.requests_keeping_due_dates,
+        )
+    else:
+        keeping = _("No open request with a due date followed the earlier rule.")
     flash(" ".join([what, keeping, _("Existing due dates never move; the rule applies to requests verified from now on.")]),
           "success")

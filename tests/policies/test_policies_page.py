@@ -109,14 +109,16 @@ def test_changing_a_rule_keeps_the_due_dates_of_existing_requests(app, client, l
         db.session.remove()
 
 
-def test_saving_the_same_rule_changes_nothing(app, client, login_as):
+def test_saving_the_same_rule_changes_nothing_and_a_change_without_requests_says_so(app, client, login_as):
     login_as("admin")
     in_english(client)
     response = post_page_form(client, APPI_DEFAULT, APPI_AS_IS)
     assert "Nothing was changed." in text_of(client.get(response.location))
+    changed = post_page_form(client, APPI_DEFAULT, {**APPI_AS_IS, "extension_period": "14"})
+    assert "No open request with a due date followed the earlier rule." in text_of(client.get(changed.location))
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
-                                 .where(AuditEntry.action.startswith("dsr.policy."))) == 0
+                                 .where(AuditEntry.action.startswith("dsr.policy."))) == 1, "only the real change"
         db.session.remove()
 
 
