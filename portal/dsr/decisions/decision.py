@@ -99,15 +99,13 @@ def decision_from_form(request: DataRequest, form: Mapping) -> Decision:
     - disclosure: `format` = zip | json | post
     - every type: `answer`
     """
-    answer = _text(form, "answer")
-    if answer and len(answer) > REASON_MAX:
-        raise DecisionInvalid(_l("Please keep the answer under %(max)d characters.", max=REASON_MAX))
+    answer = _text(form, "answer")  # its length is checked with the rest of the decision
     if request.type is T.CORRECTION:
         verdicts = []
         for index, _change in enumerate(asked(request).changes):
             choice = _text(form, f"proposal-{index}")
             if choice not in ("accept", "refuse"):
-                continue  # reported by `check_decision`, with every other problem
+                continue  # a proposal without a verdict is refused when the decision is applied
             verdicts.append(Verdict(index, choice == "accept", _text(form, f"proposal-{index}-reason"),
                                     _text(form, f"proposal-{index}-field")))
         return Decision(verdicts=tuple(verdicts), answer=answer)
