@@ -156,8 +156,8 @@ def apply_consents(request: DataRequest, decision: Decision, *, actor: Actor, pe
     states = current_states(person_id)
     outcome = Outcome()
     for purpose, state in changes:
-        if states.get(purpose.id) is not state:
+        if states.get(purpose.id) is not state:  # already so: nothing to record, nothing to announce
             record_consent(person_id, purpose, state, actor=actor, method="request", at=now,
                            request_reference=request.reference)
-        outcome.consents.append((purpose, state))
+            outcome.consents.append((purpose, state))
     return outcome

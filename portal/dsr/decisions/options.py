@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.customer.labels import CATEGORY_ORDER, category_name
+from portal.dsr.decisions.correction import CATEGORIES
 from portal.dsr.decisions.decision import asked
 from portal.dsr.models import DataRequest, RequestType
 from portal.extensions import db
@@ -102,7 +103,9 @@ def _proposals(changes: list[dict], person_id: int) -> list[ProposalOption]:
         item = items.get(change.get("item_id"))
         hold = item.legal_hold_until if item is not None and item.legal_hold_until else None
         proposals.append(ProposalOption(
-            index=index, action=change.get("action"), category=Category(change["category"]),
+            index=index, action=change.get("action"),
+            # A category this portal does not know (a hand-filed request) must not break the page.
+            category=Category(change["category"]) if change.get("category") in CATEGORIES else Category.OTHER,
             field=change.get("field") or "", item_id=change.get("item_id"),
             current=item.value if item is not None else None, proposed=change.get("proposed"),
             reason=change.get("reason"), item_gone=change.get("action") != "add" and item is None,
