@@ -70,6 +70,7 @@ def _register_jobs() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.api.admin_views import bp as api_admin
     from portal.api.cli import bp as api_cli
     from portal.api.views import bp as api
     from portal.agents.staff_views import bp as authority_documents
@@ -104,3 +105,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(scheduler_cli)
     app.register_blueprint(api)
     app.register_blueprint(api_cli)
+    app.register_blueprint(api_admin)

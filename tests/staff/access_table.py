@@ -74,6 +74,16 @@ ACCESS: dict[str, frozenset[str]] = {
     # deadline policies
     "policies.index": ADMINS,
     "policies.edit": ADMINS,
+    # API tokens and webhooks
+    "api_admin.tokens_index": ADMINS,
+    "api_admin.token_new": ADMINS,
+    "api_admin.token_revoke": ADMINS,
+    "api_admin.webhooks_index": ADMINS,
+    "api_admin.webhook_new": ADMINS,
+    "api_admin.webhook_detail": ADMINS,
+    "api_admin.webhook_deactivate": ADMINS,
+    "api_admin.webhook_reactivate": ADMINS,
+    "api_admin.delivery_resend": ADMINS,
 }
 
 
@@ -118,4 +128,8 @@ SAMPLE_ARGUMENTS: dict[str, Callable[[World], object]] = {
     "reference": lambda world: world.request_reference,
     "jurisdiction": lambda world: "appi",
     "scope": lambda world: "default",
+    # No such token, webhook or delivery: admins get 404, everyone else is still refused first.
+    "token_id": lambda world: 999999,
+    "webhook_id": lambda world: 999999,
+    "delivery_id": lambda world: 999999,
 }
