@@ -30,6 +30,7 @@ AREAS: tuple[Area, ...] = (
     Area("staff.users", _l("Staff accounts"), _l("Create accounts, change roles, deactivate, reset two-factor authentication."), StaffRole.ADMIN),
     Area("audit.entries", _l("Audit log"), _l("Who saw or changed which data, when and from where (read-only)."), StaffRole.ADMIN),
     Area("policies.index", _l("Policies"), _l("Deadline rules per jurisdiction and request type."), StaffRole.ADMIN),
+    Area("api_admin.tokens_index", _l("API"), _l("Tokens for other systems, and webhooks that tell them what happened."), StaffRole.ADMIN),
     Area("staff.account", _l("Account"), _l("Your password, two-factor authentication and recovery codes."), StaffRole.AGENT),
 )
 
