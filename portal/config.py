@@ -82,6 +82,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Rate limits live in memory for one process; use Redis when running several.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Calls per API token (Flask-Limiter syntax); over it the API answers 429 with Retry-After.
+        "PORTAL_API_RATE_LIMIT": env.get("PORTAL_API_RATE_LIMIT", "300 per minute"),
         # Checking the database at start-up turns an unreachable DATABASE_URL into one line.
         "PORTAL_CHECK_DATABASE_ON_START": portal_env != "testing",
         "WTF_CSRF_TIME_LIMIT": None,
