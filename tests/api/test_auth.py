@@ -90,13 +90,14 @@ def test_last_use_is_recorded(app, api, token):
 
 def test_rate_limit_per_token_answers_429_with_retry_after(app, api, make_token):
     first, second = make_token(), make_token()
+    configured = app.config["PORTAL_API_RATE_LIMIT"]
     app.config["PORTAL_API_RATE_LIMIT"] = "3 per minute"
     try:
         statuses = [api.get("/requests", token=first).status_code for _ in range(4)]
         limited = api.get("/requests", token=first)
         other = api.get("/requests", token=second)
     finally:
-        app.config.pop("PORTAL_API_RATE_LIMIT")
+        app.config["PORTAL_API_RATE_LIMIT"] = configured
     assert statuses == [200, 200, 200, 429]
     is_problem(limited, 429, "rate-limited")
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
