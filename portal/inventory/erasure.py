@@ -24,6 +24,7 @@ from portal.audit.services import Actor, record
 from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import JST, utcnow
 from portal.extensions import db
+from portal.inventory.field_counts import by_field_name, count_by_field
 from portal.inventory.models import Category, Item, ItemRevision, Person, item_purpose
 
 
@@ -116,20 +117,14 @@ def erase_items(
             .where(scope, under_hold(today)).order_by(Item.id)
         )
     ]
-    result.erased.update({
-        (row.category, row.field): row.count
-        for row in db.session.execute(
-            sa.select(Item.category, Item.field, sa.func.count().label("count"))
-            .where(erasable).group_by(Item.category, Item.field)
-        )
-    })
+    result.erased.update(count_by_field(erasable))
     if result.erased_count:
         _tombstone_and_delete(erasable, actor=actor, request_id=request_id)
     record(
         "inventory.items_erased", actor=actor, target_type="person", target_id=person_id, person_id=person_id,
         details={
             "request_id": request_id, "erased": result.erased_count,
-            "by_field": {f"{category.value}.{name}": count for (category, name), count in sorted(result.erased.items())},
+            "by_field": by_field_name(result.erased),
             "kept_item_ids": [held.item_id for held in result.kept],
         },
     )

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from portal.audit.services import Actor, record
 from portal.common.time import utcnow
 from portal.extensions import db
+from portal.inventory.field_counts import by_field_name, count_by_field
 from portal.inventory.models import Category, Item
 from portal.inventory.restrictions import RestrictionKind, UseRestriction
 
@@ -33,13 +34,7 @@ def suspend_items(person_id: int, *, actor: Actor, request_id: int | None = None
     if categories is not None:
         conditions.append(Item.category.in_([Category(c) for c in categories]))
     scope = sa.and_(*conditions)
-    counts = Counter({
-        (row.category, row.field): row.count
-        for row in db.session.execute(
-            sa.select(Item.category, Item.field, sa.func.count().label("count"))
-            .where(scope).group_by(Item.category, Item.field)
-        )
-    })
+    counts = count_by_field(scope)
     if counts:
         db.session.execute(
             sa.update(Item).where(scope).values(suspended_at=utcnow(), suspended_request_id=request_id)
@@ -48,7 +43,7 @@ def suspend_items(person_id: int, *, actor: Actor, request_id: int | None = None
     record(
         "inventory.items_suspended", actor=actor, target_type="person", target_id=person_id, person_id=person_id,
         details={"request_id": request_id, "suspended": sum(counts.values()),
-                 "by_field": {f"{category.value}.{name}": count for (category, name), count in sorted(counts.items())}},
+                 "by_field": by_field_name(counts)},
     )
     return counts
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from portal.dsr.decisions.packages import DisclosurePackage
 from portal.inventory.erasure import HeldItem
+from portal.inventory.field_counts import by_field_name
 from portal.inventory.models import Category, ConsentState, Purpose
 
 
@@ -30,10 +31,6 @@ class Refusal:
     category: Category
     field: str
     reason: str  # written for the person
-
-
-def _by_field(counts: Counter) -> dict[str, int]:
-    return {f"{category.value}.{name}": count for (category, name), count in sorted(counts.items())}
 
 
 @dataclass
@@ -62,12 +59,12 @@ class Outcome:
         if self.refused:
             data["refused"] = [{"index": r.index, "category": r.category.value, "field": r.field} for r in self.refused]
         if self.erased:
-            data["erased"] = _by_field(self.erased)
+            data["erased"] = by_field_name(self.erased)
             data["erased_count"] = sum(self.erased.values())
         if self.kept:
             data["kept_item_ids"] = [held.item_id for held in self.kept]
         if self.suspended:
-            data["suspended"] = _by_field(self.suspended)
+            data["suspended"] = by_field_name(self.suspended)
             data["suspended_count"] = sum(self.suspended.values())
         if self.everything:
             data["everything"] = True
