@@ -31,6 +31,12 @@ IMPORT_MEDIA = ("application/x-ndjson", "application/jsonl", "application/json-l
 @token_required("inventory:write")
 def import_records(body: bytes, query: dict):
     dry_run = bool(query.get("dry_run"))
+    nul_lines = [number for number, line in enumerate(body.split(b"\n"), 1) if b"\x00" in line or b"\\u0000" in line]
+    if nul_lines:
+        # The database cannot store the character; say where it is instead of failing later.
+        raise ApiProblem("import-failed", f"Nothing was imported: {len(nul_lines)} problem(s).",
+                         errors=[{"line": n, "detail": "text must not contain the NUL character (U+0000)"}
+                                 for n in nul_lines])
     try:
         result = import_bytes(body, actor=api_actor(), dry_run=dry_run, origin=f"api:token:{current_token().id}")
     except ImportFailed as failure:

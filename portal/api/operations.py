@@ -77,9 +77,9 @@ def _flask_rule(path: str, params: list[dict]) -> str:
 
 def _read_query(op: Operation) -> dict[str, Any]:
     values, errors = {}, []
-    for param in (p for p in op.params if p["in"] == "query"):
+    for param in (p for p in op.params if p["in"] in ("query", "path")):
         name, schema = param["name"], param["schema"]
-        raw = request.args.get(name)
+        raw = request.args.get(name) if param["in"] == "query" else (request.view_args or {}).get(name)
         if raw is None:
             if param.get("required"):
                 errors.append(parameter_error(name, "is required"))
@@ -100,8 +100,9 @@ def _read_query(op: Operation) -> dict[str, Any]:
             value = value if value.tzinfo else value.replace(tzinfo=JST)
         values[name] = value
     if errors:
-        raise ApiProblem("invalid-parameter", "Some query parameters are invalid.", errors=errors)
-    return values
+        raise ApiProblem("invalid-parameter", "Some parameters are invalid.", errors=errors)
+    return {name: value for name, value in values.items()
+            if any(p["name"] == name and p["in"] == "query" for p in op.params)}
 
 
 def _read_body(op: Operation) -> bytes:

@@ -123,7 +123,10 @@ class Validator:
 
     @staticmethod
     def _string(value: str, schema: dict, fail) -> None:
-        if len(value) < schema.get("minLength", 0):
+        if "\x00" in value:
+            # PostgreSQL text cannot hold it, and no real name, address or message contains it.
+            fail("must not contain the NUL character (U+0000)")
+        elif len(value) < schema.get("minLength", 0):
             fail("must not be empty" if schema["minLength"] == 1 else f"must be at least {schema['minLength']} characters")
         elif "maxLength" in schema and len(value) > schema["maxLength"]:
             fail(f"must be at most {schema['maxLength']} characters")

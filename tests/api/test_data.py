@@ -105,3 +105,10 @@ def test_report_summary_counts_requests_of_the_period(api, token):
     empty = api.get("/reports/summary?from=2020-01-01&to=2020-01-31", token=token).get_json()
     assert empty["received"]["total"] == 0 and empty["on_time_rate"] is None
     is_problem(api.get("/reports/summary?from=2020-02-01&to=2020-01-01", token=token), 400, "invalid-parameter")
+
+
+def test_import_names_the_line_with_a_nul_character(api, token, count_rows):
+    data = lines(SOURCE, PURPOSE, {**PERSON, "name": "山田\u0000花子"})
+    body = is_problem(api.post("/import", token=token, data=data, headers=NDJSON), 422, "import-failed")
+    assert [error["line"] for error in body["errors"]] == [3]
+    assert count_rows(Person) == 0

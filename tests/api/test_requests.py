@@ -156,3 +156,11 @@ def test_messages_and_notes_join_the_timeline(api, token, kind, event, visible):
     assert response.status_code == 201
     last = response.get_json()["timeline"][-1]
     assert (last["kind"], last["visible_to_requester"], last["body"]) == (event, visible, "お電話で確認しました")
+
+
+def test_a_nul_character_is_a_field_error_not_a_database_failure(api, token, count_rows):
+    body = is_problem(api.post("/requests", token=token, json={**PHONE_REQUEST, "requester": {
+        "email": "taro@example.jp", "name": "山田\u0000太郎"}}), 422, "validation-failed")
+    assert body["errors"][0]["pointer"] == "/requester/name"
+    is_problem(api.get("/persons/C-\u0000", token=token), 400, "invalid-parameter")
+    assert count_rows(DataRequest) == 0
