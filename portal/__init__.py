@@ -62,6 +62,7 @@ def _import_models() -> None:
 
 def _register_jobs() -> None:
     """Periodic work for `tick`: each module registers its jobs with @register_job."""
+    from portal.api import jobs as _api_jobs  # noqa: F401
     from portal.api.webhooks import jobs as _webhook_jobs  # noqa: F401
     from portal.deadlines import jobs as _deadline_jobs  # noqa: F401
     from portal.dsr.decisions import jobs as _package_jobs  # noqa: F401

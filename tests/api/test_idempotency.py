@@ -1,6 +1,8 @@
 """Idempotency-Key: a retried POST files one request; a reused key with another body writes nothing."""
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from portal.api.models import ApiIdempotencyRecord
 from portal.dsr.models import DataRequest
 from portal.mail.models import OutboxMessage
@@ -55,3 +57,21 @@ def test_transitions_honour_the_key_too(api, token):
     assert api.post(f"/requests/{reference}/transitions", token=token, json=move, headers=headers).status_code == 200
     # A retry answers the same instead of "a verified request cannot become verified".
     assert api.post(f"/requests/{reference}/transitions", token=token, json=move, headers=headers).status_code == 200
+
+
+def test_tick_forgets_keys_after_a_week(app, api, token, count_rows):
+    from datetime import timedelta
+
+    from portal.api.jobs import forget_old_idempotency_keys
+    from portal.common.time import utcnow
+    from portal.extensions import db
+
+    api.post("/requests", token=token, json=BODY, headers={"Idempotency-Key": "old"})
+    api.post("/requests", token=token, json=BODY, headers={"Idempotency-Key": "new"})
+    with app.app_context():
+        old = db.session.scalar(sa.select(ApiIdempotencyRecord).where(ApiIdempotencyRecord.key == "old"))
+        old.created_at = utcnow() - timedelta(days=8)
+        db.session.commit()
+        assert forget_old_idempotency_keys() == "1 forgotten"
+        db.session.commit()
+    assert count_rows(ApiIdempotencyRecord) == 1

@@ -17,6 +17,7 @@ from portal.api.webhooks.models import DeliveryStatus, WebhookDelivery
 from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.extensions import db
+from tests.dsr.decision_fixtures import decide, file_about, people  # noqa: F401  (fixtures)
 from tests.inventory.records import CONSENT, PERSON, PURPOSE, SOURCE
 
 BODY = {"type": "disclosure", "channel": "phone", "policy": "appi", "requester": {"email": "taro@example.jp"}}
@@ -178,3 +179,18 @@ def test_tick_runs_the_webhook_job(app, runner, api, token, receiver, webhook):
     api.post("/requests", token=token, json=BODY)
     result = runner.invoke(args=["tick"])
     assert "webhooks: 1 sent" in result.output
+
+
+def test_an_applied_erasure_is_announced_with_counts_only(app, receiver, webhook, people, file_about, decide):
+    from portal.dsr.decisions import Decision
+    from tests.customer.records import HANAKO
+
+    webhook("erasure.applied")
+    request = file_about(people["hanako"], "erasure", {"scope": "chosen", "categories": ["purchase"],
+                                                        "ground": "no_longer_needed"})
+    decide(request, Decision())
+    tick(app)
+    [(_headers, body)] = receiver.received
+    data = json.loads(body)["data"]
+    assert data["reference"] == request.reference and data["person_key"] == HANAKO
+    assert data["erased"] > 0 and data["everything"] is False
