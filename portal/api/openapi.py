@@ -32,7 +32,7 @@ requests per token are rate-limited (429 with `Retry-After`).
 the same key with the same request returns the first answer, with anything else a 422 problem.
 """
 
-STATUS_TEXT = {200: "OK", 201: "Created", 400: "Bad request", 401: "Unauthorized", 403: "Forbidden",
+STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 400: "Bad request", 401: "Unauthorized", 403: "Forbidden",
                404: "Not found", 409: "Conflict", 413: "Payload too large", 415: "Unsupported media type",
                422: "Unprocessable content", 429: "Too many requests"}
 IDEMPOTENCY_PARAM = {"name": IDEMPOTENCY_HEADER, "in": "header", "required": False,

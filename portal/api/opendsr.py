@@ -2,7 +2,8 @@
 
 `POST /api/v1/opendsr/requests` takes an OpenDSR request — `subject_request_type` access,
 portability or erasure under `regulation` gdpr or ccpa — and files it in the register;
-`GET /api/v1/opendsr/requests/{subject_request_id}` answers its status in OpenDSR's words.
+`GET /api/v1/opendsr/requests/{subject_request_id}` answers its status in OpenDSR's words, and
+`DELETE` cancels it while pending.
 Both `identities` (0.2) and `subject_identities` (1.0) are read; a raw `email` identity
 (or a `controller_customer_id` naming a person's key) says who the request is about.
 Errors are problem details that also carry OpenDSR's `error` object, with status 400.
@@ -169,6 +170,38 @@ def opendsr_status(subject_request_id: str):
                    "subject_request_id": meta.get("subject_request_id", subject_request_id.lower()),
                    "request_status": STATUSES[req.status], "api_version": API_VERSION,
                    "reference": req.reference})
+
+
+COMPONENTS["OpenDsrCancellation"] = {
+    "type": "object", "required": ["controller_id", "received_time", "subject_request_id"],
+    "properties": {"controller_id": {"type": "string"}, "received_time": DATE_TIME,
+                   "subject_request_id": {"type": "string"}, "api_version": {"type": "string"}},
+}
+
+
+@api_route("DELETE", "/opendsr/requests/{subject_request_id}", tag=TAG, problems=(404, 409),
+           params=[path("subject_request_id", {"type": "string", "maxLength": 36}, "The request's UUID.")],
+           summary="Cancel an OpenDSR request while it is pending",
+           description="Withdraws the request on the controller's behalf (the requester is told). Only while "
+                       "`pending`; cancelling a cancelled request answers the same again.",
+           responses={202: ("Cancelled.", "OpenDsrCancellation")})
+@token_required("requests:write")
+def opendsr_cancel(subject_request_id: str):
+    req = find_by_idempotency_key(f"opendsr:{subject_request_id.lower()}")
+    if req is None:
+        raise ApiProblem("not-found", "No OpenDSR request has this subject_request_id.")
+    g.api_person_id = req.person_id
+    if req.status is not S.WITHDRAWN:
+        if STATUSES[req.status] != "pending":
+            raise ApiProblem("conflict", f"Only a pending request can be cancelled; this one is "
+                                         f"{STATUSES[req.status]}.")
+        change = dsr.transition(req, S.WITHDRAWN, actor=api_actor(), on_behalf=True,
+                                note="Cancelled by the controller through OpenDSR.")
+        notify_requester(change)
+    meta = req.details.get("opendsr", {})
+    return Result({"controller_id": meta.get("controller_id", _controller_id()), "received_time": utcnow().isoformat(),
+                   "subject_request_id": meta.get("subject_request_id", subject_request_id.lower()),
+                   "api_version": API_VERSION}, 202)
 
 
 def opendsr_error(problem: ApiProblem) -> ApiProblem:

@@ -80,3 +80,24 @@ def test_bad_requests_are_400_problems_with_the_opendsr_error_object(api, token,
 
 def test_an_unknown_id_is_404(api, token):
     is_problem(api.get(f"/opendsr/requests/{uuid.uuid4()}", token=token), 404, "not-found")
+
+
+def test_a_pending_request_can_be_cancelled_and_then_reads_cancelled(api, token):
+    sent = opendsr_request()
+    api.post("/opendsr/requests", token=token, json=sent)
+    url = f"/api/v1/opendsr/requests/{sent['subject_request_id']}"
+    response = api.client.delete(url, headers=token.headers)
+    assert response.status_code == 202 and response.get_json()["subject_request_id"] == sent["subject_request_id"]
+    assert api.client.delete(url, headers=token.headers).status_code == 202  # the same answer again
+    assert api.get(f"/opendsr/requests/{sent['subject_request_id']}", token=token).get_json()["request_status"] \
+        == "cancelled"
+
+
+def test_a_request_in_progress_cannot_be_cancelled(api, token):
+    sent = opendsr_request()
+    api.post("/opendsr/requests", token=token, json=sent)
+    reference = api.get(f"/opendsr/requests/{sent['subject_request_id']}", token=token).get_json()["reference"]
+    for to in ("verified", "in_progress"):
+        api.post(f"/requests/{reference}/transitions", token=token, json={"to": to})
+    response = api.client.delete(f"/api/v1/opendsr/requests/{sent['subject_request_id']}", headers=token.headers)
+    is_problem(response, 409, "conflict")
