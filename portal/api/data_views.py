@@ -16,6 +16,7 @@ from portal.common.time import utcnow
 from portal.inventory import suppression
 from portal.inventory.export import export_person_records
 from portal.inventory.importer import ImportFailed, import_bytes
+from portal.inventory.importer.parse import RECORD_TYPES
 
 IMPORT_MEDIA = ("application/x-ndjson", "application/jsonl", "application/json-lines", "text/plain")
 
@@ -42,14 +43,8 @@ def import_records(body: bytes, query: dict):
     except ImportFailed as failure:
         raise ApiProblem("import-failed", f"Nothing was imported: {len(failure.problems)} problem(s).",
                          errors=[{"line": p.line, "detail": p.message} for p in failure.problems]) from None
-    return Result({"dry_run": dry_run, "counts": {kind: result.counts.get(kind, 0) for kind in _kinds()},
+    return Result({"dry_run": dry_run, "counts": {kind: result.counts.get(kind, 0) for kind in RECORD_TYPES},
                    "created": dict(result.changes.created), "updated": dict(result.changes.updated)})
-
-
-def _kinds():
-    from portal.inventory.importer.parse import RECORD_TYPES
-
-    return RECORD_TYPES
 
 
 @api_route("GET", "/persons/{key}", tag="Inventory", problems=(404,),
