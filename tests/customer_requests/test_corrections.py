@@ -4,6 +4,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
 from portal.audit.models import AuditEntry
 from portal.dsr.models import EventKind, RequestEvent
@@ -169,3 +170,16 @@ def test_validation_messages_in_english(client, hanako, submit, requests_of, ent
     page = text_of(submit(CORRECTION, {"additions-0-value": "x"}).get_data(as_text=True))
     assert "Please choose the kind of data." in page and "Please say what is missing." in page
     assert requests_of(hanako) == []
+
+
+def test_a_double_submitted_correction_changes_once_and_files_once(app, app_ctx, client, hanako, requests_of, entry):
+    from tests.customer_requests.conftest import form_fields
+
+    prefix = entry("phone")
+    fields = form_fields(client.get(CORRECTION).get_data(as_text=True))
+    fields.update({f"{prefix}-action": ["change"], f"{prefix}-proposed": ["080-1111-2222"]})
+    data = MultiDict([(name, value) for name, values in fields.items() for value in values])
+    first, second = client.post(CORRECTION, data=data), client.post(CORRECTION, data=data)
+    [request] = requests_of(hanako)
+    assert first.headers["Location"] == second.headers["Location"] == f"/my/requests/{request.reference}"
+    assert len(db.session.scalars(sa.select(ItemRevision)).all()) == 1
