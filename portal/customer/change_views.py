@@ -65,6 +65,9 @@ def _correction(items: list[Item], *, single: bool):
             form.changes.append_entry({"item_id": item.id, "action": "change" if single else "keep"})
     by_id = _posted_items(form, person_id)
     if form.validate_on_submit():
+        replayed = corrections.filed_before(Requester.current(), form.idempotency_key.data)
+        if replayed:
+            return after_filing(replayed)
         proposals = _proposals(form, by_id)
         if proposals is not None:
             try:

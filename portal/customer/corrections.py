@@ -23,6 +23,7 @@ from portal.customer.request_services import Requester, file_request, notify
 from portal.customer.services import BULK_CATEGORIES, field_order
 from portal.dsr.applied import complete_at_once
 from portal.dsr.models import RequestType
+from portal.dsr.queries import find_by_idempotency_key
 from portal.dsr.workflow import Change
 from portal.extensions import db
 from portal.inventory.changes import change_item_value, check_change
@@ -104,6 +105,16 @@ class Proposal:
             "action": self.action, "current": self.item.value if self.item else None,
             "proposed": self.proposed, "reason": self.reason or None,
         }
+
+
+def filed_before(requester: Requester, idempotency_key: str) -> list[Change]:
+    """The requests this form already filed (a second tap on "send"), as replays; [] if none.
+
+    Checked before the proposals are: the first tap may have changed the value the second
+    one would now find "unchanged".
+    """
+    found = (find_by_idempotency_key(requester.key(f"{idempotency_key}{suffix}")) for suffix in (".self", ".staff"))
+    return [Change(request, [], created=False) for request in found if request is not None]
 
 
 def file_correction(requester: Requester, proposals: list[Proposal], *, residence: str,
