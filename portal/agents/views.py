@@ -19,7 +19,7 @@ from portal.audit.services import Actor
 from portal.dsr import services as dsr
 from portal.dsr.errors import DsrError
 from portal.dsr.notifications import notify_requester
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.i18n import current_language
 from portal.verification.session import current_customer, customer_required
 
@@ -39,6 +39,10 @@ def _no_store(response):
 def _too_large(error):
     limit = uploads.megabytes(uploads.max_bytes())
     return render_template("agents/too_large.html", limit=limit), 413
+
+
+def _limit_per_ip() -> str:
+    return current_app.config.get("PORTAL_REQUEST_FORM_LIMIT_PER_IP", "30 per hour")
 
 
 def _scoped_key(email: str, submitted: str) -> str:
@@ -99,7 +103,9 @@ def index():
                            verified=current_customer() is not None)
 
 
+# Each accepted post may store a file of up to 10 MB: keep one address from filling the disk.
 @bp.route("/agents/request", methods=["GET", "POST"])
+@limiter.limit(_limit_per_ip, methods=["POST"], scope="agents-form")
 @customer_required
 def new_request():
     """The agent's form: who they are, who the person is, what they ask, and the letter."""
@@ -125,6 +131,7 @@ def new_request():
 
 
 @bp.route("/my/requests/new/without-match", methods=["GET", "POST"])
+@limiter.limit(_limit_per_ip, methods=["POST"], scope="unmatched-form")
 @customer_required
 def unmatched_request():
     """A verified address that matches nobody can still file: staff then look for the person."""

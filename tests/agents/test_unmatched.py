@@ -140,3 +140,19 @@ def test_messages_are_in_japanese_and_in_english(client, verify_address, submit)
 def test_the_form_is_only_for_verified_requesters(client):
     response = client.get(URL)
     assert response.status_code == 302 and response.location.startswith("/verify")
+
+
+def test_the_form_needs_a_csrf_token(app, client, verify_address):
+    verify_address("new.address@example.jp", next=URL)
+    response = client.post(URL, data={**unmatched_form(), "idempotency_key": "k" * 32})
+    assert response.status_code == 400 and requests_in(app) == []
+
+
+def test_posting_is_rate_limited_per_ip_address(app, client, verify_address, submit):
+    verify_address("new.address@example.jp", next=URL)
+    app.config["PORTAL_REQUEST_FORM_LIMIT_PER_IP"] = "2 per hour"
+    try:
+        statuses = [submit(unmatched_form(subject_name=""))[0].status_code for _ in range(3)]
+    finally:
+        del app.config["PORTAL_REQUEST_FORM_LIMIT_PER_IP"]
+    assert statuses == [400, 400, 429]
