@@ -75,7 +75,8 @@ def _flask_rule(path: str, params: list[dict]) -> str:
     return path
 
 
-def _read_query(op: Operation) -> dict[str, Any]:
+def _read_parameters(op: Operation) -> dict[str, Any]:
+    """The query parameters, converted; path parameters are checked against their schema too."""
     values, errors = {}, []
     for param in (p for p in op.params if p["in"] in ("query", "path")):
         name, schema = param["name"], param["schema"]
@@ -176,7 +177,7 @@ def api_route(method: str, path: str, *, summary: str, tag: str, description: st
             if op.scope is not None:
                 token = authenticate()
                 require_scope(token, op.scope)
-            query = _read_query(op)
+            query = _read_parameters(op)
             raw = _read_body(op) if (op.body or op.body_schema) else b""
             payload = _parse_json(raw, op.body) if op.body and op.body_media == JSON_TYPES else raw
             key = idempotency.key_from_header() if op.idempotent and token is not None else None
