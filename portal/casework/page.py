@@ -102,14 +102,12 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
     """Render the request page (and audit that it was seen)."""
     user = current_staff()
     now = now or utcnow()
-    services.record_request_view(request, actor=staff_actor(user))
-    db.session.commit()
     events = timeline(request)
     seen = max((e.id for e in events), default=0)
     names = display.staff_names(display.event_actor_ids(events + list(stale_events or [])) | {request.assignee_id})
     manager = user.may(StaffRole.MANAGER)
     actions = available_actions(request, manager=manager)
-    return render_template(
+    html = render_template(
         "casework/request.html",
         req=request, user=user, now=now, manager=manager,
         due=display.due(request, now), badges=display.badges(request, now), policy=display.policy_words(request),
@@ -128,4 +126,8 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
         authority_url=authority_document_url(request),
         jurisdiction_name=display.jurisdiction_name, field_name=field_name, detail_name=detail_name,
         asked=display.asked_lines(request), residence_words=RESIDENCE_WORDS, channel_words=display.channel_words(),
-    ), status
+    )
+    # Audited once the page is built: committing first would expire what it shows.
+    services.record_request_view(request, actor=staff_actor(user))
+    db.session.commit()
+    return html, status

@@ -23,7 +23,7 @@ from werkzeug.datastructures import MultiDict
 from portal.common.db import UTCDateTime
 from portal.dsr.models import DataRequest, Jurisdiction, RequestType
 from portal.dsr.queries import REFERENCE_PATTERN
-from portal.dsr.status import CLOSED_STATUSES, OPEN_STATUSES, RequestStatus
+from portal.dsr.status import CLOSED_STATUSES, RequestStatus
 from portal.extensions import db
 from portal.inventory.models import Person
 from portal.staff.security import normalise_email
@@ -31,6 +31,9 @@ from portal.staff.security import normalise_email
 PAGE_SIZE = 50
 #: Counting stops here: "more than 1,000" is all anyone needs, and it stays cheap.
 COUNT_CAP = 1000
+#: The people whose name contains the search are looked up, at most this many (a name part
+#: shared by more people is too vague to search by anyway).
+MAX_PEOPLE_PER_SEARCH = 1000
 OPEN, CLOSED, ANY = "", "closed", "any"
 STATUS_CHOICES = (OPEN, *[s.value for s in RequestStatus], CLOSED, ANY)
 
@@ -97,15 +100,20 @@ class QueueFilters:
 
 @dataclass(frozen=True)
 class Segment:
-    """A run of rows read with one index in one order; the deadline order has two of them."""
+    """A run of rows read with one index in one order; the deadline order has two of them.
+
+    `keys` order the rows and make the cursor; `constant` columns, the same in every row of
+    the segment, lead the ORDER BY only so that it matches the index and needs no sort.
+    """
 
     where: Any
     keys: tuple
     descending: bool = False
+    constant: tuple = ()
 
     def order(self, forward: bool) -> list:
         down = self.descending == forward
-        return [key.desc() if down else key.asc() for key in self.keys]
+        return [key.desc() if down else key.asc() for key in (*self.constant, *self.keys)]
 
     def beyond(self, values: tuple, forward: bool):
         """Rows after (forward) or before the cursor in this segment's order (row values use indexes)."""
@@ -115,7 +123,7 @@ class Segment:
 
 
 DEADLINE_SEGMENTS = (
-    Segment(DataRequest.due_at.is_(None), (DataRequest.id,)),
+    Segment(DataRequest.due_at.is_(None), (DataRequest.id,), constant=(DataRequest.due_at,)),
     Segment(DataRequest.due_at.is_not(None), (DataRequest.due_at, DataRequest.id)),
 )
 RECEIPT_SEGMENTS = (Segment(sa.true(), (DataRequest.received_at, DataRequest.id), descending=True),)
@@ -197,8 +205,10 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
 
 def _status_terms(status: str) -> list:
     if status == OPEN:
-        # Both: `closed_at IS NULL` lets the partial indexes serve; the list states the meaning.
-        return [DataRequest.closed_at.is_(None), DataRequest.status.in_(sorted(OPEN_STATUSES))]
+        # Open means not closed: `portal.dsr.workflow.move` sets `closed_at` exactly when a request
+        # reaches a (final) closed status. The partial indexes are on this very condition, and a
+        # status list beside it would only blur the planner's estimates.
+        return [DataRequest.closed_at.is_(None)]
     if status == CLOSED:
         return [DataRequest.status.in_(sorted(CLOSED_STATUSES))]
     if status == ANY:
@@ -208,14 +218,18 @@ def _status_terms(status: str) -> list:
 
 
 def _search_terms(filters: QueueFilters) -> list:
+    # The matching people are looked up once, here, rather than in a subquery that each
+    # segment's query and the count would run again.
     if filters.search_kind == "email":
         email = normalise_email(filters.q)
-        people = sa.select(Person.id).where(Person.email == email)
+        people = list(db.session.scalars(sa.select(Person.id).where(Person.email == email)))
         return [sa.or_(DataRequest.requester_email == email, DataRequest.person_id.in_(people))]
     if filters.search_kind == "name":
         text = "".join(filters.q.split())  # 山田 太郎, 山田　太郎 and 山田太郎 are one name
-        people = sa.select(Person.id).where(sa.or_(_squeezed(Person.name).icontains(text, autoescape=True),
-                                                   _squeezed(Person.name_kana).icontains(text, autoescape=True)))
+        people = list(db.session.scalars(
+            sa.select(Person.id).where(sa.or_(_squeezed(Person.name).icontains(text, autoescape=True),
+                                              _squeezed(Person.name_kana).icontains(text, autoescape=True)))
+            .limit(MAX_PEOPLE_PER_SEARCH)))
         return [sa.or_(_squeezed(DataRequest.requester_name).icontains(text, autoescape=True),
                        DataRequest.person_id.in_(people))]
     return []
@@ -248,7 +262,12 @@ def read_page(filters: QueueFilters, *, viewer_id: int, now: datetime, after: st
         page.next_cursor = Cursor.of(rows[-1], segments).encode()
     if rows and has_previous:
         page.previous_cursor = Cursor.of(rows[0], segments).encode()
-    page.count, page.count_capped = capped_count(terms)
+    if has_next or has_previous:
+        page.count, page.count_capped = capped_count(terms, segments[-1].keys)
+    else:
+        # Everything that matches is on this page: no second pass (searches often find few rows,
+        # and counting few among many reads as far as finding them did).
+        page.count = len(rows)
     return page
 
 
@@ -269,8 +288,12 @@ def _read(terms: list, segments: tuple[Segment, ...], cursor: Cursor | None, *, 
     return rows if forward else rows[::-1]
 
 
-def capped_count(terms: list) -> tuple[int, bool]:
-    """How many rows match, counting at most COUNT_CAP + 1 of them."""
-    limited = sa.select(DataRequest.id).where(*terms).limit(COUNT_CAP + 1).subquery()
+def capped_count(terms: list, order: tuple = (DataRequest.due_at, DataRequest.id)) -> tuple[int, bool]:
+    """How many rows match, counting at most COUNT_CAP + 1 of them.
+
+    The ORDER BY follows an index, so the count walks that index: without it PostgreSQL may
+    read the table from its start, where the old, closed requests are, to find the open ones.
+    """
+    limited = sa.select(DataRequest.id).where(*terms).order_by(*order).limit(COUNT_CAP + 1).subquery()
     count = db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
     return min(count, COUNT_CAP), count > COUNT_CAP

@@ -47,16 +47,13 @@ def queue():
     restricted = services.sees_only_own_or_free(user)
     page = read_page(filters, viewer_id=user.id, now=now, after=request.args.get("after"),
                      before=request.args.get("before"), only_own_or_free=restricted)
-    services.record_queue_view(actor=staff_actor(user), shown=len(page.requests), filters=filters.used(),
-                               search=filters.search_kind)
-    db.session.commit()
     mine, mine_capped = capped_count(conditions(QueueFilters(assignee="me"), viewer_id=user.id, now=now))
     manager = user.may(StaffRole.MANAGER)
     bulk_form = forms.BulkAssignForm(formdata=None)
     bulk_form.assignee.choices = assignee_choices()
     previous = session.get(auth.PREVIOUS_LOGIN_KEY)
     previous = datetime.fromisoformat(previous) if previous else None
-    return render_template(
+    html = render_template(
         "casework/queue.html", user=user, page=page, filters=filters, now=now, manager=manager,
         restricted=restricted, mine=mine, mine_capped=mine_capped, count_cap=COUNT_CAP,
         names=display.staff_names({r.assignee_id for r in page.requests}),
@@ -65,6 +62,12 @@ def queue():
         staff=services.active_staff(), bulk_form=bulk_form, claim_form=forms.ClaimForm(formdata=None),
         previous_login=previous, mask_email=mask_email,
     )
+    # Audited once the page is built (committing first would expire the rows it shows); no
+    # page leaves without its audit entry, as a failed commit ends in an error page.
+    services.record_queue_view(actor=staff_actor(user), shown=len(page.requests), filters=filters.used(),
+                               search=filters.search_kind)
+    db.session.commit()
+    return html
 
 
 @bp.post("/queue/assign")
