@@ -41,7 +41,9 @@ def _due(case) -> str:
 
 def _is_stale(form, case) -> bool:
     version = getattr(form, "version", None)
-    return version is not None and (version.data or "").isdigit() and int(version.data) != case.version_id
+    if version is None or "version" in form.errors:
+        return False
+    return int(version.data) != case.version_id
 
 
 def _stale(reference: str, name: str, form):
@@ -63,7 +65,7 @@ def _act(reference: str, name: str, perform, success):
     if not form.validate_on_submit():
         if _is_stale(form, case):
             return _stale(reference, name, form)
-        return render_case(case, status=422, failed=name, failed_form=form)
+        return render_case(case, status=422, failed=name, failed_form=form, error=form.hidden_problem)
     try:
         change = perform(case, form)
         notify(change)

@@ -30,7 +30,14 @@ class CaseForm(FlaskForm):
 
     version = HiddenField(validators=[InputRequired(message=_l("This form is incomplete. Please reload the page.")),
                                       Regexp(r"^\d{1,9}$", message=_l("This form is incomplete. Please reload the page."))])
-    seen = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$")])
+    seen = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
+
+    @property
+    def hidden_problem(self):
+        """A message for errors in fields the page does not show (an old or tampered form)."""
+        if {"version", "seen", "csrf_token"} & set(self.errors):
+            return _l("This form is incomplete. Please reload the page.")
+        return None
 
     @property
     def expected_version(self) -> int:
@@ -85,7 +92,8 @@ class CompleteForm(CaseForm):
 
 
 class MatchForm(CaseForm):
-    person_id = IntegerField(validators=[InputRequired(message=_l("Choose a person."))])
+    person_id = IntegerField(validators=[InputRequired(message=_l("Choose a person.")),
+                                         NumberRange(min=1, max=2**31 - 1, message=_l("Choose a person."))])
 
 
 class MessageForm(CaseForm):

@@ -8,12 +8,14 @@ so page 400 costs what page 1 costs, and the partial indexes of migration 0008 s
 
 Search: a reference finds that one request whatever the filters; an address (exact, after
 normalising) or a name (part of the requester's or the matched person's name) combine with
-the filters. Names cannot use a B-tree index; within the open requests the partial index
-bounds the scan, and across every status it reads the table (see bench/queue_bench.py).
+the filters. Names cannot use a B-tree index: within the open requests the partial index
+bounds the walk, across every status the receipt-date index is walked until a page is found
+(see bench/queue_bench.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +37,8 @@ COUNT_CAP = 1000
 #: shared by more people is too vague to search by anyway).
 MAX_PEOPLE_PER_SEARCH = 1000
 OPEN, CLOSED, ANY = "", "closed", "any"
+#: An id from a URL: digits that fit the database's integer columns.
+ID = re.compile(r"[0-9]{1,9}")
 STATUS_CHOICES = (OPEN, *[s.value for s in RequestStatus], CLOSED, ANY)
 
 
@@ -58,7 +62,7 @@ class QueueFilters:
             return value if value in allowed else None
 
         assignee = (args.get("assignee") or "").strip()
-        if assignee not in ("me", "none") and not assignee.isdigit():
+        if assignee not in ("me", "none") and not ID.fullmatch(assignee):
             assignee = None
         return cls(
             status=pick("status", STATUS_CHOICES) or OPEN,
@@ -146,6 +150,8 @@ class Cursor:
             keys = segments[segment].keys
             if len(parts) != len(keys):
                 return None
+            if not all(isinstance(key.type, UTCDateTime) or ID.fullmatch(part) for key, part in zip(keys, parts)):
+                return None
             values = tuple(datetime.fromisoformat(part) if isinstance(key.type, UTCDateTime) else int(part)
                            for key, part in zip(keys, parts))
         except (ValueError, IndexError):
@@ -171,7 +177,6 @@ class QueuePage:
     previous_cursor: str | None = None
     count: int = 0
     count_capped: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own_or_free: bool = False) -> list:

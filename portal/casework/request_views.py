@@ -7,7 +7,6 @@ from portal.casework import display, forms, person, services
 from portal.casework.page import render_case
 from portal.dsr.models import DataRequest
 from portal.dsr.queries import get_by_reference
-from portal.extensions import db
 from portal.staff.auth import current_staff, staff_required
 from portal.staff.blueprint import bp
 from portal.staff.login import staff_actor

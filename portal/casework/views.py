@@ -9,7 +9,7 @@ from flask_babel import ngettext
 
 from portal.casework import display, forms, services
 from portal.casework.page import assignee_choices
-from portal.casework.queue import COUNT_CAP, QueueFilters, capped_count, conditions, read_page
+from portal.casework.queue import COUNT_CAP, ID, QueueFilters, capped_count, conditions, read_page
 from portal.common.time import utcnow
 from portal.customer.masking import mask_email
 from portal.dsr.models import Jurisdiction, RequestType
@@ -84,7 +84,7 @@ def bulk_assign():
     selection = []
     for value in form.selected.data:
         reference, _sep, version = value.rpartition(":")
-        if reference and version.isdigit():
+        if reference and ID.fullmatch(version):
             selection.append((reference, int(version)))
     assignee_id = int(form.assignee.data) if form.assignee.data else None
     try:

@@ -193,3 +193,16 @@ def test_an_incomplete_decision_is_refused_and_nothing_is_applied(
     assert _value(app, item_id) == OLD_ADDRESS
     refused = act(case, "complete", **{"proposal-0": "refuse"})
     assert "A refused change needs a reason. The requester will see it." in text_of(refused)
+
+
+def test_a_form_without_its_version_or_with_nonsense_is_refused_plainly(client, english_agent, file_case, act,
+                                                                       case_state):
+    case = file_case(status="in_progress")
+    for tampered in ({"version": ""}, {"version": "99999999999999999999"}, {"seen": "x" * 30}):
+        response = act(case, "reject", reason="理由", **tampered)
+        assert response.status_code == 422, tampered
+        assert "This form is incomplete. Please reload the page." in text_of(response)
+    assert act(case, "match", person_id="99999999999999999999").status_code == 422
+    assert client.get("/staff/", query_string={"assignee": "99999999999999999999",
+                                               "after": "1~2026-01-01T00:00:00+00:00~99999999999999"}).status_code == 200
+    assert case_state(case.reference)[0].status.value == "in_progress"
