@@ -65,6 +65,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        # Served over HTTPS: HSTS on every response and Secure cookies (see portal/security.py).
+        "PORTAL_HTTPS": env.get("PORTAL_HTTPS", "0") == "1",
+        # How many reverse proxies sit in front (their X-Forwarded-* are believed); 0 = none.
+        "PORTAL_TRUST_PROXY": int(env.get("PORTAL_TRUST_PROXY", "0")),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=15),
         # Which step-up questions count (customer_number, birthdate, phone_last4).
         "PORTAL_STEP_UP_CHECKS": env.get("PORTAL_STEP_UP_CHECKS", "customer_number,birthdate,phone_last4"),
@@ -82,6 +86,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Rate limits live in memory for one process; use Redis when running several.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Off only for load tests (bench/run.py), where one address makes every request.
+        "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") == "1",
         # Calls per API token (Flask-Limiter syntax); over it the API answers 429 with Retry-After.
         "PORTAL_API_RATE_LIMIT": env.get("PORTAL_API_RATE_LIMIT", "300 per minute"),
         # Checking the database at start-up turns an unreachable DATABASE_URL into one line.
@@ -103,6 +109,12 @@ def check_config(config: dict) -> None:
     if config["PORTAL_ENV"] not in {"production", "development", "testing"}:
         raise ConfigError(
             f"PORTAL_ENV={config['PORTAL_ENV']!r} is not one of production, development, testing"
+        )
+    # Only a developer's own machine may run on the published key (the tests bring their own).
+    if config["PORTAL_ENV"] != "development" and config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY:
+        raise ConfigError(
+            f"SECRET_KEY is the development default; PORTAL_ENV={config['PORTAL_ENV']} needs a random value "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
         )
     if config["PORTAL_ENV"] == "production":
         key = config["SECRET_KEY"]
