@@ -13,6 +13,7 @@ from portal.casework.queue import COUNT_CAP, ID, QueueFilters, capped_count, con
 from portal.common.time import utcnow
 from portal.customer.masking import mask_email
 from portal.dsr.models import Jurisdiction, RequestType
+from portal.dsr.notifications import notify_requester
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from portal.staff import auth
@@ -31,9 +32,8 @@ def back_to(default: str) -> str:
 
 
 def notify(change) -> None:
-    """Queue the requester's mail about a staff action, in the action's transaction."""
-    from portal.dsr.notifications import notify_requester
-
+    """Queue the requester's mail about a staff action, in the action's transaction (before the
+    commit, so the mail goes out only if the change is saved); internal changes send nothing."""
     notify_requester(change)
 
 
