@@ -21,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     except ConfigError as exc:
         raise SystemExit(f"madoguchi: configuration error: {exc}") from None
 
-    from portal import extensions, i18n, errors, startup
+    from portal import extensions, i18n, errors, security, startup
     from portal.mail import services as outbox
     from portal.staff import auth as staff_auth
 
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.mail.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
+    security.init_app(app)
     staff_auth.init_app(app)
     outbox.init_app(app)
     _import_models()
