@@ -71,7 +71,7 @@ AUTHORITY_DOCUMENT_RULE = "/staff/requests/<reference>/authority-document"
 
 def authority_document_url(request: DataRequest) -> str | None:
     """The letter of authority's staff route (found by its path: another feature owns it)."""
-    if not request.is_agent:
+    if not request.is_agent or request.authority_document_id is None:
         return None
     for rule in current_app.url_map.iter_rules():
         if rule.rule == AUTHORITY_DOCUMENT_RULE:

@@ -52,15 +52,17 @@ def test_the_page_shows_the_request_its_deadline_and_policy_the_requester_and_th
 def test_an_agents_request_shows_the_agent_who_it_is_about_and_that_it_is_unmatched(
         client, english_agent, file_case, app):
     case = file_case(status="received", is_agent=True, agent={"name": "代理 一郎", "relationship": "弁護士"},
-                     subject={"name": "本人 花子", "phone": "03-1234-5678"})
+                     subject={"name": "本人 花子", "phone": "03-1234-5678"}, authority_document_id=1)
+    without = file_case(status="received", is_agent=True, agent={"name": "代理 二郎"})
+    assert "View the letter of authority" not in text_of(client.get(f"/staff/requests/{without.reference}"))
     text = text_of(client.get(f"/staff/requests/{case.reference}"))
     assert "An agent, for the person below." in text
     assert "代理 一郎" in text and "弁護士" in text
     assert "本人 花子" in text and "03-1234-5678" in text
     assert "Unmatched" in text and "Verify the request" in text
-    has_route = any(r.rule == "/staff/requests/<reference>/authority-document" for r in app.url_map.iter_rules())
-    if has_route:
-        assert "View the letter of authority" in text
+    assert "View the letter of authority" in text
+    assert f'href="/staff/requests/{case.reference}/authority-document"' in client.get(
+        f"/staff/requests/{case.reference}").get_data(as_text=True)
 
 
 def test_every_view_of_the_page_is_audited(client, english_agent, file_case, hanako, audit_actions):
