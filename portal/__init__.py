@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.policies.views import bp as policies
     from portal.inventory.suppression_cli import bp as suppression_cli
     from portal.inventory.suppression_views import bp as suppressions
+    from portal.reports.views import bp as reports
     from portal.scheduler.cli import bp as scheduler_cli
     from portal.site.views import bp as site
     from portal.staff.cli import bp as staff_cli
@@ -108,3 +109,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(api_cli)
     app.register_blueprint(api_admin)
+    app.register_blueprint(reports)
