@@ -98,6 +98,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Letters of authority: the largest file accepted, and where files are kept (never static/).
         "PORTAL_UPLOAD_MAX_BYTES": upload_max_bytes,
         "PORTAL_UPLOAD_DIR": env.get("PORTAL_UPLOAD_DIR"),
+        # Retention (portal/retention): letters of authority after the request closed, closed
+        # requests' personal details, third-party provision records (APPI: 3 years).
+        "PORTAL_RETENTION_AUTHORITY_DAYS": int(env.get("PORTAL_RETENTION_AUTHORITY_DAYS", "30")),
+        "PORTAL_RETENTION_REQUEST_YEARS": int(env.get("PORTAL_RETENTION_REQUEST_YEARS", "5")),
+        "PORTAL_RETENTION_PROVISION_YEARS": int(env.get("PORTAL_RETENTION_PROVISION_YEARS", "3")),
     }
     config.update(overrides)
     check_config(config)
