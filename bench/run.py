@@ -1,0 +1,256 @@
+"""The portal under load, as deployed: gunicorn, 2 workers, a full-size register.
+
+    .venv/bin/python bench/run.py                  # SQLite, a fresh temporary file
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/madoguchi_bench .venv/bin/python bench/run.py
+    .venv/bin/python bench/run.py --smoke          # a tiny dataset, to check it works (well under a minute)
+
+Generates 100,000 persons, 2,000,000 items (one person holds 10,000 of them) and 200,000
+requests with their events (bulk inserts: COPY on PostgreSQL, executemany on SQLite), starts
+`gunicorn -w 2` on loopback with PORTAL_ENV=production, logs each client in through the real
+pages (staff: password and TOTP; customer: a server-side session in a signed cookie), drives
+every page with a fixed count of requests from `--concurrency` keep-alive clients after a
+warm-up, and prints requests/s and p50/p95 latency per page next to /healthz (one database
+round trip: the ceiling) measured on the same server in the same run.
+
+The schema is DROPPED and rebuilt by the migrations (PostgreSQL: the `public` schema), so point
+DATABASE_URL at a scratch database; the database named `test` (CI's) is refused unless --force.
+`--reuse` keeps a database whose row counts already match (a second run skips generation);
+`--keep` keeps the SQLite file (it is printed).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from anywhere
+
+from bench.load_client import Client, submission  # noqa: E402
+from bench.dataset import MY_DATA_EMAIL, SUBMITTER_EMAIL, counts, generate  # noqa: E402
+from portal import create_app  # noqa: E402
+from portal.extensions import db  # noqa: E402
+from portal.startup import describe_database  # noqa: E402
+
+PROTECTED_DATABASES = {"test"}  # CI's database
+# page label → p95 target in ms (None: only the share of /healthz's requests/s counts)
+TARGETS = {"queue, first page": 150, "queue, filtered": 150, "request page": None, "dashboard": 150,
+           "my data, first page": 100, "request submission": None}
+SHARE_OF_HEALTHZ = 0.25
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def reset_database(app) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+
+
+def start_server(url: str, secret_key: str, port: int, log_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "PORTAL_ENV": "production", "SECRET_KEY": secret_key, "DATABASE_URL": url,
+           "RATELIMIT_ENABLED": "0", "PORTAL_BASE_URL": f"http://127.0.0.1:{port}"}
+    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+               "portal:create_app()"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({server.returncode}):\n{log_path.read_text()[-3000:]}")
+        try:
+            if Client(port).get("/healthz").status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("the portal did not answer /healthz within 60 s")
+
+
+def drive(clients: list[Client], action, *, count: int, warmup: int) -> tuple[float, list[float], list[str]]:
+    """`count` calls of action(client) shared by the clients' threads → (req/s, latencies ms, failures)."""
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    share = [count // len(clients) + (1 if n < count % len(clients) else 0) for n in range(len(clients))]
+
+    def work(client: Client, n: int) -> None:
+        for _ in range(warmup):
+            action(client)
+        barrier.wait()
+        for _ in range(n):
+            try:
+                took, problem = action(client)
+            except Exception as error:  # a dropped connection counts as a failed request
+                took, problem = 0.0, f"{type(error).__name__}: {error}"
+                client.reconnect()
+            with lock:
+                latencies.append(took)
+                if problem:
+                    failures.append(problem)
+
+    barrier = threading.Barrier(len(clients) + 1)
+    threads = [threading.Thread(target=work, args=(c, n)) for c, n in zip(clients, share)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return count / (time.perf_counter() - started), latencies, failures
+
+
+def get(path_for):
+    """An action that GETs one path (a function of the call number) and expects 200."""
+    calls = iter(range(10 ** 9))
+
+    def action(client: Client):
+        path = path_for(next(calls))
+        started = time.perf_counter()
+        response = client.get(path)
+        took = (time.perf_counter() - started) * 1000
+        return took, None if response.status == 200 else f"GET {path.split('?')[0]} → {response.status}"
+
+    return action
+
+
+def percentile(values: list[float], share: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1] if len(values) > 1 else values[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--items", type=int, default=2_000_000)
+    parser.add_argument("--requests", type=int, default=200_000)
+    parser.add_argument("--count", type=int, default=300, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed requests per client and page first")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--smoke", action="store_true", help="1,000 persons, 20,000 items, 2,000 requests, count 50")
+    parser.add_argument("--reuse", action="store_true", help="skip generation when the row counts match")
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite file")
+    parser.add_argument("--force", action="store_true", help="allow a database named 'test' (CI's)")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.persons, args.items, args.requests, args.count, args.warmup = 1_000, 20_000, 2_000, 50, 2
+
+    workdir = Path(tempfile.mkdtemp(prefix="madoguchi-bench-"))
+    sqlite_path = (Path(tempfile.gettempdir()) / f"madoguchi-bench-{args.persons}-{args.items}-{args.requests}.db"
+                   if args.keep or args.reuse else workdir / "bench.db")
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}"
+    if sa.engine.make_url(url).database in PROTECTED_DATABASES and not args.force:
+        print(f"refusing to drop the schema of {describe_database(url)}: CI uses it (pass --force)", file=sys.stderr)
+        return 2
+    secret_key = secrets.token_urlsafe(48)
+    # The generating app shares the server's key, so it can sign the customer's session cookie.
+    app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": secret_key, "SQLALCHEMY_DATABASE_URI": url,
+                      "RATELIMIT_ENABLED": False})
+    wanted = {"person": args.persons, "item": args.items, "data_request": args.requests}
+    started = time.perf_counter()
+    if args.reuse and counts(app) == wanted:
+        generated = "reused"
+    else:
+        reset_database(app)
+        generate(app, persons=args.persons, items=args.items, requests=args.requests)
+        generated = f"generated in {time.perf_counter() - started:.0f} s"
+    print(f"Madoguchi under gunicorn (2 workers) on {describe_database(url)}: {args.persons:,} persons, "
+          f"{args.items:,} items, {args.requests:,} requests ({generated})", flush=True)
+
+    port = free_port()
+    server = start_server(url, secret_key, port, workdir / "gunicorn.log")
+    try:
+        rows, failures = run_pages(app, port, args)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print_table(rows, args)
+    for label, problems in failures.items():
+        print(f"FAILED {label}: {len(problems)} of {args.count}, e.g. {problems[0]}")
+    if args.keep and url.startswith("sqlite"):
+        print(f"database kept: {sqlite_path}")
+    elif url.startswith("sqlite") and not args.reuse:
+        sqlite_path.unlink(missing_ok=True)
+    return 1 if failures else 0
+
+
+def run_pages(app, port: int, args) -> tuple[list[tuple], dict[str, list[str]]]:
+    from bench.load_client import customer_cookie, new_manager
+
+    staff = [Client(port) for _ in range(args.concurrency)]
+    for client in staff:
+        client.log_in_staff(app, new_manager(app))
+    my_data = [Client(port, cookie=customer_cookie(app, MY_DATA_EMAIL)) for _ in range(args.concurrency)]
+    submitters = [Client(port, cookie=customer_cookie(app, SUBMITTER_EMAIL)) for _ in range(args.concurrency)]
+    healthz = [Client(port) for _ in range(args.concurrency)]
+    with app.app_context():
+        references = list(db.session.scalars(sa.select(db.metadata.tables["data_request"].c.reference)
+                                             .order_by(sa.func.random()).limit(200)))
+        db.session.remove()
+    dashboard_missing = "reports.dashboard" not in app.view_functions
+
+    pages = [
+        ("/healthz", healthz, get(lambda n: "/healthz")),
+        ("queue, first page", staff, get(lambda n: "/staff/")),
+        ("queue, filtered", staff, get(lambda n: "/staff/?type=erasure&jurisdiction=gdpr&assignee=none")),
+        ("request page", staff, get(lambda n: f"/staff/requests/{references[n % len(references)]}")),
+        ("dashboard", staff, None if dashboard_missing else get(lambda n: "/staff/reports")),
+        ("my data, first page", my_data, get(lambda n: "/my/data")),
+        ("request submission", submitters, submission),
+    ]
+    rows, failures = [], {}
+    for label, clients, action in pages:
+        if action is None:
+            rows.append((label, None))
+            continue
+        rate, latencies, problems = drive(clients, action, count=args.count, warmup=args.warmup)
+        rows.append((label, (rate, latencies)))
+        if problems:
+            failures[label] = problems
+    return rows, failures
+
+
+def print_table(rows, args) -> None:
+    ceiling = rows[0][1][0]
+    print(f"{args.count} timed requests per page from {args.concurrency} keep-alive clients after "
+          f"{args.warmup} warm-up each; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
+    print(f"{'page':<22}{'n':>6}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'% healthz':>11}  target")
+    for label, result in rows:
+        if result is None:
+            print(f"{label:<22}{'':>6}{'':>9}{'':>9}{'':>9}{'':>11}  MISSING (the page does not exist yet)")
+            continue
+        rate, latencies = result
+        p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
+        share = rate / ceiling
+        if label == "/healthz":
+            verdict = "(the ceiling)"
+        else:
+            limit = TARGETS[label]
+            met = share >= SHARE_OF_HEALTHZ and (limit is None or p95 <= limit)
+            wanted = (f"p95 ≤ {limit} ms, " if limit else "") + f"≥ {SHARE_OF_HEALTHZ:.0%} of healthz"
+            verdict = f"{'met' if met else 'NOT met'} ({wanted})"
+        print(f"{label:<22}{len(latencies):>6}{rate:>9.1f}{p50:>9.1f}{p95:>9.1f}{share:>10.0%}  {verdict}")
+    print("\nrequest submission: latency of the POST; req/s counts submissions, each with its form fetch")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
