@@ -84,6 +84,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "api_admin.webhook_deactivate": ADMINS,
     "api_admin.webhook_reactivate": ADMINS,
     "api_admin.delivery_resend": ADMINS,
+    # the manager dashboard and its CSV exports (viewing and exporting are audited)
+    "reports.dashboard": MANAGERS,
+    "reports.register_csv": MANAGERS,
+    "reports.ccpa_csv": MANAGERS,
 }
 
 
