@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from portal.common.db import use_real_sqlite_transactions
 from portal.config import ConfigError, build_config
 
 __all__ = ["create_app"]
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.staff import auth as staff_auth
 
     startup.ensure_instance_folder(app)
+    use_real_sqlite_transactions()
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=startup.MIGRATIONS_DIR)
     extensions.csrf.init_app(app)

@@ -35,3 +35,28 @@ def str_enum(enum_cls, length: int = 32) -> sa.Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+def use_real_sqlite_transactions() -> None:
+    """Make SQLite savepoints live inside a real transaction.
+
+    The sqlite3 driver opens its transaction lazily, before the first write. A SAVEPOINT
+    issued before any write therefore starts the outermost transaction itself, and its
+    RELEASE commits — so a later rollback could not undo it. Beginning the transaction
+    explicitly just before such a savepoint keeps the outer rollback meaningful; plain
+    reads keep the driver's lazy behaviour (no read locks held between writes).
+    """
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if getattr(use_real_sqlite_transactions, "done", False):
+        return
+
+    @event.listens_for(Engine, "savepoint")
+    def _begin_before_first_savepoint(connection, name):
+        if connection.dialect.name != "sqlite":
+            return
+        if not connection.connection.driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN")
+
+    use_real_sqlite_transactions.done = True
