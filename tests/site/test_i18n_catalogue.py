@@ -25,8 +25,8 @@ HOW_TO_FIX = (
     "then `make translations`"
 )
 
-# The same keywords as the Makefile's `messages` target (`-k _l -k lazy_gettext`).
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+# The same keywords as the Makefile's `messages` target (`-k _l -k lazy_gettext -k lazy_ngettext:1,2`).
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 
 # %(name)s, %s, %d … as Flask-Babel formats them; `%%` is a literal percent sign.
 PERCENT_PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
