@@ -186,10 +186,16 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows, args)
     for label, problems in failures.items():
         print(f"FAILED {label}: {len(problems)} of {args.count}, e.g. {problems[0]}")
+    if failures:
+        print("the server's log ends with:\n" + (workdir / "gunicorn.log").read_text(errors="replace")[-3000:])
+    (workdir / "gunicorn.log").unlink(missing_ok=True)
     if args.keep and url.startswith("sqlite"):
         print(f"database kept: {sqlite_path}")
     elif url.startswith("sqlite") and not args.reuse:
         sqlite_path.unlink(missing_ok=True)
+    for leftover in workdir.iterdir():  # SQLite's -wal/-shm files
+        leftover.unlink()
+    workdir.rmdir()
     return 1 if failures else 0
 
 
