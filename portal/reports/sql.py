@@ -46,8 +46,8 @@ def percentiles(select_days, fractions: tuple[tuple[int, int], ...]) -> sa.Selec
     ).subquery("ranked")
     columns = [ranked.c.grp, sa.func.max(ranked.c.n).label("n"), sa.func.avg(ranked.c.days).label("mean")]
     for num, den in fractions:
-        low = ((ranked.c.n - 1) * num) / den  # integer division on both databases
-        high = ((ranked.c.n - 1) * num + den - 1) / den
+        low = ((ranked.c.n - 1) * num) // den  # integer (floor) division on both databases
+        high = ((ranked.c.n - 1) * num + den - 1) // den
         columns.append(sa.func.max(sa.case((ranked.c.rn - 1 == low, ranked.c.days))).label(f"lo_{num}_{den}"))
         columns.append(sa.func.max(sa.case((ranked.c.rn - 1 == high, ranked.c.days))).label(f"hi_{num}_{den}"))
     return sa.select(*columns).group_by(ranked.c.grp)
