@@ -26,7 +26,9 @@ from portal.staff.models import StaffRole
 def back_to(default: str) -> str:
     """Where a form asked to return to: only a path inside the staff area (no open redirect)."""
     target = request.form.get("next") or ""
-    if target.startswith("/staff/") and not target.startswith("//") and "\\" not in target:
+    from portal.site.views import safe_next
+
+    if target.startswith("/staff/") and safe_next(target, "") == target:
         return target
     return default
 

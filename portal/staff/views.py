@@ -45,7 +45,9 @@ def _login_email_key() -> str:
 
 def safe_staff_next(target: str | None) -> str | None:
     """Only a path inside the staff area is followed after log-in (no open redirect)."""
-    if not target or not target.startswith("/staff/") or "\\" in target or target.startswith("//"):
+    from portal.site.views import safe_next
+
+    if not target or safe_next(target, "") != target or not target.startswith("/staff/"):
         return None
     if target.startswith(("/staff/login", "/staff/logout")):
         return None

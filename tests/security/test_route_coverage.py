@@ -1,0 +1,82 @@
+"""Every route in the URL map is covered by exactly one access-control check.
+
+- the customer IDOR matrix (tests/customer/test_access.py for GET, tests/security/
+  test_customer_posts.py for POST): person A against person B's objects;
+- the staff role matrix (tests/staff/access_table.py): every role against every /staff/ URL;
+- the API (/api/…), whose tokens and scopes have their own tests in tests/api/;
+- PUBLIC_ROUTES below: pages meant for anyone, each with the reason it is safe.
+
+A new route in none of them fails here with a message saying where to add it.
+"""
+from __future__ import annotations
+
+from tests.customer.test_access import CUSTOMER_RULES
+from tests.security.routes import all_rules
+from tests.security.test_customer_posts import CUSTOMER_POST_RULES
+from tests.staff.access_table import ACCESS
+
+#: endpoint → why anyone may reach it (or what guards it instead of a matrix).
+PUBLIC_ROUTES = {
+    "site.index": "landing page, no personal data",
+    "site.notice": "the public APPI notice",
+    "site.set_language": "stores a language choice in the caller's own session",
+    "site.healthz": "database up/down, nothing else",
+    "static": "CSS and JS",
+    "verification.start": "asks for an address; the answer never says whether it is known",
+    "verification.code": "bound to the browser that asked for the mail",
+    "verification.link": "the mailed token is the credential",
+    "verification.step_up": "the caller's own session only (tests/verification/test_step_up.py)",
+    "verification.logout": "ends the caller's own session",
+    "agents.index": "what an agent needs to know",
+    "agents.new_request": "the agent's own verified session (tests/agents/)",
+    "agents.filed": "confirmation of the agent's own filing",
+    "agents.unmatched_request": "a verified address with no record files about itself (tests/agents/test_unmatched.py)",
+}
+
+
+def coverage(endpoint: str, rule: str, methods: frozenset) -> list[str]:
+    found = []
+    customer_get = {endpoint for endpoint, _ in CUSTOMER_RULES}
+    customer_post = {endpoint for endpoint, _ in CUSTOMER_POST_RULES}
+    if endpoint.startswith("customer.") and (("GET" in methods and endpoint in customer_get)
+                                             or ("GET" not in methods and endpoint in customer_post)):
+        found.append("customer IDOR matrix")
+    if (rule + "/").startswith("/staff/") and endpoint in ACCESS:
+        found.append("staff role matrix")
+    if rule.startswith("/api/"):
+        found.append("API token tests")
+    if endpoint in PUBLIC_ROUTES:
+        found.append("PUBLIC_ROUTES")
+    return found
+
+
+def uncovered(rules) -> list[str]:
+    problems = []
+    for endpoint, rule, methods in rules:
+        found = coverage(endpoint, rule, methods)
+        if len(found) != 1:
+            where = ("tests/staff/access_table.py ACCESS" if rule.startswith("/staff/") else
+                     "the customer matrix (tests/customer/test_access.py, tests/security/test_customer_posts.py)"
+                     if endpoint.startswith("customer.") else
+                     "PUBLIC_ROUTES in tests/security/test_route_coverage.py, with the reason it is safe")
+            problems.append(f"{rule} ({endpoint}) is covered by {found or 'nothing'}: add it to {where}")
+    return problems
+
+
+def test_every_route_is_covered_by_exactly_one_access_check():
+    problems = uncovered(all_rules())
+    assert not problems, "\n".join(problems)
+
+
+def test_public_routes_that_no_longer_exist_are_noticed():
+    endpoints = {endpoint for endpoint, _rule, _methods in all_rules()}
+    assert sorted(PUBLIC_ROUTES.keys() - endpoints) == []
+
+
+def test_a_new_route_in_no_matrix_fails_with_where_to_add_it():
+    rules = all_rules() + [("reports.secret", "/reports/secret", frozenset({"GET"})),
+                           ("customer.shiny", "/my/shiny", frozenset({"GET"}))]
+    problems = uncovered(rules)
+    assert len(problems) == 2
+    assert "PUBLIC_ROUTES" in problems[0] or "PUBLIC_ROUTES" in problems[1]
+    assert any("customer matrix" in problem for problem in problems)
