@@ -70,6 +70,7 @@ def _register_jobs() -> None:
     from portal.deadlines import jobs as _deadline_jobs  # noqa: F401
     from portal.dsr.decisions import jobs as _package_jobs  # noqa: F401
     from portal.mail import jobs as _mail_jobs  # noqa: F401
+    from portal.retention import jobs as _retention_jobs  # noqa: F401
     from portal.verification import jobs as _verification_jobs  # noqa: F401
 
 
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.policies.views import bp as policies
     from portal.inventory.suppression_cli import bp as suppression_cli
     from portal.inventory.suppression_views import bp as suppressions
+    from portal.retention.views import bp as retention
     from portal.reports.views import bp as reports
     from portal.scheduler.cli import bp as scheduler_cli
     from portal.site.views import bp as site
@@ -105,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(inventory_cli)
     app.register_blueprint(suppression_cli)
     app.register_blueprint(suppressions)
+    app.register_blueprint(retention)
     app.register_blueprint(agents)
     app.register_blueprint(authority_documents)
     app.register_blueprint(scheduler_cli)

@@ -56,6 +56,8 @@ ACCESS: dict[str, frozenset[str]] = {
     # the suppression list (persons not to be contacted for a purpose)
     "suppressions.index": STAFF,
     "suppressions.download": STAFF,
+    # data kept past its retention date (portal/retention)
+    "retention.index": STAFF,
     # letters of authority uploaded by agents (an audited download)
     "authority_documents.authority_document": STAFF,
     # staff management

@@ -1,0 +1,24 @@
+"""/staff/retention: items kept past their `retain_until`, and the periods `tick` applies."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template
+
+from portal.retention.periods import periods
+from portal.retention.services import count_items_past_retention, items_past_retention
+from portal.staff.auth import role_required
+
+bp = Blueprint("retention", __name__, url_prefix="/staff/retention")
+
+
+@bp.after_request
+def _never_cache(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("")
+@role_required("agent")
+def index():
+    """Counts per person key and category (no values), each linking to the person's data."""
+    return render_template("staff/retention.html", rows=items_past_retention(),
+                           total=count_items_past_retention(), periods=periods())
