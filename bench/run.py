@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                       "RATELIMIT_ENABLED": False})
     wanted = {"person": args.persons, "item": args.items, "data_request": args.requests}
     started = time.perf_counter()
-    if args.reuse and counts(app) == wanted:
+    if args.reuse and counts(app, args.requests) == wanted:
         generated = "reused"
     else:
         reset_database(app)
