@@ -148,3 +148,13 @@ def test_import_is_audited_without_personal_values(import_lines, app_ctx):
     dumped = json.dumps(entry.details, ensure_ascii=False)
     for personal in ("hanako", "山田", "090-1234", "東京都港区"):
         assert personal not in dumped
+
+
+def test_keyless_provisions_are_not_added_again_on_reimport(runner, tmp_path, app_ctx):
+    keyless = {k: v for k, v in PROVISION.items() if k != "key"}
+    path = write_jsonl(tmp_path, [SOURCE, PURPOSE, PERSON, keyless, keyless])  # two real provisions
+    assert runner.invoke(args=["import-data", path]).exit_code == 0
+    assert row_counts()["Provision"] == 2
+    again = runner.invoke(args=["import-data", path])
+    assert "0 created, 0 updated" in again.output
+    assert row_counts()["Provision"] == 2

@@ -257,8 +257,10 @@ def _apply_items(rows: list[dict], maps: KeyMaps, changes: Changes) -> None:
     for batch in chunked(stale):
         db.session.execute(sa.delete(item_purpose).where(item_purpose.c.item_id.in_(batch)))
 
-    keyless = _not_yet_imported(keyless, maps)
-    new_ids = _insert_returning_ids(Item, [_item_row(r, maps) for r in keyless], key_column=None)
+    keyless_rows = [_item_row(r, maps) for r in keyless]
+    fresh = _not_yet_imported(Item, ITEM_FIELDS, keyless_rows)
+    keyless = [keyless[i] for i in fresh]
+    new_ids = _insert_returning_ids(Item, [keyless_rows[i] for i in fresh], key_column=None)
     for position, row in enumerate(keyless):
         links.extend({"item_id": new_ids[position], "purpose_id": p} for p in purpose_ids(row))
     _bulk_insert(item_purpose, links)
@@ -266,39 +268,38 @@ def _apply_items(rows: list[dict], maps: KeyMaps, changes: Changes) -> None:
     changes.note("item", created + len(keyless), max(updated, purposes_changed))
 
 
-def _fingerprint(row: dict) -> tuple:
-    """What makes two keyless items the same line (purchase lines have no key of their own)."""
-    return (
-        row["person_id"], str(row["category"]), row["field"],
-        json.dumps(row["value"], sort_keys=True, ensure_ascii=False),
-        row["source_id"], row["collected_at"], row["retain_until"],
+def _fingerprint(row, fields: Sequence[str]) -> tuple:
+    """What makes two keyless rows the same line (purchase lines have no key of their own)."""
+    return tuple(
+        json.dumps(row[name], sort_keys=True, ensure_ascii=False) if isinstance(row[name], (dict, list))
+        else str(row[name]) if row[name] is not None else None
+        for name in fields
     )
 
 
-def _not_yet_imported(keyless: list[dict], maps: KeyMaps) -> list[dict]:
-    """Keyless items are always added — except those an earlier import already added.
+def _not_yet_imported(model, fields: Sequence[str], keyless: list[dict]) -> list[int]:
+    """Positions of the keyless rows to add: all of them, except those an earlier import added.
 
-    Lines are counted, so a file that holds the same purchase twice still adds two items,
+    Lines are counted, so a file that holds the same purchase twice still adds two rows,
     and importing that file again adds none.
     """
     if not keyless:
-        return keyless
+        return []
     in_database: Counter = Counter()
-    person_ids = {maps.persons[row["person"]] for row in keyless}
-    columns = (Item.person_id, Item.category, Item.field, Item.value, Item.source_id, Item.collected_at, Item.retain_until)
-    for batch in chunked(person_ids):
-        stmt = sa.select(*columns).where(Item.person_id.in_(batch), Item.key.is_(None))
+    columns = [getattr(model, name) for name in fields]
+    for batch in chunked({row["person_id"] for row in keyless}):
+        stmt = sa.select(*columns).where(model.person_id.in_(batch), model.key.is_(None))
         for found in db.session.execute(stmt).mappings():
-            in_database[_fingerprint(found)] += 1
+            in_database[_fingerprint(found, fields)] += 1
     if not in_database:  # nothing keyless is stored for these persons: every line is new
-        return keyless
+        return list(range(len(keyless)))
     fresh = []
-    for row in keyless:
-        fingerprint = _fingerprint(_item_row(row, maps))
+    for position, row in enumerate(keyless):
+        fingerprint = _fingerprint(row, fields)
         if in_database[fingerprint] > 0:
             in_database[fingerprint] -= 1
         else:
-            fresh.append(row)
+            fresh.append(position)
     return fresh
 
 
@@ -336,6 +337,7 @@ def _apply_provisions(rows: list[dict], maps: KeyMaps, changes: Changes) -> None
 
     keyed = [as_row(row) for row in rows if row["key"] is not None]
     keyless = [as_row(row) for row in rows if row["key"] is None]
+    keyless = [keyless[i] for i in _not_yet_imported(Provision, PROVISION_FIELDS, keyless)]
     _, created, updated = _upsert_by_key(Provision, keyed, PROVISION_FIELDS)
     _bulk_insert(Provision.__table__, keyless)
     changes.note("provision", created + len(keyless), updated)
