@@ -34,7 +34,7 @@ def _axes(top_value: str, labels: Sequence[str], every: int) -> list[str]:
              f'<text x="{LEFT - 6}" y="{base + 4}" text-anchor="end" font-size="11" fill="{TEXT}">0</text>']
     step = plot_w / max(len(labels), 1)
     for i, label in enumerate(labels):
-        if i % every == 0 or i == len(labels) - 1:
+        if (len(labels) - 1 - i) % every == 0:  # counted from the latest week, which is always labelled
             x = LEFT + step * (i + 0.5)
             parts.append(f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle" font-size="11" '
                          f'fill="{TEXT}">{escape(label)}</text>')
