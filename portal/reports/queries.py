@@ -201,16 +201,25 @@ class Workload:
 
 
 def workload(period: Period, now: datetime) -> list[Workload]:
-    """Per assignee: open and overdue now; answered in the period and how many on time."""
-    answered = sa.and_(_within(DataRequest.closed_at, period), DataRequest.status.in_(ANSWERED))
-    query = (
-        sa.select(DataRequest.assignee_id, StaffUser.name, _count_if(OPEN),
-                  _count_if(sa.and_(OPEN, DataRequest.due_at < now)), _count_if(answered),
-                  _count_if(sa.and_(answered, on_time_condition())),
-                  _count_if(sa.and_(answered, DataRequest.due_at.is_not(None))))
-        .outerjoin(StaffUser, StaffUser.id == DataRequest.assignee_id)
-        .where(sa.or_(OPEN, answered))
-        .group_by(DataRequest.assignee_id, StaffUser.name)
-        .order_by(StaffUser.name.is_(None), StaffUser.name, DataRequest.assignee_id)
-    )
-    return [Workload(*row[:2], *(int(v) for v in row[2:])) for row in db.session.execute(query)]
+    """Per assignee: open and overdue now; answered in the period and how many on time.
+
+    Two queries rather than one with `OR`: the open half walks the partial index of open
+    requests per assignee, the answered half the closing-date range; neither scans the table.
+    """
+    figures: dict[int | None, list[int]] = {}
+    open_rows = db.session.execute(
+        sa.select(DataRequest.assignee_id, sa.func.count(), _count_if(DataRequest.due_at < now))
+        .where(OPEN).group_by(DataRequest.assignee_id))
+    for assignee, count, overdue in open_rows:
+        figures[assignee] = [int(count), int(overdue), 0, 0, 0]
+    answered_rows = db.session.execute(
+        sa.select(DataRequest.assignee_id, sa.func.count(), _count_if(on_time_condition()),
+                  _count_if(DataRequest.due_at.is_not(None)))
+        .where(_within(DataRequest.closed_at, period), DataRequest.status.in_(ANSWERED))
+        .group_by(DataRequest.assignee_id))
+    for assignee, count, on_time, with_deadline in answered_rows:
+        figures.setdefault(assignee, [0, 0, 0, 0, 0])[2:] = [int(count), int(on_time), int(with_deadline)]
+    ids = [assignee for assignee in figures if assignee is not None]
+    names = dict(db.session.execute(sa.select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(ids))).all()) if ids else {}
+    rows = [Workload(assignee, names.get(assignee), *values) for assignee, values in figures.items()]
+    return sorted(rows, key=lambda row: (row.name is None, row.name or "", row.assignee_id or 0))
