@@ -22,7 +22,6 @@ from werkzeug.serving import make_server
 
 from portal.dsr.models import DataRequest, RequestEvent
 from portal.extensions import db
-from tests.api.conftest import make_token  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.postgres_only
 
