@@ -42,7 +42,7 @@ run: install
 
 ## The whole suite on SQLite, then on PostgreSQL when DATABASE_URL points there.
 ## Both runs happen even when the first fails, so one `make test` shows both results.
-test: install
+test: install node_modules/axe-core
 	@status=0; \
 	 echo "== on SQLite"; \
 	 env -u DATABASE_URL $(BIN)/python -m pytest || status=1; \
@@ -51,6 +51,11 @@ test: install
 	   $(BIN)/python -m pytest || status=1; \
 	 fi; \
 	 exit $$status
+
+## axe-core for the browser tests' accessibility checks (package-lock.json pins it).
+node_modules/axe-core: package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
 
 bench: install
 	$(BIN)/python bench/import_bench.py
