@@ -17,6 +17,7 @@ from portal.common.time import JST
 from portal.dsr.models import DataRequest, RequestType
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
+from portal.inventory.suppression import neutralise
 from portal.reports.queries import ANSWERED, MEDIAN, days_taken
 from portal.reports.sql import interpolate, percentiles
 from portal.reports.summary import Period
@@ -76,7 +77,7 @@ def register_chunks(period: Period) -> Iterator[str]:
                 "" if closed_status.is_open else closed_status.value,
                 "" if closed is None else days,
                 "" if closed is None or due is None or closed_status not in ANSWERED else ("yes" if closed <= due else "no"),
-                staff.get(assignee, "") if assignee else "",
+                neutralise(staff.get(assignee, "")) if assignee else "",  # a name is free text
             ))
         yield buffer.getvalue()
         after = (rows[-1][4], rows[-1][0])

@@ -113,3 +113,10 @@ def test_ccpa_7102_metrics_count_received_complied_denied_with_median_and_mean(c
     assert (erasure["received"], erasure["complied_in_whole_or_in_part"], erasure["denied"]) == ("2", "1", "0")
     assert erasure["median_days_to_respond"] == "20.0"
     assert by_type["correction"]["received"] == "0" and by_type["correction"]["median_days_to_respond"] == ""
+
+
+def test_an_assignee_name_that_looks_like_a_formula_is_text_in_the_register(client, manager, add_request, create_staff):
+    agent = create_staff("agent", name='=HYPERLINK("http://x")')
+    add_request(received="2026-10-01 10:00", due="2026-10-15 23:59", assignee_id=agent.id)
+    rows = rows_of(client.get("/staff/reports/register.csv" + OCTOBER_ARGS))
+    assert rows[1][REGISTER_COLUMNS.index("assignee")] == '\'=HYPERLINK("http://x")'
