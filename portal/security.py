@@ -54,8 +54,12 @@ def init_app(app: Flask) -> None:
     proxies = int(app.config.get("PORTAL_TRUST_PROXY", 0))
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    # Flask-Login's remember cookie (staff) gets the session cookie's flags.
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
     if app.config.get("PORTAL_HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
     app.session_interface = SessionInterface()
     app.after_request(add_security_headers)
 

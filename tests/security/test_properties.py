@@ -224,3 +224,37 @@ def test_arbitrary_query_parameters_to_the_api_never_cause_a_server_error(app, c
     assert response.status_code < 500, f"GET {path} {params} → {response.status_code}"
     if response.status_code >= 400:
         assert response.mimetype == "application/problem+json"
+
+
+# --- the staff forms ---
+
+STAFF_ACTIONS = ["note", "message", "reply", "reject", "extend", "ask", "match", "complete", "verify", "assign"]
+
+
+@pytest.fixture
+def staff_forms(app, hanako, create_staff, login_staff):
+    """(browser, page, target) for the staff forms: the log-in anonymously, the rest as an admin."""
+    admin = app.test_client()
+    login_staff(admin, create_staff("admin"))
+    page = f"/staff/requests/{hanako['reference']}"
+    return ([(app.test_client(), "/staff/login", "/staff/login")]
+            + [(admin, url, url) for url in ("/staff/users/new", "/staff/api-tokens/new", "/staff/webhooks/new",
+                                              "/staff/policies/appi/default")]
+            + [(admin, "/staff/account", "/staff/account/password")]
+            + [(admin, page, f"{page}/{action}") for action in STAFF_ACTIONS])
+
+
+@settings(BOUNDED, max_examples=60)
+@given(choice=st.integers(min_value=0, max_value=15), texts=st.lists(TEXT, min_size=12, max_size=12),
+       keep_hidden=st.booleans())
+def test_arbitrary_text_in_any_staff_form_never_causes_a_server_error(app, staff_forms, choice, texts, keep_hidden):
+    browser, page, target = staff_forms[choice]
+    html = browser.get(page).get_data(as_text=True)
+    hidden = dict(re.findall(r'name="(csrf_token|idempotency_key|version|seen)"[^>]*value="([^"]*)"', html))
+    data = {name: texts[i % len(texts)] for i, name in enumerate(sorted(set(NAME.findall(html))))}
+    data.update(hidden if keep_hidden else {"csrf_token": hidden["csrf_token"]})
+    before = counts_now(app)
+    response = browser.post(target, data=data)
+    assert response.status_code < 500, f"POST {target} → {response.status_code}"
+    if response.status_code in (200, 400, 404, 409, 422, 429):
+        assert counts_now(app) == before, f"POST {target} → {response.status_code} but wrote rows"
