@@ -158,4 +158,5 @@ class ReplyForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    version = HiddenField()
+    # The version the page showed; anything but a small number is a tampered form, not a crash.
+    version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$", message=_l("This form is incomplete. Please reload the page."))])

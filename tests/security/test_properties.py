@@ -258,3 +258,13 @@ def test_arbitrary_text_in_any_staff_form_never_causes_a_server_error(app, staff
     assert response.status_code < 500, f"POST {target} → {response.status_code}"
     if response.status_code in (200, 400, 404, 409, 422, 429):
         assert counts_now(app) == before, f"POST {target} → {response.status_code} but wrote rows"
+
+
+def test_a_tampered_version_on_the_withdraw_form_is_refused_not_a_server_error(app, client, hanako):
+    """Found by the form property: a non-numeric version reached int() in the service."""
+    page = f"/my/requests/{hanako['reference']}/withdraw"
+    html = client.get(page).get_data(as_text=True)
+    before = counts_now(app)
+    response = client.post(page, data={"csrf_token": csrf_from(html), "version": "<script>alert(1)</script>"})
+    assert response.status_code == 200
+    assert counts_now(app) == before
