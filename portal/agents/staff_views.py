@@ -11,8 +11,8 @@ from flask import Blueprint, abort, send_file
 from portal.agents import uploads
 from portal.agents.models import AuthorityDocument
 from portal.audit.services import record
+from portal.casework.request_views import open_case
 from portal.dsr.models import DataRequest
-from portal.dsr.queries import get_by_reference
 from portal.extensions import db
 from portal.staff.auth import current_staff, role_required
 from portal.staff.login import staff_actor
@@ -21,9 +21,13 @@ bp = Blueprint("authority_documents", __name__, url_prefix="/staff/requests")
 
 
 def document_of(reference: str) -> tuple[DataRequest, AuthorityDocument]:
-    """The request and its letter of authority, or 404 (no such request, none uploaded, deleted)."""
-    request = get_by_reference(reference)
-    if request is None or request.authority_document_id is None:
+    """The request and its letter of authority, or 404 (no such request, none uploaded, deleted).
+
+    The letter is as personal as the request itself, so the request page's rule decides who
+    may have it: with PORTAL_AGENTS_SEE_OTHERS_ASSIGNED off, a colleague's case is refused.
+    """
+    request = open_case(reference)
+    if request.authority_document_id is None:
         abort(404)
     document = db.session.get(AuthorityDocument, request.authority_document_id)
     if document is None or document.deleted_at is not None:

@@ -68,3 +68,49 @@ def test_the_agents_own_session_is_no_staff_log_in(app, client, verify_address, 
     [request], _documents = stored()
     response = client.get(f"/staff/requests/{request.reference}/authority-document")
     assert response.status_code == 302 and "/staff/login" in response.location
+
+
+def _assign_to_colleague(app, reference: str, colleague_id: int) -> None:
+    from portal.audit.services import Actor
+    from portal.dsr import services as dsr
+    from portal.dsr.queries import get_by_reference
+    from portal.extensions import db
+
+    with app.app_context():
+        dsr.assign(get_by_reference(reference), assignee_id=colleague_id, actor=Actor.system())
+        db.session.commit()
+        db.session.remove()
+
+
+def test_an_agent_is_refused_a_colleagues_letter_when_agents_see_only_their_own(
+        app, client, login_as, create_staff, audit_actions, upload_dir):
+    reference = agent_request_with_document(app)
+    _assign_to_colleague(app, reference, create_staff("agent").id)
+    app.config["PORTAL_AGENTS_SEE_OTHERS_ASSIGNED"] = False
+    login_as("agent")
+    response = client.get(f"/staff/requests/{reference}/authority-document")
+    assert response.status_code == 403
+    assert response.get_data() != files.pdf()
+    assert "Content-Disposition" not in response.headers
+    assert not [a for a in audit_actions() if a[0] == "staff.viewed_authority_document"]
+
+
+def test_with_the_setting_off_the_assignee_and_managers_still_get_the_letter(
+        app, client, create_staff, login_staff, upload_dir):
+    reference = agent_request_with_document(app)
+    assignee = create_staff("agent")
+    _assign_to_colleague(app, reference, assignee.id)
+    app.config["PORTAL_AGENTS_SEE_OTHERS_ASSIGNED"] = False
+    login_staff(client, assignee)
+    assert client.get(f"/staff/requests/{reference}/authority-document").get_data() == files.pdf()
+    manager = app.test_client()
+    login_staff(manager, create_staff("manager"))
+    assert manager.get(f"/staff/requests/{reference}/authority-document").get_data() == files.pdf()
+
+
+def test_with_the_setting_on_an_agent_gets_a_colleagues_letter(app, client, login_as, create_staff, upload_dir):
+    reference = agent_request_with_document(app)
+    _assign_to_colleague(app, reference, create_staff("agent").id)
+    app.config["PORTAL_AGENTS_SEE_OTHERS_ASSIGNED"] = True
+    login_as("agent")
+    assert client.get(f"/staff/requests/{reference}/authority-document").get_data() == files.pdf()
