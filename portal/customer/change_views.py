@@ -105,9 +105,11 @@ def correct_item(item_id: int):
 @bp.route("/consents", methods=["GET", "POST"])
 @customer_required
 def consents():
-    """Each consent-based use with its history and a button to withdraw or give it again."""
+    """Each consent-based use with its history and a button to withdraw or give it again;
+    each marketing use without consent with a button to object to it or lift the objection."""
     person_id = person_id_or_404()
     choices = consent_services.consent_choices(person_id)
+    objections = consent_services.objection_choices(person_id)
     form = ConsentForm()
     if form.validate_on_submit():
         action, _sep, purpose_id = (form.change.data or "").partition(":")
@@ -122,6 +124,12 @@ def consents():
                     abort(404)
                 state = ConsentState.WITHDRAWN if action == "withdraw" else ConsentState.GRANTED
                 change = consent_services.change_consent(requester, choice.purpose, state, **options)
+            elif action in ("object", "lift"):
+                found = next((c for c in objections if str(c.purpose.id) == purpose_id and c.objectionable), None)
+                if found is None:
+                    abort(404)
+                change = consent_services.object_to_use(requester, found.purpose, objecting=action == "object",
+                                                        **options)
             else:
                 abort(400)
         except DsrError as error:
@@ -132,4 +140,4 @@ def consents():
         filed([change])
         return redirect(url_for("customer.consents"))
     return render_template("customer/requests/consents.html", form=form, choices=choices,
-                           marketing=consent_services.marketing_purposes())
+                           objections=objections, marketing=consent_services.marketing_purposes())
