@@ -89,6 +89,8 @@ def test_two_tick_processes_against_one_database_send_each_reminder_once(app, ma
     env = {
         **os.environ,
         "PORTAL_ENV": "testing",
+        # Outside development the portal refuses the default key; the schedulers use the app's.
+        "SECRET_KEY": app.config["SECRET_KEY"],
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_server.port),
