@@ -158,3 +158,10 @@ def test_keyless_provisions_are_not_added_again_on_reimport(runner, tmp_path, ap
     again = runner.invoke(args=["import-data", path])
     assert "0 created, 0 updated" in again.output
     assert row_counts()["Provision"] == 2
+
+
+def test_purposes_that_are_not_a_list_are_reported_not_crashed_on(import_lines, app_ctx):
+    with pytest.raises(ImportFailed) as failure:
+        import_lines(*VALID_FILE, {**ITEM, "key": "k9", "purposes": True})
+    assert any("'purposes' must be a list" in str(p) for p in failure.value.problems)
+    assert set(row_counts().values()) == {0}

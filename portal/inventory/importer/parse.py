@@ -394,7 +394,8 @@ def collect_references(records: list[tuple[int, dict]]) -> References:
         add(refs.persons, record.get("person"))
         add(refs.sources, record.get("source"))
         add(refs.purposes, record.get("purpose"))
-        for purpose in record.get("purposes") or []:
+        purposes = record.get("purposes")
+        for purpose in purposes if isinstance(purposes, list) else []:
             add(refs.purposes, purpose)
         if kind == "person":
             add(refs.persons, record.get("key"))
