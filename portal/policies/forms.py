@@ -26,9 +26,10 @@ def _period_in_range(unit_field: str):
     """1 … the unit's maximum (366 calendar days, 250 business days, 12 months)."""
 
     def check(form, field) -> None:
-        if field.data is None:
-            return
-        unit = PeriodUnit(getattr(form, unit_field).data)
+        unit_value = getattr(form, unit_field).data
+        if field.data is None or unit_value not in PeriodUnit._value2member_map_:
+            return  # an unknown unit is reported by its own select field
+        unit = PeriodUnit(unit_value)
         if not 1 <= field.data <= MAX_PERIOD[unit]:
             raise ValidationError(_l("A period must be a whole number between 1 and %(max)s.", max=MAX_PERIOD[unit]))
 
