@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import random
 import sys
@@ -30,6 +29,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
+from bench.common import refuse_protected, reset_database  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.audit.services import Actor  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -37,7 +37,6 @@ from portal.inventory.importer import import_file  # noqa: E402
 from portal.startup import describe_database  # noqa: E402
 
 TARGET_RECORDS_PER_SECOND = 10_000
-PROTECTED_DATABASES = {"test"}  # CI's database
 
 SOURCES = [
     {"type": "source", "key": "web-signup", "kind": "direct", "name": {"ja": "会員登録フォーム", "en": "Sign-up form"}},
@@ -136,25 +135,6 @@ def generate(path: Path, *, persons: int, items: int, seed: int = 20250201) -> d
     return counts
 
 
-def reset_database(app) -> None:
-    """An empty schema built by the real migrations."""
-    from flask_migrate import upgrade
-
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        else:
-            db.engine.dispose()
-            Path(db.engine.url.database).unlink(missing_ok=True)
-        logging.disable(logging.INFO)  # Alembic's per-revision lines are noise here
-        try:
-            upgrade()
-        finally:
-            logging.disable(logging.NOTSET)
-        db.engine.dispose()
-
-
 def timed_import(app, path: Path) -> tuple[float, float, object]:
     """Wall-clock and CPU seconds of one import (CPU: this process only, not the database server)."""
     with app.app_context():
@@ -175,8 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as workdir:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.db"
-        if sa.engine.make_url(url).database in PROTECTED_DATABASES and not args.force:
-            print(f"refusing to drop the schema of {describe_database(url)}: CI uses it (pass --force)", file=sys.stderr)
+        if refuse_protected(url, force=args.force):
             return 2
         path = Path(workdir) / "bench.jsonl"
         counts = generate(path, persons=args.persons, items=args.items_per_person)

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
+from bench.common import refuse_protected, reset_database  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.audit.services import Actor  # noqa: E402
 from portal.common.time import utcnow  # noqa: E402
@@ -42,7 +43,6 @@ from portal.verification.models import CustomerSession  # noqa: E402
 from portal.verification.session import TOKEN_KEY  # noqa: E402
 
 TARGET_MS = 100
-PROTECTED_DATABASES = {"test"}  # CI's database
 
 SOURCES = [
     {"type": "source", "key": "web-signup", "kind": "direct", "name": {"ja": "会員登録フォーム", "en": "Sign-up form"}},
@@ -105,18 +105,6 @@ def customer(key: str, email: str, items: int) -> list[dict]:
     return records
 
 
-def reset_database(app) -> None:
-    """An empty schema built by the real migrations (SQLite: the file is new)."""
-    from flask_migrate import upgrade
-
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
-        db.engine.dispose()
-
-
 def load(app, items: int, others: int) -> None:
     records = [*SOURCES, *PURPOSES, *customer("C-000001", "hanako@example.jp", items)]
     for n in range(others):
@@ -176,8 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as workdir:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.db"
-        if sa.engine.make_url(url).database in PROTECTED_DATABASES and not args.force:
-            print(f"refusing to drop the schema of {describe_database(url)}: CI uses it (pass --force)", file=sys.stderr)
+        if refuse_protected(url, force=args.force):
             return 2
         app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": url,
                           "RATELIMIT_ENABLED": False})

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
+from bench.common import refuse_protected, reset_database  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.audit.services import Actor  # noqa: E402
 from portal.common.time import utcnow  # noqa: E402
@@ -39,24 +40,12 @@ from portal.staff import services as staff_services  # noqa: E402
 from portal.startup import describe_database  # noqa: E402
 
 TARGET_MS = 200
-PROTECTED_DATABASES = {"test"}  # CI's database
 TYPES = ("disclosure", "correction", "erasure", "suspension", "consent_withdrawal", "stop_provision",
          "provision_records")
 CLOSED = ("completed", "completed", "completed", "rejected", "withdrawn")
 OPEN = ("received", "verified", "in_progress", "in_progress", "awaiting_requester")
 STAFF_COUNT = 12
 PASSWORD = "a long bench pass phrase"
-
-
-def reset_database(app) -> None:
-    from flask_migrate import upgrade
-
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
-        db.engine.dispose()
 
 
 def load(app, requests: int, people: int) -> None:
@@ -115,11 +104,14 @@ def log_in(client) -> None:
 
 
 def far_page(client, pages: int) -> str:
-    """The URL of the page reached by following "next" `pages` times from the first."""
+    """The URL of the page reached by following "next" `pages` times (or to the last page)."""
     url = "/staff/"
     for _ in range(pages):
         html = client.get(url).get_data(as_text=True)
-        url = re.search(r'rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+        found = re.search(r'rel="next" href="([^"]+)"', html)
+        if found is None:  # a small register has fewer pages
+            break
+        url = found.group(1).replace("&amp;", "&")
     return url
 
 
@@ -171,8 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as workdir:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.db"
-        if sa.engine.make_url(url).database in PROTECTED_DATABASES and not args.force:
-            print(f"refusing to drop the schema of {describe_database(url)}: CI uses it (pass --force)", file=sys.stderr)
+        if refuse_protected(url, force=args.force):
             return 2
         app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": url,
                           "RATELIMIT_ENABLED": False, "PORTAL_STAFF_IDLE_MINUTES": 600})

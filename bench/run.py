@@ -39,11 +39,11 @@ sys.path.insert(0, str(ROOT))  # run from anywhere
 
 from bench.load_client import Client, submission  # noqa: E402
 from bench.dataset import MY_DATA_EMAIL, SUBMITTER_EMAIL, counts, generate  # noqa: E402
+from bench.common import refuse_protected, reset_database  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.startup import describe_database  # noqa: E402
 
-PROTECTED_DATABASES = {"test"}  # CI's database
 # page label → p95 target in ms (None: only the share of /healthz's requests/s counts)
 TARGETS = {"queue, first page": 150, "queue, filtered": 150, "request page": None, "dashboard": 150,
            "my data, first page": 100, "request submission": None}
@@ -56,17 +56,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def reset_database(app) -> None:
-    from flask_migrate import upgrade
-
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
-        db.engine.dispose()
 
 
 def start_server(url: str, secret_key: str, port: int, log_path: Path) -> subprocess.Popen:
@@ -161,8 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     sqlite_path = (Path(tempfile.gettempdir()) / f"madoguchi-bench-{args.persons}-{args.items}-{args.requests}.db"
                    if args.keep or args.reuse else workdir / "bench.db")
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}"
-    if sa.engine.make_url(url).database in PROTECTED_DATABASES and not args.force:
-        print(f"refusing to drop the schema of {describe_database(url)}: CI uses it (pass --force)", file=sys.stderr)
+    if refuse_protected(url, force=args.force):
         return 2
     secret_key = secrets.token_urlsafe(48)
     # The generating app shares the server's key, so it can sign the customer's session cookie.
