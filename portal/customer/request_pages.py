@@ -110,12 +110,19 @@ def _facts(request: DataRequest, localized, *, with_note: bool = True) -> list[t
         facts.append((_("Why"), str(GROUND_WORDS.get(details["ground"], details["ground"]))))
     if request.type is RequestType.CONSENT_WITHDRAWAL:
         consents = details.get("consents", [])
-        purposes = _purpose_titles([c["purpose"] for c in consents])
+        objections = details.get("objections", [])
+        purposes = _purpose_titles([c["purpose"] for c in consents] + [o["purpose"] for o in objections])
+
+        def title(key: str) -> str:
+            purpose = purposes.get(key)
+            return localized(purpose, "title") if purpose else key
+
         for consent in consents:
-            purpose = purposes.get(consent["purpose"])
-            title = localized(purpose, "title") if purpose else consent["purpose"]
             words = _("Consent withdrawn") if consent["state"] == "withdrawn" else _("Consent given")
-            facts.append((title, words))
+            facts.append((title(consent["purpose"]), words))
+        for objection in objections:
+            words = _("Stopped at your objection") if objection["objection"] == "made" else _("Objection lifted")
+            facts.append((title(objection["purpose"]), words))
     if with_note and details.get("note"):
         facts.append((_("What you told us"), details["note"]))
     return facts

@@ -63,6 +63,8 @@ def test_objecting_stops_the_use_at_once_with_a_completed_request_and_a_mail(
     assert "季節のカタログを郵便でお送りするため" in mail_text(mail)
     page = text_of(client.get(CONSENTS).get_data(as_text=True))
     assert "ご異議により停止中" in page and request.reference in page
+    detail = text_of(client.get(f"/my/requests/{request.reference}").get_data(as_text=True))
+    assert "季節のカタログを郵便でお送りするため" in detail and "ご異議により停止中" in detail
 
 
 def test_lifting_the_objection_takes_the_person_off_the_list(app, client, hanako, import_lines, submit, smtp_server,
