@@ -35,13 +35,6 @@ def _actor():
     return staff_actor(current_staff())
 
 
-def _or_404(model, object_id: int):
-    found = db.session.get(model, object_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 # --- tokens ----------------------------------------------------------------------------------
 
 @bp.get("/api-tokens")
@@ -112,7 +105,7 @@ def webhook_new():
 @bp.get("/webhooks/<int:webhook_id>")
 @role_required(StaffRole.ADMIN)
 def webhook_detail(webhook_id: int):
-    webhook = _or_404(Webhook, webhook_id)
+    webhook = db.get_or_404(Webhook, webhook_id)
     return render_template("api/webhook_detail.html", webhook=webhook,
                            deliveries=webhooks.recent_deliveries(webhook))
 
@@ -120,7 +113,7 @@ def webhook_detail(webhook_id: int):
 @bp.post("/webhooks/<int:webhook_id>/deactivate")
 @role_required(StaffRole.ADMIN)
 def webhook_deactivate(webhook_id: int):
-    webhooks.set_active(_or_404(Webhook, webhook_id), active=False, actor=_actor())
+    webhooks.set_active(db.get_or_404(Webhook, webhook_id), active=False, actor=_actor())
     db.session.commit()
     flash(_("The webhook is deactivated: no new deliveries are queued for it."), "success")
     return redirect(url_for("api_admin.webhook_detail", webhook_id=webhook_id))
@@ -129,7 +122,7 @@ def webhook_deactivate(webhook_id: int):
 @bp.post("/webhooks/<int:webhook_id>/reactivate")
 @role_required(StaffRole.ADMIN)
 def webhook_reactivate(webhook_id: int):
-    webhooks.set_active(_or_404(Webhook, webhook_id), active=True, actor=_actor())
+    webhooks.set_active(db.get_or_404(Webhook, webhook_id), active=True, actor=_actor())
     db.session.commit()
     flash(_("The webhook is active again."), "success")
     return redirect(url_for("api_admin.webhook_detail", webhook_id=webhook_id))
@@ -138,7 +131,7 @@ def webhook_reactivate(webhook_id: int):
 @bp.post("/webhooks/deliveries/<int:delivery_id>/resend")
 @role_required(StaffRole.ADMIN)
 def delivery_resend(delivery_id: int):
-    delivery = _or_404(WebhookDelivery, delivery_id)
+    delivery = db.get_or_404(WebhookDelivery, delivery_id)
     webhooks.resend(delivery, actor=_actor())
     db.session.commit()
     flash(_("The delivery will be sent again within a few minutes."), "success")

@@ -2,7 +2,7 @@
 deactivate and reactivate, reset two-factor authentication. Every change is audited."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from portal.extensions import db
@@ -11,13 +11,6 @@ from portal.staff.auth import current_staff, role_required
 from portal.staff.blueprint import bp
 from portal.staff.forms import ACCOUNT_ERRORS, ConfirmForm, RoleForm, StaffCreateForm
 from portal.staff.models import StaffRole, StaffUser
-
-
-def _staff_or_404(user_id: int) -> StaffUser:
-    user = services.get_staff(user_id)
-    if user is None:
-        abort(404)
-    return user
 
 
 def _actor():
@@ -54,7 +47,7 @@ def user_new():
 @bp.get("/users/<int:user_id>")
 @role_required(StaffRole.ADMIN)
 def user_detail(user_id: int):
-    user = _staff_or_404(user_id)
+    user = db.get_or_404(StaffUser, user_id)
     return render_template(
         "staff/user_detail.html", user=user,
         role_form=RoleForm(formdata=None, role=user.role.value), action_form=ConfirmForm(),
@@ -78,7 +71,7 @@ def _apply(user: StaffUser, change, success: str):
 @bp.post("/users/<int:user_id>/role")
 @role_required(StaffRole.ADMIN)
 def user_role(user_id: int):
-    user = _staff_or_404(user_id)
+    user = db.get_or_404(StaffUser, user_id)
     form = RoleForm()
     if not form.validate_on_submit():
         flash(_("Choose one of the roles."), "error")
@@ -90,7 +83,7 @@ def user_role(user_id: int):
 @bp.post("/users/<int:user_id>/deactivate")
 @role_required(StaffRole.ADMIN)
 def user_deactivate(user_id: int):
-    user = _staff_or_404(user_id)
+    user = db.get_or_404(StaffUser, user_id)
     return _apply(user, lambda: services.set_active(user, active=False, actor=_actor()),
                   _("The account has been deactivated; its sessions have ended."))
 
@@ -98,7 +91,7 @@ def user_deactivate(user_id: int):
 @bp.post("/users/<int:user_id>/reactivate")
 @role_required(StaffRole.ADMIN)
 def user_reactivate(user_id: int):
-    user = _staff_or_404(user_id)
+    user = db.get_or_404(StaffUser, user_id)
     return _apply(user, lambda: services.set_active(user, active=True, actor=_actor()),
                   _("The account has been reactivated."))
 
@@ -106,7 +99,7 @@ def user_reactivate(user_id: int):
 @bp.post("/users/<int:user_id>/reset-2fa")
 @role_required(StaffRole.ADMIN)
 def user_reset_2fa(user_id: int):
-    user = _staff_or_404(user_id)
+    user = db.get_or_404(StaffUser, user_id)
     return _apply(user, lambda: services.reset_totp(user, actor=_actor()),
                   _("Two-factor authentication has been reset; it will be set up again at the next log-in."))
 
@@ -114,6 +107,6 @@ def user_reset_2fa(user_id: int):
 @bp.post("/users/<int:user_id>/password-link")
 @role_required(StaffRole.ADMIN)
 def user_password_link(user_id: int):
-    user = _staff_or_404(user_id)
+    user = db.get_or_404(StaffUser, user_id)
     return _apply(user, lambda: services.send_password_link(user, actor=_actor()),
                   _("A link to choose a new password has been mailed."))
