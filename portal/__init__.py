@@ -22,12 +22,13 @@ def create_app(config: dict | None = None) -> Flask:
     except ConfigError as exc:
         raise SystemExit(f"madoguchi: configuration error: {exc}") from None
 
-    from portal import extensions, i18n, errors, security, startup
+    from portal import encryption, extensions, i18n, errors, security, startup
     from portal.mail import services as outbox
     from portal.staff import auth as staff_auth
 
     startup.ensure_instance_folder(app)
     use_real_sqlite_transactions()
+    encryption.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=startup.MIGRATIONS_DIR)
     extensions.csrf.init_app(app)
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.audit.cli import bp as audit_cli
     from portal.audit.views import bp as audit
     from portal.customer.views import bp as customer
+    from portal.encryption.cli import bp as encryption_cli
     from portal.customer import change_views, package_views, request_views  # noqa: F401  (routes on `customer`)
     from portal.inventory.cli import bp as inventory_cli
     from portal.policies.views import bp as policies
@@ -102,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(verification)
     app.register_blueprint(customer)
     app.register_blueprint(audit_cli)
+    app.register_blueprint(encryption_cli)
     app.register_blueprint(audit)
     app.register_blueprint(policies)
     app.register_blueprint(inventory_cli)

@@ -19,8 +19,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.agents import uploads
+from portal.common.text import normalise_email
 from portal.dsr.models import RequestType
-from portal.verification.services import is_valid_email, normalise_email
+from portal.verification.services import is_valid_email
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\u3000 ]+")

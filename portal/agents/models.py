@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.common.db import UTCDateTime
 from portal.common.time import utcnow
+from portal.encryption.types import EncryptedText
 from portal.extensions import db
 
 
@@ -28,7 +29,7 @@ class AuthorityDocument(db.Model):
         sa.ForeignKey("data_request.id", ondelete="SET NULL"), index=True
     )
     # As the uploader named it; shown to staff and offered as the download's name, never a path.
-    original_name: Mapped[str] = mapped_column(sa.String(255))
+    original_name: Mapped[str] = mapped_column(EncryptedText("authority_document.original_name"))
     # Decided from the content's first bytes, not from the browser's claim.
     content_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int]

@@ -24,6 +24,7 @@ from portal.audit.services import Actor, record
 from portal.dsr.models import DataRequest, RequestChannel, RequestType
 from portal.dsr.services import create_request
 from portal.dsr.workflow import Change
+from portal.encryption.blind import email_index
 from portal.extensions import db
 from portal.inventory.models import Person
 
@@ -67,11 +68,11 @@ def suggest_people(subject: dict[str, Any]) -> list[dict[str, Any]]:
     matched_on: dict[int, set[str]] = {}
     emails = subject.get("emails") or []
     if emails:
-        for person_id in db.session.scalars(sa.select(Person.id).where(Person.email.in_(emails))):
+        for person_id in db.session.scalars(sa.select(Person.id).where(Person.email_index.in_([email_index(e) for e in emails]))):
             matched_on.setdefault(person_id, set()).add("email")
     if subject.get("customer_number"):
         for person_id in db.session.scalars(sa.select(Person.id).where(
-                Person.customer_number == subject["customer_number"]).limit(MAX_CANDIDATES)):
+                Person.with_customer_number(subject["customer_number"])).limit(MAX_CANDIDATES)):
             matched_on.setdefault(person_id, set()).add("customer_number")
     suggestions = []
     for person_id in sorted(matched_on, key=lambda pid: (-len(matched_on[pid]), pid))[:MAX_CANDIDATES]:

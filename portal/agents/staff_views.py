@@ -6,18 +6,24 @@ origin even if a browser is tempted to display it.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, send_file
+import hashlib
+import io
+import logging
+
+from flask import Blueprint, abort, render_template, send_file
 
 from portal.agents import uploads
 from portal.agents.models import AuthorityDocument
 from portal.audit.services import record
 from portal.casework.request_views import open_case
 from portal.dsr.models import DataRequest
+from portal.encryption.files import SealedFileError
 from portal.extensions import db
 from portal.staff.auth import current_staff, role_required
 from portal.staff.login import staff_actor
 
 bp = Blueprint("authority_documents", __name__, url_prefix="/staff/requests")
+log = logging.getLogger(__name__)
 
 
 def document_of(reference: str) -> tuple[DataRequest, AuthorityDocument]:
@@ -39,16 +45,28 @@ def document_of(reference: str) -> tuple[DataRequest, AuthorityDocument]:
 @role_required("agent")
 def authority_document(reference: str):
     request, document = document_of(reference)
-    path = uploads.stored_path(document.storage_path)
-    if not path.is_file():
+    try:
+        data = uploads.read_stored(document.storage_path)
+    except FileNotFoundError:
         abort(404)
+    except SealedFileError as error:
+        return _unreadable(request, document, error)
+    if hashlib.sha256(data).hexdigest() != document.sha256:  # also catches a swapped legacy file
+        return _unreadable(request, document, SealedFileError("content does not match the recorded SHA-256"))
     record("staff.viewed_authority_document", actor=staff_actor(current_staff()),
            target_type="authority_document", target_id=document.id, person_id=request.person_id,
            details={"reference": request.reference, "sha256": document.sha256})
     db.session.commit()
-    response = send_file(path, mimetype=document.content_type, as_attachment=True,
-                         download_name=document.original_name, max_age=0, conditional=False, etag=False)
+    response = send_file(io.BytesIO(data), mimetype=document.content_type, as_attachment=True,
+                         download_name=document.original_name, max_age=0, conditional=False, etag=False,
+                         last_modified=document.uploaded_at)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _unreadable(request: DataRequest, document: AuthorityDocument, error: SealedFileError):
+    """Say plainly that the stored letter cannot be trusted, instead of sending it or failing."""
+    log.error("authority document %s refused: %s", document.id, error)  # identifiers only
+    return render_template("agents/authority_document_unreadable.html", req=request), 410

@@ -5,7 +5,8 @@ type; the name's extension must agree with the content (a JPEG named .png is ref
 what staff download opens as what it says it is). PDFs that carry JavaScript are refused,
 also when the /JS key hides behind #-escapes or inside a compressed object stream.
 Files go to the upload folder (instance/uploads/ unless PORTAL_UPLOAD_DIR says otherwise),
-outside `static/`, under a random name, readable by the portal's user only.
+outside `static/`, under a random name, readable by the portal's user only, encrypted
+(portal/encryption/files.py) so a copied disk or backup does not show them.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.dsr.errors import english
+from portal.encryption import files
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -160,20 +162,17 @@ def upload_dir() -> Path:
 
 
 def store(upload: CheckedUpload) -> str:
-    """Write the file under a new random name (0600) and return that name."""
+    """Encrypt the file under a new random name (0600) and return that name."""
     folder = upload_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = secrets.token_hex(16)
-    descriptor = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        os.fchmod(descriptor, 0o600)  # whatever the umask
-        with os.fdopen(descriptor, "wb", closefd=False) as out:
-            out.write(upload.data)
-            out.flush()
-            os.fsync(out.fileno())
-    finally:
-        os.close(descriptor)
+    files.write_file(folder / name, upload.data, files.AUTHORITY_DOCUMENT)
     return name
+
+
+def read_stored(name: str) -> bytes:
+    """The original content of a stored file (FileNotFoundError, or SealedFileError if altered)."""
+    return files.read_file(stored_path(name), files.AUTHORITY_DOCUMENT)
 
 
 def stored_path(name: str) -> Path:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.db import UTCDateTime
 from portal.common.time import utcnow
+from portal.encryption.types import EncryptedJSON
 from portal.extensions import db
 from portal.staff.models import StaffUser
 
@@ -57,5 +58,6 @@ class ApiIdempotencyRecord(db.Model):
     # SHA-256 of method, path and body.
     request_hash: Mapped[str] = mapped_column(sa.String(64))
     status_code: Mapped[int]
-    response_body: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # A replayed call gets the first answer, which may name the requester: encrypted.
+    response_body: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("api_idempotency_record.response_body"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 
 from portal.api.models import ApiToken
 from portal.audit.services import Actor, record
+from portal.common.text import normalise_email
 from portal.common.time import utcnow
 from portal.extensions import db
 from portal.staff.models import StaffRole, StaffUser
-from portal.staff.security import normalise_email
 
 TOKEN_PREFIX = "mgk_"
 DEFAULT_DAYS = 90

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -51,10 +52,10 @@ def due(request: DataRequest, now: datetime) -> Due:
     return Due(text, "soon" if days <= SOON_DAYS else "ok")
 
 
-def badges(request: DataRequest, now: datetime) -> list[tuple[str, str]]:
-    """(words, CSS class) for what needs attention, most urgent first."""
+def badges(request: DataRequest, now: datetime, known: Due | None = None) -> list[tuple[str, str]]:
+    """(words, CSS class) for what needs attention, most urgent first (`known`: `due()` if already read)."""
     result = []
-    state = due(request, now).state
+    state = (known or due(request, now)).state
     if state == "overdue":
         result.append((_("Overdue"), "badge-danger"))
     elif state == "soon":
@@ -66,6 +67,53 @@ def badges(request: DataRequest, now: datetime) -> list[tuple[str, str]]:
     if request.status is RequestStatus.AWAITING_REQUESTER:
         result.append((_("Clock paused") if request.is_paused else _("Waiting for requester"), "badge-muted"))
     return result
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue, its words worked out once (the page shows 50 of them)."""
+
+    request: DataRequest
+    due: Due
+    badges: list[tuple[str, str]]
+    received: str  # the Japan date, as the viewer's locale writes it
+    due_on: str | None
+    type_label: str
+    status_label: str
+    select_label: str
+    claim_label: str
+    page_url: str
+    claim_url: str
+
+
+def queue_rows(requests: list[DataRequest], now: datetime) -> list[QueueRow]:
+    """The queue's lines. Words are looked up once per page and dates formatted once per Japan
+    day (a page's rows share a few days): per-row Babel calls were half the rendering time."""
+    days: dict = {}
+    types = {t: str(t.label) for t in {r.type for r in requests}}
+    statuses = {s: str(s.label) for s in {r.status for r in requests}}
+    select, claim = _("Select %(reference)s"), _("Claim %(reference)s")
+    # Links built once and filled in: references are letters, digits and hyphens (nothing to
+    # quote), and building 100 URLs through the router was a tenth of the page's time.
+    page_url = url_for("staff.request_page", reference="REFERENCE")
+    claim_url = url_for("staff.claim", reference="REFERENCE")
+
+    def day(moment: datetime) -> str:
+        date_ = japan_date(moment)
+        if date_ not in days:
+            days[date_] = format_date(date_, "medium")
+        return days[date_]
+
+    rows = []
+    for request in requests:
+        known = due(request, now)
+        rows.append(QueueRow(request, known, badges(request, now, known), day(request.received_at),
+                             day(request.due_at) if request.due_at else None, types[request.type],
+                             statuses[request.status], select % {"reference": request.reference},
+                             claim % {"reference": request.reference},
+                             page_url.replace("REFERENCE", request.reference),
+                             claim_url.replace("REFERENCE", request.reference)))
+    return rows
 
 
 JURISDICTION_NAMES = {Jurisdiction.APPI: "APPI", Jurisdiction.GDPR: "GDPR", Jurisdiction.CCPA: "CCPA"}

@@ -16,7 +16,6 @@ from portal.customer.labels import CATEGORY_ORDER, category_name, field_name
 from portal.dsr.models import DataRequest, RequestType
 from portal.extensions import db
 from portal.inventory.models import Category, Item, Person
-from portal.staff.security import normalise_email
 
 #: Lines shown per category when the full data is opened (purchases may run to thousands).
 FULL_DATA_PER_CATEGORY = 50
@@ -118,12 +117,11 @@ def search_people(text: str) -> tuple[str, list[Person]]:
     if not text:
         return "", []
     if "@" in text:
-        kind, condition = "email", Person.email == normalise_email(text)
+        kind, condition = "email", Person.with_email(text)
     else:
-        squeezed = "".join(text.split())
-        by_name = sa.or_(sa.func.replace(Person.name, " ", "", type_=sa.String).icontains(squeezed, autoescape=True),
-                         sa.func.replace(Person.name_kana, " ", "", type_=sa.String).icontains(squeezed, autoescape=True))
-        kind, condition = "key_or_name", sa.or_(Person.key == text, Person.customer_number == text, by_name)
+        # Names and phones are encrypted: whole values only (spaces, case and dashes aside).
+        kind, condition = "key_or_name", sa.or_(Person.key == text, Person.with_customer_number(text),
+                                                Person.with_name(text), Person.with_phone(text))
     people = db.session.scalars(sa.select(Person).where(condition).order_by(Person.id).limit(MATCH_RESULTS))
     return kind, list(people)
 

@@ -60,3 +60,21 @@ def use_real_sqlite_transactions() -> None:
             connection.exec_driver_sql("BEGIN")
 
     use_real_sqlite_transactions.done = True
+
+
+def keyset_batches(stmt, key, batch_size: int):
+    """The rows of `stmt` in `key` order, one batch at a time, for work that commits between
+    batches: each batch starts after the last key seen, so it never rereads or skips a row."""
+    from portal.extensions import db
+
+    last = None
+    while True:
+        page = stmt.order_by(key).limit(batch_size)
+        if last is not None:
+            page = page.where(key > last)
+        rows = db.session.execute(page).all()
+        if not rows:
+            db.session.rollback()
+            return
+        yield rows
+        last = rows[-1][0]

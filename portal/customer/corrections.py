@@ -50,7 +50,13 @@ def is_self_service(item: Item) -> bool:
     return isinstance(item.value, str) and f"{item.category.value}.{item.field}" in self_service_fields()
 
 
+# Ids past a 64-bit integer cannot be in the database (and SQLite refuses to bind them).
+MAX_ID = 2 ** 63 - 1
+
+
 def own_item(person_id: int, item_id: int) -> Item | None:
+    if not 0 < item_id <= MAX_ID:
+        return None
     item = db.session.get(Item, item_id)
     return item if item is not None and item.person_id == person_id else None
 

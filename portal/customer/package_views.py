@@ -6,15 +6,22 @@ like one that does not exist. After its 7 days the page says so plainly.
 """
 from __future__ import annotations
 
+import io
+import logging
+
 from flask import abort, render_template, send_file
 
 from portal.audit.services import Actor
 from portal.customer.request_services import Requester, own_request
 from portal.customer.views import bp
-from portal.dsr.decisions.packages import DisclosurePackage, file_of, package_of_request, record_package_download
+from portal.dsr.decisions.packages import (DisclosurePackage, file_of, package_of_request, read_package,
+                                           record_package_download)
 from portal.dsr.models import DataRequest
+from portal.encryption.files import SealedFileError
 from portal.extensions import db
 from portal.verification.session import stepped_up_required
+
+log = logging.getLogger(__name__)
 
 
 @bp.app_template_global()
@@ -35,7 +42,16 @@ def request_package(reference: str):
     path = file_of(package)
     if not package.is_available() or not path.is_file():
         return render_template("customer/requests/package_expired.html", req=req, package=package), 410
+    try:
+        data = read_package(package)
+    except FileNotFoundError:
+        return render_template("customer/requests/package_expired.html", req=req, package=package), 410
+    except SealedFileError as error:
+        log.error("disclosure package %s refused: %s", package.id, error)  # identifiers only
+        return render_template("customer/requests/package_unavailable.html", req=req), 410
     record_package_download(package, actor=Actor("customer", requester.person_id))
     db.session.commit()
-    return send_file(path, mimetype=package.format.mimetype, as_attachment=True,
-                     download_name=f"{req.reference}.{package.format.extension}", max_age=0)
+    # ETag and date describe the content, not the ciphertext file (rewritten by each key rotation).
+    return send_file(io.BytesIO(data), mimetype=package.format.mimetype, as_attachment=True,
+                     download_name=f"{req.reference}.{package.format.extension}", max_age=0,
+                     etag=package.sha256, last_modified=package.created_at)

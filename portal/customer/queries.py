@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
+from portal.inventory.amounts import AMOUNT_KEYS
 from portal.inventory.models import (
     Category,
     ConsentEvent,
@@ -26,13 +26,7 @@ from portal.inventory.models import (
     item_purpose,
 )
 
-# Keys of a structured value that hold its amount, by category; the first present one counts.
-AMOUNT_KEYS = {
-    Category.PURCHASE: ("amount", "total"),
-    Category.POINTS: ("points", "amount"),
-}
-# A purchase line without an amount is priced as price × quantity.
-PRICE_KEYS, QUANTITY_KEYS = ("price", "unit_price"), ("quantity", "qty")
+AMOUNT_CATEGORIES = {Category(name) for name in AMOUNT_KEYS}
 
 
 @dataclass
@@ -92,44 +86,20 @@ def category_stats(person_id: int, *, only: Category | None = None) -> dict[Cate
     return stats
 
 
-def _json_number(key: str):
-    """The value's `key` when it is a JSON number, else NULL (text like "1,200" never breaks a sum)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        element = Item.value.op("->")(key)
-        return sa.case(
-            (sa.func.json_typeof(element) == "number", sa.cast(Item.value.op("->>")(key), sa.Numeric)),
-        )
-    path = f"$.{key}"
-    return sa.case(
-        (sa.func.json_type(Item.value, path).in_(("integer", "real")), sa.func.json_extract(Item.value, path)),
-    )
-
-
-def _amount(category: Category):
-    keys = AMOUNT_KEYS[category]
-    terms = [_json_number(key) for key in keys]
-    if category is Category.PURCHASE:
-        quantity = sa.func.coalesce(*[_json_number(key) for key in QUANTITY_KEYS], 1)
-        terms.append(sa.func.coalesce(*[_json_number(key) for key in PRICE_KEYS]) * quantity)
-    return sa.func.coalesce(*terms)
-
-
-def amount_total(person_id: int, category: Category) -> Decimal | int | float | None:
+def amount_total(person_id: int, category: Category) -> int | float | None:
     """The sum of the lines' amounts, or None when no line carries one."""
-    if category not in AMOUNT_KEYS:
+    if category not in AMOUNT_CATEGORIES:
         return None
-    stmt = sa.select(sa.func.sum(_amount(category))).where(
-        Item.person_id == person_id, Item.category == category
-    )
+    stmt = sa.select(sa.func.sum(Item.amount)).where(Item.person_id == person_id, Item.category == category)
     return db.session.scalar(stmt)
 
 
 def has_amount(person_id: int, category: Category) -> bool:
     """Whether any line carries an amount (stops at the first), for pages that hide the total."""
-    if category not in AMOUNT_KEYS:
+    if category not in AMOUNT_CATEGORIES:
         return False
     stmt = sa.select(Item.id).where(
-        Item.person_id == person_id, Item.category == category, _amount(category).is_not(None)
+        Item.person_id == person_id, Item.category == category, Item.amount.is_not(None)
     ).limit(1)
     return db.session.scalar(stmt) is not None
 

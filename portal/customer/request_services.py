@@ -24,6 +24,7 @@ from portal.dsr.notifications import notify_requester
 from portal.dsr.queries import get_by_reference
 from portal.dsr.status import RequestStatus
 from portal.dsr.workflow import Change
+from portal.encryption.blind import email_index, index_matches
 from portal.extensions import db
 from portal.i18n import current_language
 from portal.inventory.models import Person
@@ -61,7 +62,8 @@ def _own(requester: Requester):
         mine = DataRequest.person_id == requester.person_id
     else:
         mine = sa.false()
-    unmatched = sa.and_(DataRequest.person_id.is_(None), DataRequest.requester_email == requester.email)
+    unmatched = sa.and_(DataRequest.person_id.is_(None),
+                        index_matches(DataRequest.requester_email_index, email_index(requester.email)))
     return sa.or_(mine, unmatched)
 
 

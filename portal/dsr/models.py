@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import utcnow
+from portal.encryption.blind import email_index, kept_in_step, name_index
+from portal.encryption.types import EncryptedJSON, EncryptedText
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 
@@ -151,9 +153,11 @@ class DataRequest(db.Model):
         # Keyset pages of open requests in deadline order, for everyone and per assignee.
         # `closed_at IS NULL` rather than a list of statuses: SQLite uses a partial index only
         # when the query repeats its condition literally, and a status list would be bound.
-        sa.Index("ix_data_request_open_due", "due_at", "id",
+        # The trailing type, jurisdiction (and assignee) let the queue's filters and counts be
+        # checked in the index, without reading each request's row (migration 0014).
+        sa.Index("ix_data_request_open_due", "due_at", "id", "type", "jurisdiction", "assignee_id",
                  sqlite_where=sa.text("closed_at IS NULL"), postgresql_where=sa.text("closed_at IS NULL")),
-        sa.Index("ix_data_request_open_assignee_due", "assignee_id", "due_at", "id",
+        sa.Index("ix_data_request_open_assignee_due", "assignee_id", "due_at", "id", "type", "jurisdiction",
                  sqlite_where=sa.text("closed_at IS NULL"), postgresql_where=sa.text("closed_at IS NULL")),
     )
 
@@ -161,7 +165,7 @@ class DataRequest(db.Model):
     # `MG-<year>-<id, 6+ digits>`, set in the same transaction right after the insert assigns
     # the id (hence nullable in the schema; never NULL once the creating service returns).
     reference: Mapped[str | None] = mapped_column(sa.String(24), unique=True)
-    type: Mapped[RequestType] = mapped_column(str_enum(RequestType), index=True)
+    type: Mapped[RequestType] = mapped_column(str_enum(RequestType))
     policy_id: Mapped[int] = mapped_column(sa.ForeignKey("policy.id"))
     # Copied from the policy when chosen, so reports do not depend on later policy edits.
     jurisdiction: Mapped[Jurisdiction] = mapped_column(str_enum(Jurisdiction))
@@ -171,21 +175,23 @@ class DataRequest(db.Model):
         sa.ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
 
-    # Indexed: staff search the queue by the requester's address.
-    requester_email: Mapped[str] = mapped_column(sa.String(254), index=True)
-    requester_name: Mapped[str | None] = mapped_column(sa.String(200))
+    # Encrypted; staff search the queue by the requester's address or name (blind indexes).
+    requester_email: Mapped[str] = mapped_column(EncryptedText("data_request.requester_email"))
+    requester_email_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    requester_name: Mapped[str | None] = mapped_column(EncryptedText("data_request.requester_name"))
+    requester_name_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     is_agent: Mapped[bool] = mapped_column(default=False)
     # The agent's name, contact and relationship to the person.
-    agent: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    agent: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON("data_request.agent"))
     # Who the request is about, when that is not (yet) a matched person: name, phone, address…
-    subject: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    subject: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON("data_request.subject"))
     # A letter of authority; the documents table comes later, so no foreign key yet.
     authority_document_id: Mapped[int | None]
     channel: Mapped[RequestChannel] = mapped_column(str_enum(RequestChannel))
     language: Mapped[Language] = mapped_column(str_enum(Language, length=8), default=Language.JA)
     residence: Mapped[Residence] = mapped_column(str_enum(Residence, length=16), default=Residence.JP)
     # Type-specific content: correction changes, categories, recipients, ground, format…
-    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("data_request.details"), default=dict)
 
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -195,13 +201,14 @@ class DataRequest(db.Model):
     # The deadline before any extension or pause, for "answered within the legal period".
     original_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    extension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    extension_reason: Mapped[str | None] = mapped_column(EncryptedText("data_request.extension_reason"))
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_seconds: Mapped[int] = mapped_column(default=0)
-    # Indexed: reports count what was closed in a period (answered, on time, days taken).
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Reports count what was closed in a period through a partial index of the closed requests
+    # (portal/reports/models.py); a plain index here drew SQLite to it for `closed_at IS NULL`.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Shown to the person (APPI Art. 36 asks us to tell them why).
-    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    rejection_reason: Mapped[str | None] = mapped_column(EncryptedText("data_request.rejection_reason"))
 
     # Staff users come later; a plain indexed integer until then.
     assignee_id: Mapped[int | None] = mapped_column(index=True)
@@ -215,6 +222,9 @@ class DataRequest(db.Model):
     __mapper_args__ = {"version_id_col": version_id}
 
     policy: Mapped[Policy] = relationship(lazy="joined", innerjoin=True)
+
+    _keep_indexes = kept_in_step({"requester_email": ("requester_email_index", email_index),
+                                  "requester_name": ("requester_name_index", name_index)})
 
     @property
     def is_open(self) -> bool:
@@ -245,8 +255,8 @@ class RequestEvent(db.Model):
     from_status: Mapped[RequestStatus | None] = mapped_column(str_enum(RequestStatus))
     to_status: Mapped[RequestStatus | None] = mapped_column(str_enum(RequestStatus))
     # Words for a person to read: a message, a reason, a note. Facts for code go in `data`.
-    body: Mapped[str | None] = mapped_column(sa.Text)
-    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    body: Mapped[str | None] = mapped_column(EncryptedText("request_event.body"))
+    data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("request_event.data"), default=dict)
     visible_to_requester: Mapped[bool] = mapped_column(default=False)
 
     request: Mapped[DataRequest] = relationship()

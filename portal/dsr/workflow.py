@@ -56,7 +56,13 @@ def translate_stale(service):
 
 def check_version(request: DataRequest, expected_version: int | str | None) -> None:
     """Compare the version the form was opened with; `None` means the caller did not carry one."""
-    if expected_version is not None and int(expected_version) != request.version_id:
+    if expected_version is None:
+        return
+    try:
+        expected = int(expected_version)
+    except (TypeError, ValueError):  # a tampered form: treat it as a page opened on another version
+        raise StaleRequest() from None
+    if expected != request.version_id:
         raise StaleRequest()
 
 

@@ -49,7 +49,7 @@ EMAIL_TAKEN = _l(
 
 
 def _check_email_free(address: str, person: Person) -> None:
-    owner = db.session.scalar(sa.select(Person.id).where(Person.email == address, Person.id != person.id))
+    owner = db.session.scalar(sa.select(Person.id).where(Person.with_email(address), Person.id != person.id))
     if owner is not None:
         raise ChangeRefused(EMAIL_TAKEN)
 

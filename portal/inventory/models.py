@@ -10,7 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import utcnow
+from portal.encryption.blind import email_index, index_matches, kept_in_step, name_index, number_index, phone_index
+from portal.encryption.types import EncryptedDate, EncryptedJSON, EncryptedText
 from portal.extensions import db
+from portal.inventory.amounts import line_amount
 
 
 class SourceKind(enum.StrEnum):
@@ -73,23 +76,65 @@ class ProvisionBasis(enum.StrEnum):
     JOINT_USE = "joint_use"
 
 
+#: The person's encrypted fields that can be looked up, and the blind index of each.
+PERSON_INDEXES = {"email": ("email_index", email_index), "phone": ("phone_index", phone_index),
+                  "name": ("name_index", name_index), "name_kana": ("name_kana_index", name_index),
+                  "customer_number": ("customer_number_index", number_index)}
+
+
+def person_indexes(values: dict) -> dict[str, str | None]:
+    """The blind-index columns for a row of person fields (for bulk writes that skip the ORM)."""
+    return {column: index(values.get(field)) for field, (column, index) in PERSON_INDEXES.items() if field in values}
+
+
 class Person(db.Model):
-    """A data subject, known by the company's key and a unique (normalised) email."""
+    """A data subject, known by the company's key and a unique (normalised) email.
+
+    Identifying fields are encrypted; email, phone, customer number and names are found
+    through their blind indexes (exact matches only), which the ORM keeps in step whenever a
+    field is set.
+    """
 
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    name: Mapped[str | None] = mapped_column(sa.String(200))
-    name_kana: Mapped[str | None] = mapped_column(sa.String(200))
-    phone: Mapped[str | None] = mapped_column(sa.String(40))
-    birthdate: Mapped[date | None] = mapped_column(sa.Date)
-    customer_number: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    email: Mapped[str] = mapped_column(EncryptedText("person.email"))
+    email_index: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(EncryptedText("person.name"))
+    name_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    name_kana: Mapped[str | None] = mapped_column(EncryptedText("person.name_kana"))
+    name_kana_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedText("person.phone"))
+    phone_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    birthdate: Mapped[date | None] = mapped_column(EncryptedDate("person.birthdate"))
+    customer_number: Mapped[str | None] = mapped_column(EncryptedText("person.customer_number"))
+    customer_number_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     items: Mapped[list[Item]] = relationship(back_populates="person", lazy="raise_on_sql")
+
+    _keep_indexes = kept_in_step(PERSON_INDEXES)
+
+    @classmethod
+    def with_email(cls, address: str):
+        """The condition "this person's email is `address`" (normalised like every stored email)."""
+        return index_matches(cls.email_index, email_index(address))
+
+    @classmethod
+    def with_phone(cls, number: str):
+        return index_matches(cls.phone_index, phone_index(number))
+
+    @classmethod
+    def with_customer_number(cls, text: str):
+        return index_matches(cls.customer_number_index, number_index(text))
+
+    @classmethod
+    def with_name(cls, text: str):
+        """Either name (kanji or kana) is `text`, ignoring spaces and case."""
+        wanted = name_index(text)
+        return sa.or_(index_matches(cls.name_index, wanted), index_matches(cls.name_kana_index, wanted))
 
 
 class Source(db.Model):
@@ -145,7 +190,10 @@ class Item(db.Model):
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"))
     category: Mapped[Category] = mapped_column(str_enum(Category))
     field: Mapped[str] = mapped_column(sa.String(64))
-    value: Mapped[Any] = mapped_column(sa.JSON)
+    value: Mapped[Any] = mapped_column(EncryptedJSON("item.value"))
+    # The line's amount (price × quantity, points…) in clear, so totals are summed in SQL
+    # without decrypting thousands of lines; kept in step with `value` by the ORM and importer.
+    amount: Mapped[float | None] = mapped_column(sa.Float)
     source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("source.id"), index=True)
     collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retain_until: Mapped[date | None] = mapped_column(sa.Date)
@@ -163,6 +211,12 @@ class Item(db.Model):
     person: Mapped[Person] = relationship(back_populates="items", lazy="raise_on_sql")
     source: Mapped[Source | None] = relationship(lazy="raise_on_sql")
     purposes: Mapped[list[Purpose]] = relationship(secondary=item_purpose, lazy="raise_on_sql")
+
+
+@sa.event.listens_for(Item, "before_insert")
+@sa.event.listens_for(Item, "before_update")
+def _keep_amount(mapper, connection, item: Item) -> None:
+    item.amount = line_amount(item.category, item.value)
 
 
 class ConsentEvent(db.Model):
@@ -216,8 +270,8 @@ class ItemRevision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    old_value: Mapped[Any] = mapped_column(sa.JSON)
-    new_value: Mapped[Any] = mapped_column(sa.JSON)
+    old_value: Mapped[Any] = mapped_column(EncryptedJSON("item_revision.old_value"))
+    new_value: Mapped[Any] = mapped_column(EncryptedJSON("item_revision.new_value"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The request that asked for the change; NULL for changes made without one (an import fix).
     request_id: Mapped[int | None] = mapped_column(

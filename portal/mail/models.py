@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import utcnow
+from portal.encryption.types import EncryptedText
 from portal.extensions import db
 
 
@@ -26,10 +27,11 @@ class OutboxMessage(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    to_address: Mapped[str] = mapped_column(sa.String(254))
-    subject: Mapped[str] = mapped_column(sa.String(300))
-    body_text: Mapped[str] = mapped_column(sa.Text)
-    body_html: Mapped[str | None] = mapped_column(sa.Text)
+    # Addresses and bodies name the customer: encrypted like the rest of their data.
+    to_address: Mapped[str] = mapped_column(EncryptedText("outbox_message.to_address"))
+    subject: Mapped[str] = mapped_column(EncryptedText("outbox_message.subject"))
+    body_text: Mapped[str] = mapped_column(EncryptedText("outbox_message.body_text"))
+    body_html: Mapped[str | None] = mapped_column(EncryptedText("outbox_message.body_html"))
     # What the mail is about, for staff and tests; never personal values.
     kind: Mapped[str] = mapped_column(sa.String(64), default="generic")
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus), default=OutboxStatus.PENDING)

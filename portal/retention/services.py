@@ -15,6 +15,7 @@ from portal.agents.models import AuthorityDocument
 from portal.audit.services import Actor, record
 from portal.common.time import JST, utcnow
 from portal.dsr.models import DataRequest, RequestEvent
+from portal.encryption.blind import email_index
 from portal.extensions import db
 from portal.inventory.models import Item, Person, Provision
 from portal.retention.periods import periods, years_before
@@ -63,7 +64,8 @@ def anonymise_closed_requests(*, actor: Actor, now: datetime | None = None) -> i
     requests = list(db.session.scalars(
         sa.select(DataRequest)
         .where(DataRequest.closed_at.is_not(None), DataRequest.closed_at <= cutoff,
-               DataRequest.requester_email != ANONYMISED_EMAIL)
+               sa.or_(DataRequest.requester_email_index.is_(None),
+                      DataRequest.requester_email_index != email_index(ANONYMISED_EMAIL)))
         .order_by(DataRequest.id)
         .with_for_update(skip_locked=True)
     ))

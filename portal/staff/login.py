@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.audit.services import Actor, record
+from portal.common.text import normalise_email
 from portal.common.time import utcnow
 from portal.extensions import db
 from portal.staff import security
@@ -52,7 +53,7 @@ def two_factor_required(user: StaffUser) -> bool:
 
 def find_staff_by_email(email: str) -> StaffUser | None:
     return db.session.scalar(
-        sa.select(StaffUser).where(StaffUser.email == security.normalise_email(email))
+        sa.select(StaffUser).where(StaffUser.email == normalise_email(email))
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import utcnow
+from portal.encryption.types import EncryptedText
 from portal.extensions import db
 
 
@@ -49,7 +50,7 @@ class StaffUser(UserMixin, db.Model):
     # argon2id; NULL until the person has chosen a password (a new account's mailed link).
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     # Base32 TOTP secret; set only once the person proved their authenticator works.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText("staff_user.totp_secret"))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The TOTP time step last accepted: a code of that step or earlier is never taken again.
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)

@@ -16,6 +16,8 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+from portal.common.text import normalise_email
+
 MIN_PASSWORD_LENGTH = 12
 # argon2 hashes any length, but a megabyte "password" is a cheap way to burn CPU.
 MAX_PASSWORD_LENGTH = 256
@@ -23,11 +25,6 @@ RECOVERY_CODE_COUNT = 10
 # Accept the code of the previous and the next 30-second step too (clock drift, slow typing).
 TOTP_VALID_WINDOW = 1
 _RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are copied by hand
-
-
-def normalise_email(email: str) -> str:
-    """One spelling per address: NFKC (full-width letters), trimmed, lower case."""
-    return unicodedata.normalize("NFKC", email or "").strip().lower()
 
 
 # ---- passwords ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from portal.audit.services import Actor, record
+from portal.common.text import normalise_email
 from portal.common.time import utcnow
 from portal.extensions import db
 from portal.mail.services import external_url, queue_mail
@@ -41,7 +42,7 @@ def check_new_password(password: str, *, email: str) -> None:
 def create_staff(*, email: str, name: str, role: StaffRole | str, password: str | None,
                  actor: Actor) -> StaffUser:
     """A new account. Without a password it cannot log in until one is set by link."""
-    email = security.normalise_email(email)
+    email = normalise_email(email)
     name = " ".join((name or "").split())
     if "@" not in email or len(email) > 254 or any(ch.isspace() for ch in email):
         raise StaffAccountError("email_invalid")

@@ -16,6 +16,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.common.text import normalise_email
 from portal.common.time import utcnow
 from portal.extensions import db, limiter
 from portal.staff import auth, login as logins, security, services
@@ -39,7 +40,7 @@ def _login_email_limit() -> str:
 
 def _login_email_key() -> str:
     # Hashed: rate-limit storage (memory or Redis) should not hold e-mail addresses.
-    email = security.normalise_email(request.form.get("email", ""))
+    email = normalise_email(request.form.get("email", ""))
     return "staff-login-email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 

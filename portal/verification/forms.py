@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
-from portal.verification.services import is_valid_email, normalise_email
+from portal.common.text import normalise_email
+from portal.verification.services import is_valid_email
 
 
 class EmailForm(FlaskForm):

@@ -8,7 +8,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.common.db import UTCDateTime
 from portal.common.time import utcnow
+from portal.encryption.blind import email_index, kept_in_step
+from portal.encryption.types import EncryptedText
 from portal.extensions import db
+
+
+# Module level: inside the class body `email_index` names the column, not the function.
+CHALLENGE_INDEXES = {"email": ("email_index", email_index)}
 
 
 class EmailChallenge(db.Model):
@@ -17,7 +23,9 @@ class EmailChallenge(db.Model):
     __tablename__ = "email_challenge"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    email: Mapped[str] = mapped_column(EncryptedText("email_challenge.email"))
+    # A newer challenge for the same address supersedes the older ones: found by this index.
+    email_index: Mapped[str] = mapped_column(sa.String(64), index=True)
     # Random value inside the signed link; the link is useless once this row is used.
     nonce: Mapped[str] = mapped_column(sa.String(64), unique=True)
     # HMAC of the code (never the code itself).
@@ -31,6 +39,8 @@ class EmailChallenge(db.Model):
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_attempts: Mapped[int] = mapped_column(default=0)
 
+    _keep_indexes = kept_in_step(CHALLENGE_INDEXES)
+
 
 class CustomerSession(db.Model):
     """A verified customer's session, kept server-side so log-out and idle time-out are real."""
@@ -40,7 +50,7 @@ class CustomerSession(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # SHA-256 of the random token held in the browser's (signed) session cookie.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    email: Mapped[str] = mapped_column(sa.String(254))
+    email: Mapped[str] = mapped_column(EncryptedText("customer_session.email"))
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

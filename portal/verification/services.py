@@ -22,6 +22,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 
 from portal.audit.services import Actor, record
 from portal.common.time import utcnow
+from portal.encryption.blind import email_index, index_matches
 from portal.extensions import db
 from portal.inventory.models import Person
 from portal.mail.services import external_url, queue_mail
@@ -53,11 +54,6 @@ class Check:
     challenge: EmailChallenge | None = None
     tries_left: int = 0
     next_path: str | None = None
-
-
-def normalise_email(text: str) -> str:
-    """Full-width input from a Japanese keyboard becomes ASCII; case and spaces do not matter."""
-    return unicodedata.normalize("NFKC", text or "").strip().lower()
 
 
 def is_valid_email(address: str) -> bool:
@@ -93,7 +89,7 @@ def _is_live(now):
 
 
 def _person_for(email: str) -> Person | None:
-    return db.session.scalar(sa.select(Person).where(Person.email == email))
+    return db.session.scalar(sa.select(Person).where(Person.with_email(email)))
 
 
 def request_challenge(*, email: str, language: str, browser_binding: str,
@@ -105,7 +101,7 @@ def request_challenge(*, email: str, language: str, browser_binding: str,
     now = utcnow()
     db.session.execute(
         sa.update(EmailChallenge)
-        .where(EmailChallenge.email == email, EmailChallenge.used_at.is_(None),
+        .where(index_matches(EmailChallenge.email_index, email_index(email)), EmailChallenge.used_at.is_(None),
                EmailChallenge.superseded_at.is_(None))
         .values(superseded_at=now)
         .execution_options(synchronize_session=False)

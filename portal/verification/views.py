@@ -6,6 +6,7 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.common.text import normalise_email
 from portal.extensions import db, limiter
 from portal.i18n import current_language
 from portal.site.views import safe_next
@@ -49,7 +50,7 @@ def _landing(next_path: str | None) -> str:
 
 # Keyed on the normalised address, so case and full-width tricks do not buy more mails.
 def _address_key() -> str:
-    return "verify-address:" + services.normalise_email(request.form.get("email", ""))
+    return "verify-address:" + normalise_email(request.form.get("email", ""))
 
 
 def _limit_per_address() -> str:

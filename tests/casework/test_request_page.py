@@ -128,7 +128,7 @@ def test_an_unmatched_request_is_matched_to_a_person_found_by_email_key_or_name(
     make_person(name="別人 次郎")
     case = file_case(status="received")
     url = f"/staff/requests/{case.reference}"
-    for query in ("HANAKO@example.jp", "C-00001", "山田花子", "花子"):
+    for query in ("HANAKO@example.jp", "C-00001", "山田花子", "山田　花子"):
         found = text_of(client.get(url, query_string={"person_q": query}))
         assert "hanako@example.jp" in found and "別人" not in found, query
     assert "Nobody in the register matches." in text_of(client.get(url, query_string={"person_q": "nobody@x.jp"}))

@@ -26,7 +26,7 @@ def login_customer(app):
         token = secrets.token_urlsafe(32)
         address = email.strip().lower()
         with app.app_context():
-            person_id = db.session.scalar(sa.select(Person.id).where(Person.email == address))
+            person_id = db.session.scalar(sa.select(Person.id).where(Person.with_email(address)))
             db.session.add(CustomerSession(
                 token_hash=hashlib.sha256(token.encode()).hexdigest(), email=address, person_id=person_id,
                 stepped_up_at=utcnow() if stepped_up else None,

@@ -25,7 +25,7 @@ def hanako_with_5000_purchases(app, runner, import_lines):
     else:
         import_lines(*SOURCES, *PURPOSES, *customer_records(HANAKO, HANAKO_VALUES, purchases=5000))
     with app.app_context():
-        person_id = db.session.scalar(sa.select(Person.id).where(Person.email == "hanako@example.jp"))
+        person_id = db.session.scalar(sa.select(Person.id).where(Person.with_email("hanako@example.jp")))
         scope = (Item.person_id == person_id, Item.category == "purchase")
         count, first, last = db.session.execute(
             sa.select(sa.func.count(), sa.func.min(Item.collected_at), sa.func.max(Item.collected_at)).where(*scope)

@@ -146,3 +146,12 @@ def test_a_download_appears_as_a_completed_disclosure(client, hanako, requests_o
     assert request.details == {"self_service": True, "format": "json"}
     text = text_of(client.get("/my/requests").get_data(as_text=True))
     assert request.reference in text and "(download)" in text
+
+
+def test_a_tampered_withdraw_form_changes_nothing_and_never_fails(app, client, hanako, submit, requests_of):
+    """A version field of blanks (found by the property tests) is a page opened elsewhere, not a 500."""
+    request = _file(submit, requests_of, hanako)
+    response = submit(f"/my/requests/{request.reference}/withdraw", {"version": " "}, follow=True)
+    assert response.status_code == 200
+    [request] = requests_of(hanako)
+    assert request.status is not RequestStatus.WITHDRAWN

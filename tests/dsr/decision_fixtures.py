@@ -21,13 +21,21 @@ from portal.extensions import db
 from portal.inventory.models import Item, Person
 from tests.customer.records import HANAKO, JIRO, two_customers
 
-__all__ = ["people", "file_about", "decide", "STAFF", "item_of", "items_of", "applied_event", "person_id_of"]
+__all__ = ["package_dir", "people", "file_about", "decide", "STAFF", "item_of", "items_of", "applied_event", "person_id_of"]
 
 STAFF = Actor("staff", 7)
 
 
 def person_id_of(key: str) -> int:
     return db.session.scalar(sa.select(Person.id).where(Person.key == key))
+
+
+@pytest.fixture(autouse=True)
+def package_dir(app, tmp_path, monkeypatch):
+    """Packages of these tests go to a folder of their own, not the instance folder."""
+    folder = tmp_path / "disclosures"
+    monkeypatch.setitem(app.config, "PORTAL_DISCLOSURE_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture

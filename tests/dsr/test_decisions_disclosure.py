@@ -17,20 +17,12 @@ import sqlalchemy as sa
 from portal.audit.models import AuditEntry
 from portal.common.time import utcnow
 from portal.dsr.decisions import Decision
-from portal.dsr.decisions.packages import DisclosurePackage, file_of
+from portal.dsr.decisions.packages import DisclosurePackage, file_of, read_package
 from portal.extensions import db
 from tests.customer.conftest import login_customer  # noqa: F401  (fixture)
 from tests.customer.helpers import text_of
 from tests.customer.records import HANAKO_VALUES
 from tests.dsr.decision_fixtures import *  # noqa: F401,F403
-
-
-@pytest.fixture(autouse=True)
-def package_dir(app, tmp_path, monkeypatch):
-    """Packages of these tests go to a folder of their own, not the instance folder."""
-    folder = tmp_path / "disclosures"
-    monkeypatch.setitem(app.config, "PORTAL_DISCLOSURE_DIR", str(folder))
-    return folder
 
 
 @pytest.fixture
@@ -50,9 +42,12 @@ def test_a_disclosure_decision_writes_a_private_package_offered_for_seven_days(d
     path = file_of(package)
     assert path.parent == package_dir and path.suffix == ".zip"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == package.sha256 and path.stat().st_size == package.size
     assert package.expires_at - package.created_at == timedelta(days=7)
-    archive = zipfile.ZipFile(path)
+    # Encrypted at rest: the file is not a ZIP and shows no value; its hash and size are the content's.
+    assert not zipfile.is_zipfile(path) and HANAKO_VALUES["product"].encode() not in path.read_bytes()
+    content = read_package(package)
+    assert hashlib.sha256(content).hexdigest() == package.sha256 and len(content) == package.size
+    archive = zipfile.ZipFile(io.BytesIO(content))
     assert HANAKO_VALUES["product"] in archive.read("items.csv").decode("utf-8-sig")
     body = applied_event(disclosed).body
     assert body.startswith("開示するデータをご用意しました。") and "ダウンロードできます" in body
@@ -64,7 +59,7 @@ def test_a_package_of_provision_records_holds_only_the_provision_records(people,
 
     decide(request, Decision(format="json"))
 
-    records = [json.loads(line) for line in file_of(_package(request)).read_text().splitlines()]
+    records = [json.loads(line) for line in read_package(_package(request)).decode().splitlines()]
     assert [record["type"] for record in records] == ["provision"]
     assert records[0]["recipient"]["name"] == "株式会社サンプル物流"
 
@@ -89,7 +84,7 @@ def test_the_owner_downloads_the_package_and_each_download_is_audited(client, lo
     assert first.headers["Cache-Control"] == "no-store"
     db.session.expire_all()
     package = _package(disclosed)
-    assert first.data == file_of(package).read_bytes()
+    assert first.data == read_package(package) and first.data != file_of(package).read_bytes()
     assert package.download_count == 2 and package.downloaded_at is not None
     audited = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "customer.package_downloaded")).all()
     assert [(entry.target_id, entry.person_id) for entry in audited] == [(str(package.id), disclosed.person_id)] * 2

@@ -45,7 +45,7 @@ def visitor(app, client, customers, login_customer, create_staff, login_staff):
     import sqlalchemy as sa
 
     with app.app_context():
-        person = db.session.scalar(sa.select(Person).where(Person.email == "hanako@example.jp"))
+        person = db.session.scalar(sa.select(Person).where(Person.with_email("hanako@example.jp")))
         change = create_request(type="disclosure", person_id=person.id, requester_email=person.email, channel="web",
                                 language="ja", residence="jp", actor=Actor("customer", person.id), verified=True)
         db.session.commit()

@@ -111,7 +111,7 @@ def hanako(app, client, customers, login_customer):
     stranger = app.test_client()  # a verified address we hold nothing about (agents, no match)
     login_customer(stranger, "taro.yamada@example.jp")
     with app.app_context():
-        person = db.session.scalar(sa.select(Person).where(Person.email == "hanako@example.jp"))
+        person = db.session.scalar(sa.select(Person).where(Person.with_email("hanako@example.jp")))
         change = create_request(type="disclosure", person_id=person.id, requester_email=person.email, channel="web",
                                 language="ja", residence="jp", actor=Actor("customer", person.id), verified=True)
         db.session.commit()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import utcnow
+from portal.encryption.types import EncryptedJSON
 from portal.extensions import db
 
 
@@ -60,7 +61,7 @@ class WebhookDelivery(db.Model):
     event_id: Mapped[str] = mapped_column(sa.String(36))
     event: Mapped[WebhookEvent] = mapped_column(str_enum(WebhookEvent, length=40))
     # References and keys only, never personal values.
-    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("webhook_delivery.payload"))
     status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

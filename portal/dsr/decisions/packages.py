@@ -2,7 +2,8 @@
 
 A disclosure answers with the data as it stood at the decision, so the package is written
 once, at decision time, to a file under the instance folder (never under `static/`): a
-random name, mode 0600, its SHA-256 kept with it. The customer downloads it from their
+random name, mode 0600, encrypted (portal/encryption/files.py), the SHA-256 of its
+content kept with it. The customer downloads it from their
 request's page for `VALID_FOR`; then `tick` deletes the file and the row records when.
 
 A file written by a decision whose transaction then rolls back has no row; `tick` removes
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import os
 import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +25,7 @@ from portal.audit.services import Actor, record
 from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import utcnow
 from portal.customer.downloads import jsonl_chunks, zip_chunks
+from portal.encryption import files
 from portal.extensions import db
 
 VALID_FOR = timedelta(days=7)
@@ -95,18 +96,10 @@ def create_package(*, request_id: int, person_id: int, format: PackageFormat | s
     now = now or utcnow()
     name = f"{secrets.token_urlsafe(24)}.{format.extension}"
     path = package_folder() / name
-    digest, size = hashlib.sha256(), 0
-    # O_EXCL: never write through a file (or link) that is already there.
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            for chunk in _chunks(person_id, format, only):
-                file.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    # Whole in memory (a few MB even for thousands of items): it is sealed in one piece.
+    data = b"".join(_chunks(person_id, format, only))
+    files.write_file(path, data, files.DISCLOSURE_PACKAGE)
+    digest, size = hashlib.sha256(data), len(data)
     package = DisclosurePackage(
         request_id=request_id, person_id=person_id, path=name, format=format, size=size,
         sha256=digest.hexdigest(), created_at=now, expires_at=now + VALID_FOR,
@@ -114,6 +107,15 @@ def create_package(*, request_id: int, person_id: int, format: PackageFormat | s
     db.session.add(package)
     db.session.flush()
     return package
+
+
+def read_package(package: DisclosurePackage) -> bytes:
+    """The package's original bytes: FileNotFoundError when deleted, SealedFileError when the
+    file was altered (including a legacy plain file whose content no longer matches its hash)."""
+    data = files.read_file(file_of(package), files.DISCLOSURE_PACKAGE)
+    if hashlib.sha256(data).hexdigest() != package.sha256:
+        raise files.SealedFileError("the package's content does not match its recorded SHA-256")
+    return data
 
 
 def discard_file(package: DisclosurePackage) -> None:

@@ -1,0 +1,83 @@
+"""Blind indexes: a keyed hash of a normalised value, so equality look-ups work on ciphertext.
+
+Only exact matches can be found this way (that is the point: the database cannot be
+searched for part of a name). Each kind has its own normalisation and its own domain in
+the hash, so equal strings of different kinds do not share an index value.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+
+import sqlalchemy as sa
+from sqlalchemy.orm import validates
+
+from portal.common.text import normalise_email
+from portal.encryption.cipher import keyring
+
+_NOT_DIGIT = re.compile(r"\D")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_phone(text: str) -> str:
+    """Digits only: 03-1234-5678, 0312345678 and ０３（１２３４）５６７８ are one number."""
+    return _NOT_DIGIT.sub("", unicodedata.normalize("NFKC", text or ""))
+
+
+def normalise_name(text: str) -> str:
+    """山田 太郎, 山田　太郎 and 山田太郎 are one name; Latin names ignore case."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text or "")).casefold()
+
+
+def normalise_number(text: str) -> str:
+    """Customer numbers: M-5550 1234, ｍ５５５０１２３４ and M55501234 are one number."""
+    return re.sub(r"[\s\-‐－ー]", "", unicodedata.normalize("NFKC", text or "")).upper()
+
+
+_NORMALISERS = {"email": normalise_email, "phone": normalise_phone, "name": normalise_name, "number": normalise_number}
+
+
+def blind_index(kind: str, value: str | None) -> str | None:
+    """The index of `value` (None when there is nothing to index)."""
+    normalised = _NORMALISERS[kind](value) if value is not None else ""
+    if not normalised:
+        return None
+    return hmac.new(keyring().index_key, f"{kind}\x00{normalised}".encode(), hashlib.sha256).hexdigest()
+
+
+def email_index(value: str | None) -> str | None:
+    return blind_index("email", value)
+
+
+def phone_index(value: str | None) -> str | None:
+    return blind_index("phone", value)
+
+
+def name_index(value: str | None) -> str | None:
+    return blind_index("name", value)
+
+
+def number_index(value: str | None) -> str | None:
+    return blind_index("number", value)
+
+
+def index_matches(index_column, value: str | None):
+    """`index_column == value`, except that nothing to index (a phone without digits) matches nobody."""
+    return sa.false() if value is None else index_column == value
+
+
+def kept_in_step(indexes: dict):
+    """An ORM validator that sets each field's index column whenever the field is set.
+
+    `indexes` maps a field to (its index column, its index function); assign the result in
+    the model's class body (`_keep_indexes = kept_in_step({...})`).
+    """
+    @validates(*indexes)
+    def keep(self, field: str, value):
+        column, index = indexes[field]
+        setattr(self, column, index(value))
+        return value
+
+    return keep
