@@ -45,7 +45,9 @@ def queue():
     """Open requests, the nearest legal deadline first, with filters, search and keyset pages."""
     user = current_staff()
     now = utcnow()
-    filters = QueueFilters.from_args(request.args)
+    filters, problem = QueueFilters.read(request.args)
+    if problem:
+        flash(problem, "warning")
     restricted = services.sees_only_own_or_free(user)
     page = read_page(filters, viewer_id=user.id, now=now, after=request.args.get("after"),
                      before=request.args.get("before"), only_own_or_free=restricted)
@@ -58,8 +60,8 @@ def queue():
     html = render_template(
         "casework/queue.html", user=user, page=page, filters=filters, now=now, manager=manager,
         restricted=restricted, mine=mine, mine_capped=mine_capped, count_cap=COUNT_CAP,
-        names=display.staff_names({r.assignee_id for r in page.requests}),
-        due=display.due, badges=display.badges, jurisdiction_name=display.jurisdiction_name,
+        names=display.staff_names({r.assignee_id for r in page.requests}), rows=display.queue_rows(page.requests, now),
+        jurisdiction_name=display.jurisdiction_name,
         statuses=list(RequestStatus), types=list(RequestType), jurisdictions=list(Jurisdiction),
         staff=services.active_staff(), bulk_form=bulk_form, claim_form=forms.ClaimForm(formdata=None),
         previous_login=previous, mask_email=mask_email,

@@ -57,29 +57,53 @@ class Now:
     due_today: int
     due_this_week: int
     unassigned: int
+    #: assignee id (None: unassigned) → (open, overdue)
+    per_assignee: dict[int | None, tuple[int, int]] = field(default_factory=dict, compare=False)
 
 
 def open_now(now: datetime) -> Now:
-    """Open requests by status, and what is overdue, due today, due this week, unassigned."""
+    """Open requests by status, and what is overdue, due today, due this week, unassigned.
+
+    One pass over the open requests (the partial indexes bound it), grouped by status and
+    assignee, so the per-assignee workload comes from the same rows.
+    """
     today = now.astimezone(JST).date()
     tomorrow = japan_midnight(today + timedelta(days=1))
     next_monday = japan_midnight(today + timedelta(days=7 - today.weekday()))
     by_status = {status.value: 0 for status in RequestStatus if status.is_open}
-    by_status |= {status.value: count for status, count in db.session.execute(
-        sa.select(DataRequest.status, sa.func.count()).where(OPEN).group_by(DataRequest.status))}
-    overdue, today_count, week, unassigned = db.session.execute(sa.select(
+    per_assignee: dict[int | None, tuple[int, int]] = {}
+    overdue = due_today = this_week = unassigned = 0
+    rows = db.session.execute(sa.select(
+        DataRequest.status, DataRequest.assignee_id, sa.func.count(),
         _count_if(DataRequest.due_at < now),
         _count_if(sa.and_(DataRequest.due_at >= now, DataRequest.due_at < tomorrow)),
         _count_if(sa.and_(DataRequest.due_at >= now, DataRequest.due_at < next_monday)),
-        _count_if(DataRequest.assignee_id.is_(None)),
-    ).where(OPEN)).one()
-    return Now(by_status, sum(by_status.values()), int(overdue), int(today_count), int(week), int(unassigned))
+    ).where(OPEN).group_by(DataRequest.status, DataRequest.assignee_id))
+    for status, assignee, count, late, today_count, week in rows:
+        count, late = int(count), int(late)
+        by_status[status.value] = by_status.get(status.value, 0) + count
+        before = per_assignee.get(assignee, (0, 0))
+        per_assignee[assignee] = (before[0] + count, before[1] + late)
+        overdue, due_today, this_week = overdue + late, due_today + int(today_count), this_week + int(week)
+        unassigned += count if assignee is None else 0
+    return Now(by_status, sum(by_status.values()), overdue, due_today, this_week, unassigned, per_assignee)
 
 
 # ---- a period, per type or per jurisdiction ------------------------------------------------
 
+class OnTimeShare:
+    """For figures that count `on_time` out of `with_deadline` answered requests."""
+
+    on_time: int
+    with_deadline: int
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.on_time / self.with_deadline if self.with_deadline else None
+
+
 @dataclass
-class Row:
+class Row(OnTimeShare):
     key: str
     received: int = 0
     completed: int = 0
@@ -90,10 +114,6 @@ class Row:
     on_time: int = 0
     with_deadline: int = 0
 
-    @property
-    def on_time_share(self) -> float | None:
-        return self.on_time / self.with_deadline if self.with_deadline else None
-
 
 @dataclass
 class Breakdown:
@@ -101,38 +121,75 @@ class Breakdown:
     total: Row = field(default_factory=lambda: Row("total"))
 
 
+COUNTED = {RequestStatus.COMPLETED: "completed", RequestStatus.REJECTED: "rejected",
+           RequestStatus.WITHDRAWN: "withdrawn"}
+
+
+def breakdowns(period: Period) -> dict[str, Breakdown]:
+    """Both breakdowns — per request type ("type") and per jurisdiction — with their totals.
+
+    Two passes in all, each over one index range: the requests received in the period,
+    counted per (type, jurisdiction); and those closed in it, counted per (type, jurisdiction,
+    status, days taken). Days are whole numbers, so the second is a small histogram from
+    which the medians and 90th percentiles of every row and the total are read exactly
+    (percentile_cont's interpolation) without sorting the requests themselves.
+    """
+    keys = {"type": [t.value for t in RequestType], "jurisdiction": [j.value for j in Jurisdiction]}
+    rows = {by: {key: Row(key) for key in values} for by, values in keys.items()}
+    totals = {by: Row("total") for by in keys}
+    received = db.session.execute(
+        sa.select(DataRequest.type, DataRequest.jurisdiction, sa.func.count())
+        .where(_within(DataRequest.received_at, period)).group_by(DataRequest.type, DataRequest.jurisdiction))
+    for type_, jurisdiction, count in received:
+        for by, key in (("type", type_.value), ("jurisdiction", jurisdiction.value)):
+            rows[by][key].received += count
+            totals[by].received += count
+    days = days_taken().label("days")
+    closed = db.session.execute(
+        sa.select(DataRequest.type, DataRequest.jurisdiction, DataRequest.status, days, sa.func.count(),
+                  _count_if(on_time_condition()), _count_if(DataRequest.due_at.is_not(None)))
+        .where(_within(DataRequest.closed_at, period), DataRequest.status.in_(tuple(COUNTED)))
+        .group_by(DataRequest.type, DataRequest.jurisdiction, DataRequest.status, days))
+    histograms: dict[tuple[str, str], dict[int, int]] = {}
+    for type_, jurisdiction, status, day_count, count, on_time, with_deadline in closed:
+        for by, key in (("type", type_.value), ("jurisdiction", jurisdiction.value)):
+            for row in (rows[by][key], totals[by]):
+                setattr(row, COUNTED[status], getattr(row, COUNTED[status]) + count)
+                if status in ANSWERED:
+                    row.on_time += int(on_time)
+                    row.with_deadline += int(with_deadline)
+                    histogram = histograms.setdefault((by, row.key), {})
+                    histogram[day_count] = histogram.get(day_count, 0) + count
+    for by in keys:
+        for row in (*rows[by].values(), totals[by]):
+            histogram = histograms.get((by, row.key), {})
+            row.median_days, row.p90_days = percentile_of(histogram, *MEDIAN), percentile_of(histogram, *P90)
+    return {by: Breakdown(list(rows[by].values()), totals[by]) for by in keys}
+
+
 def breakdown(period: Period, by: str) -> Breakdown:
     """Per request type (`by="type"`) or per jurisdiction (`by="jurisdiction"`), plus a total."""
-    column = DataRequest.type if by == "type" else DataRequest.jurisdiction
-    keys = [t.value for t in RequestType] if by == "type" else [j.value for j in Jurisdiction]
-    rows = {key: Row(key) for key in keys}
-    total = Row("total")
-    closed = _within(DataRequest.closed_at, period)
-    answered = sa.and_(closed, DataRequest.status.in_(ANSWERED))
-    for key, count in db.session.execute(sa.select(column, sa.func.count())
-                                         .where(_within(DataRequest.received_at, period)).group_by(column)):
-        rows[key.value].received = count
-    status_counts = sa.select(
-        column, _count_if(DataRequest.status == RequestStatus.COMPLETED),
-        _count_if(DataRequest.status == RequestStatus.REJECTED),
-        _count_if(DataRequest.status == RequestStatus.WITHDRAWN),
-        _count_if(sa.and_(DataRequest.status.in_(ANSWERED), on_time_condition())),
-        _count_if(sa.and_(DataRequest.status.in_(ANSWERED), DataRequest.due_at.is_not(None))),
-    ).where(closed).group_by(column)
-    for key, completed, rejected, withdrawn, on_time, with_deadline in db.session.execute(status_counts):
-        row = rows[key.value]
-        row.completed, row.rejected, row.withdrawn = int(completed), int(rejected), int(withdrawn)
-        row.on_time, row.with_deadline = int(on_time), int(with_deadline)
-    for row in rows.values():
-        for name in ("received", "completed", "rejected", "withdrawn", "on_time", "with_deadline"):
-            setattr(total, name, getattr(total, name) + getattr(row, name))
-    per_group = sa.select(column.label("grp"), days_taken().label("days")).where(answered)
-    everything = sa.select(sa.literal("total").label("grp"), days_taken().label("days")).where(answered)
-    for query, target in ((per_group, None), (everything, total)):
-        for result in db.session.execute(percentiles(query, (MEDIAN, P90))):
-            row = target or rows[getattr(result.grp, "value", result.grp)]
-            row.median_days, row.p90_days = interpolate(result, *MEDIAN), interpolate(result, *P90)
-    return Breakdown(list(rows.values()), total)
+    return breakdowns(period)["type" if by == "type" else "jurisdiction"]
+
+
+def percentile_of(histogram: dict[int, int], num: int, den: int) -> float | None:
+    """percentile_cont(num/den) of the values counted in `histogram` (value → how many)."""
+    n = sum(histogram.values())
+    if not n:
+        return None
+    position = (n - 1) * num
+    low_rank, high_rank = position // den, (position + den - 1) // den
+    low = high = None
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if low is None and seen > low_rank:
+            low = value
+        if seen > high_rank:
+            high = value
+            break
+    fraction = (position - low_rank * den) / den
+    return round(float(low) + fraction * (float(high) - float(low)), 2)
 
 
 def median_days(period: Period) -> float | None:
@@ -147,46 +204,46 @@ def median_days(period: Period) -> float | None:
 # ---- trends ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Week:
+class Week(OnTimeShare):
     start: date
     received: int
     answered: int
     on_time: int
     with_deadline: int
 
-    @property
-    def on_time_share(self) -> float | None:
-        return self.on_time / self.with_deadline if self.with_deadline else None
-
 
 def weekly(now: datetime, weeks: int = WEEKS) -> list[Week]:
     """The last `weeks` weeks (Monday to Sunday, Japan time), the current one last.
 
-    One pass over each index range: a column per week (CASE sums), which both databases
-    evaluate the same way, rather than a week-number function each spells differently.
+    Two passes, one per index range (received, closed), grouped by the week number: a CASE
+    over the week boundaries, which both databases evaluate the same way, rather than a
+    week-number function each spells differently.
     """
     today = now.astimezone(JST).date()
     starts = [today - timedelta(days=today.weekday() + 7 * back) for back in range(weeks - 1, -1, -1)]
     bounds = [japan_midnight(start) for start in starts] + [japan_midnight(starts[-1] + timedelta(days=7))]
 
-    def per_week(column, condition=sa.true()):
-        return [_count_if(sa.and_(column >= bounds[i], column < bounds[i + 1], condition)) for i in range(weeks)]
+    def week_of(column):
+        return sa.case(*[(column < bounds[i + 1], i) for i in range(weeks)], else_=weeks).label("week")
 
-    received = db.session.execute(sa.select(*per_week(DataRequest.received_at))
-                                  .where(DataRequest.received_at >= bounds[0])).one()
-    answered_in = sa.and_(DataRequest.closed_at >= bounds[0], DataRequest.status.in_(ANSWERED))
-    answered = db.session.execute(sa.select(
-        *per_week(DataRequest.closed_at), *per_week(DataRequest.closed_at, on_time_condition()),
-        *per_week(DataRequest.closed_at, DataRequest.due_at.is_not(None)),
-    ).where(answered_in)).one()
-    return [Week(starts[i], int(received[i]), int(answered[i]), int(answered[weeks + i]),
-                 int(answered[2 * weeks + i])) for i in range(weeks)]
+    received = [0] * (weeks + 1)
+    week = week_of(DataRequest.received_at)
+    for index, count in db.session.execute(sa.select(week, sa.func.count())
+                                           .where(DataRequest.received_at >= bounds[0]).group_by(week)):
+        received[index] = count
+    answered = [[0, 0, 0] for _ in range(weeks + 1)]
+    week = week_of(DataRequest.closed_at)
+    for index, count, on_time, with_deadline in db.session.execute(
+            sa.select(week, sa.func.count(), _count_if(on_time_condition()), _count_if(DataRequest.due_at.is_not(None)))
+            .where(DataRequest.closed_at >= bounds[0], DataRequest.status.in_(ANSWERED)).group_by(week)):
+        answered[index] = [int(count), int(on_time), int(with_deadline)]
+    return [Week(starts[i], int(received[i]), *answered[i]) for i in range(weeks)]
 
 
 # ---- people ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Workload:
+class Workload(OnTimeShare):
     assignee_id: int | None
     name: str | None
     open: int
@@ -195,31 +252,32 @@ class Workload:
     on_time: int
     with_deadline: int
 
-    @property
-    def on_time_share(self) -> float | None:
-        return self.on_time / self.with_deadline if self.with_deadline else None
 
-
-def workload(period: Period, now: datetime) -> list[Workload]:
+def workload(period: Period, now: datetime, current: Now | None = None) -> list[Workload]:
     """Per assignee: open and overdue now; answered in the period and how many on time.
 
-    Two queries rather than one with `OR`: the open half walks the partial index of open
-    requests per assignee, the answered half the closing-date range; neither scans the table.
+    The open half comes from `open_now`'s pass (pass it as `current` when already read); the
+    answered half walks the closing-date range once.
     """
-    figures: dict[int | None, list[int]] = {}
-    open_rows = db.session.execute(
-        sa.select(DataRequest.assignee_id, sa.func.count(), _count_if(DataRequest.due_at < now))
-        .where(OPEN).group_by(DataRequest.assignee_id))
-    for assignee, count, overdue in open_rows:
-        figures[assignee] = [int(count), int(overdue), 0, 0, 0]
-    answered_rows = db.session.execute(
+    current = current or open_now(now)
+    return people(answered_per_assignee(period), current)
+
+
+def answered_per_assignee(period: Period) -> dict[int | None, tuple[int, int, int]]:
+    """assignee id → (answered in the period, on time, with a deadline)."""
+    rows = db.session.execute(
         sa.select(DataRequest.assignee_id, sa.func.count(), _count_if(on_time_condition()),
                   _count_if(DataRequest.due_at.is_not(None)))
         .where(_within(DataRequest.closed_at, period), DataRequest.status.in_(ANSWERED))
         .group_by(DataRequest.assignee_id))
-    for assignee, count, on_time, with_deadline in answered_rows:
-        figures.setdefault(assignee, [0, 0, 0, 0, 0])[2:] = [int(count), int(on_time), int(with_deadline)]
-    ids = [assignee for assignee in figures if assignee is not None]
+    return {assignee: (int(count), int(on_time), int(with_deadline)) for assignee, count, on_time, with_deadline in rows}
+
+
+def people(answered: dict[int | None, tuple[int, int, int]], current: Now) -> list[Workload]:
+    """The workload table: the live open figures beside the period's answered ones."""
+    assignees = set(current.per_assignee) | set(answered)
+    ids = [assignee for assignee in assignees if assignee is not None]
     names = dict(db.session.execute(sa.select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(ids))).all()) if ids else {}
-    rows = [Workload(assignee, names.get(assignee), *values) for assignee, values in figures.items()]
+    rows = [Workload(assignee, names.get(assignee), *current.per_assignee.get(assignee, (0, 0)),
+                     *answered.get(assignee, (0, 0, 0))) for assignee in assignees]
     return sorted(rows, key=lambda row: (row.name is None, row.name or "", row.assignee_id or 0))

@@ -1,9 +1,11 @@
 """/staff/reports: the manager dashboard, the request register CSV and CCPA §7102 metrics.
 
 Managers and admins only. Every view and every export is audited. The figures come from
-`queries` (SQL aggregates); the CSVs stream from `exports`.
+`queries` (SQL aggregates; the period figures through the shared cache of `dashboard`); the CSVs stream from `exports`.
 """
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import Blueprint, Response, flash, render_template, request, stream_with_context
 from flask_babel import gettext as _
@@ -12,7 +14,8 @@ from portal.common.time import JST, utcnow
 from portal.dsr.models import Jurisdiction, RequestType
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
-from portal.reports import charts, exports, queries, services
+from portal.reports import charts, exports, services
+from portal.reports.dashboard import figures as dashboard_figures
 from portal.reports.forms import period_from_args, year_from_args
 from portal.staff.auth import current_staff, role_required
 from portal.staff.login import staff_actor
@@ -39,7 +42,9 @@ def dashboard():
     """Deadlines at risk now, the period's figures per type and policy, trends, workload."""
     now = utcnow()
     period = _period()
-    weeks = queries.weekly(now)
+    shown = dashboard_figures(period, now)
+    today = now.astimezone(JST).date()
+    weeks = shown.weeks
     labels = [f"{week.start:%m/%d}" for week in weeks]
     volume_chart = charts.bar_chart(
         "chart-volume", title=_("Requests received per week"),
@@ -50,15 +55,19 @@ def dashboard():
         desc=_("Of the requests answered each week, the share answered by their due date; weeks without answers are left out."),
         labels=labels, shares=[week.on_time_share for week in weeks])
     context = dict(
-        period=period, now_figures=queries.open_now(now), by_type=queries.breakdown(period, "type"),
-        by_policy=queries.breakdown(period, "jurisdiction"), weeks=weeks, volume_chart=volume_chart,
-        on_time_chart=on_time_chart, workload=queries.workload(period, now), year=year_from_args(request.args, now.astimezone(JST).date()),
+        period=period, now_figures=shown.now, by_type=shown.by_type, by_policy=shown.by_policy, weeks=weeks,
+        volume_chart=volume_chart, on_time_chart=on_time_chart, workload=shown.workload,
+        as_of=shown.as_of.astimezone(JST), today=today, week_end=today + timedelta(days=6 - today.weekday()),
+        one_day=timedelta(days=1), year=year_from_args(request.args, now.astimezone(JST).date()),
         type_labels={t.value: t.label for t in RequestType}, status_labels={s.value: s.label for s in RequestStatus},
         policy_labels={j.value: j.value.upper() for j in Jurisdiction},
     )
+    html = render_template("reports/dashboard.html", **context)
+    # Audited once the page is built (committing first would expire the staff user the page
+    # header reads, costing a query); a failed commit still ends in an error page.
     services.record_viewed(period, actor=staff_actor(current_staff()))
     db.session.commit()
-    return render_template("reports/dashboard.html", **context)
+    return html
 
 
 def _csv(chunks, filename: str) -> Response:
