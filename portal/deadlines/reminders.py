@@ -6,9 +6,12 @@
   open request is overdue, and when a verified request has had no active assignee for a day.
 
 A paused clock (waiting for the requester under a policy that stops it) is neither due soon
-nor overdue. Each notice is sent once per request: see `_claim` for how several schedulers
-running at once agree on who sends it. The mails name the request and its type, never the
-person: whoever reads them follows the link and logs in.
+nor overdue. Each reminder and the overdue escalation are sent once per request and due
+date: when an extension or a resumed pause moves the deadline, they go out again before
+(or after) the new one. The unassigned escalation, about no deadline, is sent once per
+request. See `_claim` for how several schedulers running at once agree on who sends it.
+The mails name the request and its type, never the person: whoever reads them follows the
+link and logs in.
 """
 from __future__ import annotations
 
@@ -46,8 +49,16 @@ def _has_active_assignee():
     return sa.exists().where(StaffUser.id == DataRequest.assignee_id, StaffUser.active.is_(True))
 
 
+#: Notices about no deadline: sent once per request, whatever happens to its due date.
+UNDATED = {NoticeKind.UNASSIGNED}
+
+
 def _not_yet(kind: NoticeKind):
-    return ~sa.exists().where(DeadlineNotice.request_id == DataRequest.id, DeadlineNotice.kind == kind)
+    """No such notice yet — for the current due date, unless the notice is about no deadline."""
+    sent = [DeadlineNotice.request_id == DataRequest.id, DeadlineNotice.kind == kind]
+    if kind not in UNDATED:
+        sent.append(DeadlineNotice.due_at == DataRequest.due_at)
+    return ~sa.exists().where(*sent)
 
 
 def _clock_running():
@@ -94,14 +105,16 @@ def _claim(request_id: int, kind: NoticeKind, conditions: list) -> DataRequest |
     settles any race left (another scheduler committed between our read and our lock): the
     losing insert fails and the caller's transaction, mail included, is rolled back.
     """
-    locked = db.session.scalar(
-        sa.select(DataRequest.id).where(DataRequest.id == request_id, *conditions)
+    locked = db.session.execute(
+        sa.select(DataRequest.id, DataRequest.due_at).where(DataRequest.id == request_id, *conditions)
         .with_for_update(skip_locked=True, of=DataRequest)
-    )
+    ).first()
     if locked is None:
         db.session.rollback()
         return None
-    db.session.add(DeadlineNotice(request_id=request_id, kind=kind))
+    # The due date read under the lock is the one the notice is for (part of the unique key).
+    due_at = None if kind in UNDATED else locked.due_at
+    db.session.add(DeadlineNotice(request_id=request_id, kind=kind, due_at=due_at))
     try:
         db.session.flush()
     except sa.exc.IntegrityError:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from portal.audit.services import Actor
 from portal.common.time import utcnow
+from portal.deadlines import reminders
 from portal.dsr import services as dsr
 from portal.dsr.models import DataRequest, EventKind, RequestEvent
 from portal.extensions import db
@@ -22,6 +23,15 @@ from tests.staff.conftest import create_staff  # noqa: F401
 APPI_DAYS = 14
 REQUESTER = "taro.requester@example.jp"
 REQUESTER_NAME = "請求 太郎"
+
+
+def run_at(app, now) -> str:
+    """One pass of the reminders job at another moment (what tick would do then)."""
+    with app.app_context():
+        summary = str(reminders.run(now=now))
+        db.session.commit()
+        db.session.remove()
+    return summary
 
 
 @pytest.fixture

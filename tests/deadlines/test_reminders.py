@@ -7,26 +7,16 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from portal.common.time import utcnow
-from portal.deadlines import reminders
 from portal.deadlines.models import DeadlineNotice
 from portal.dsr.models import EventKind
 from portal.extensions import db
-from tests.deadlines.conftest import REQUESTER, REQUESTER_NAME
+from tests.deadlines.conftest import REQUESTER, REQUESTER_NAME, run_at
 
 NOTHING = "reminders: 0 due-soon, 0 overdue escalations, 0 unassigned escalations"
 
 
 def body(mail) -> str:
     return mail.get_body(preferencelist=("plain",)).get_content()
-
-
-def run_at(app, now) -> str:
-    """One pass of the reminders job at another moment (what tick would do then)."""
-    with app.app_context():
-        summary = str(reminders.run(now=now))
-        db.session.commit()
-        db.session.remove()
-    return summary
 
 
 def test_a_request_due_in_3_days_gets_one_reminder_however_many_ticks(app, tick, make_request, create_staff,
