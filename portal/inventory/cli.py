@@ -1,6 +1,8 @@
-"""`flask --app portal import-data FILE [--dry-run]` and `flask --app portal seed-demo`."""
+"""`flask --app portal import-data FILE [--dry-run]`, `seed-demo` and `legal-hold`."""
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 import click
@@ -8,6 +10,7 @@ from flask import Blueprint
 
 from portal.audit.services import Actor
 from portal.inventory.importer import ImportFailed, import_file
+from portal.inventory.legal_holds import BATCH_SIZE, LegalHoldRefused, apply_legal_hold, check_hold, resolve_scope
 
 bp = Blueprint("inventory_cli", __name__, cli_group=None)
 
@@ -40,3 +43,54 @@ def import_data_command(file: Path, dry_run: bool) -> None:
 def seed_demo_command() -> None:
     """Load the fictional demo company's data (safe to run again: nothing changes)."""
     _run_import(DEMO_FILE, dry_run=False)
+
+
+def _refuse(message: str) -> None:
+    click.echo(f"legal-hold: {message}; nothing changed", err=True)
+    raise SystemExit(1)
+
+
+def _parse_until(text: str) -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise LegalHoldRefused(f"--until {text!r} is not a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise LegalHoldRefused(f"--until {text!r} is not a date YYYY-MM-DD") from None
+
+
+@bp.cli.command("legal-hold")
+@click.option("--category", required=True, metavar="CATEGORY", help="The items' category (e.g. purchase).")
+@click.option("--field", default=None, metavar="FIELD", help="Only items of this field (e.g. line).")
+@click.option("--person", "person_key", default=None, metavar="KEY",
+              help="Only this person's items (the company's key); everyone's when omitted.")
+@click.option("--until", default=None, metavar="YYYY-MM-DD", help="Keep the items until this day (inclusive).")
+@click.option("--reason", default=None, metavar="TEXT",
+              help="Why the law obliges keeping them; shown to the customer whose erasure it blocks.")
+@click.option("--lift", is_flag=True, help="Lift the hold instead of placing one.")
+def legal_hold_command(category: str, field: str | None, person_key: str | None,
+                       until: str | None, reason: str | None, lift: bool) -> None:
+    """Place (--until, --reason) or lift (--lift) a legal retention hold on matching items.
+
+    An erasure keeps held items and names them, with the reason, in the answer to the
+    customer. Every changed item is audited. Items are changed in batches of 1,000, each
+    committed on its own: every audited change takes the audit log's lock, so one
+    transaction over millions of purchase lines would hold up the whole portal. If a run
+    stops half-way, run it again: items that already have the wanted hold are skipped.
+    """
+    try:
+        if lift == (until is not None):
+            raise LegalHoldRefused("give either --until (with --reason) or --lift")
+        if lift and reason is not None:
+            raise LegalHoldRefused("--reason goes with --until, not with --lift")
+        hold_until = None if lift else _parse_until(until)
+        clean_reason = check_hold(hold_until, reason)
+        scope = resolve_scope(category, field=field, person_key=person_key)
+    except LegalHoldRefused as refusal:
+        _refuse(str(refusal))
+    changed = apply_legal_hold(scope, until=hold_until, reason=clean_reason, actor=Actor.cli(),
+                               batch_size=BATCH_SIZE)
+    if lift:
+        click.echo(f"lifted the legal hold on {changed} item(s)")
+    else:
+        click.echo(f"placed a legal hold until {hold_until.isoformat()} on {changed} item(s)")

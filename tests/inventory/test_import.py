@@ -165,3 +165,9 @@ def test_purposes_that_are_not_a_list_are_reported_not_crashed_on(import_lines, 
         import_lines(*VALID_FILE, {**ITEM, "key": "k9", "purposes": True})
     assert any("'purposes' must be a list" in str(p) for p in failure.value.problems)
     assert set(row_counts().values()) == {0}
+
+
+def test_a_purpose_with_a_null_channel_gets_the_default_channel(import_lines, app_ctx):
+    """Found by the property tests: `"channel": null` reached the NOT NULL column (a 500)."""
+    import_lines({**PURPOSE, "channel": None})
+    assert db.session.scalar(sa.select(Purpose.channel).where(Purpose.key == PURPOSE["key"])) == "none"

@@ -44,7 +44,10 @@ class ImportResult:
     def change_summary(self) -> str:
         created = sum(self.changes.created.values())
         updated = sum(self.changes.updated.values())
-        return f"{created} created, {updated} updated"
+        summary = f"{created} created, {updated} updated"
+        if self.changes.not_restored:
+            summary += f", {self.changes.not_restored} erased item lines not restored"
+        return summary
 
 
 def import_bytes(data: bytes, *, actor: Actor, dry_run: bool = False, origin: str | None = None) -> ImportResult:
@@ -74,6 +77,7 @@ def import_bytes(data: bytes, *, actor: Actor, dry_run: bool = False, origin: st
                 "counts": result.counts,
                 "created": result.changes.created,
                 "updated": result.changes.updated,
+                "not_restored": result.changes.not_restored,
             },
         )
         db.session.commit()

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 
+from portal.encryption.blind import email_index
 from portal.extensions import db
+from portal.inventory.amounts import line_amount
+from portal.inventory.erasure import ItemTombstone
 from portal.inventory.importer.parse import KnownKeys, ParsedFile, References
 from portal.inventory.models import (
     ConsentEvent,
@@ -21,6 +25,7 @@ from portal.inventory.models import (
     Purpose,
     Source,
     item_purpose,
+    person_indexes,
 )
 
 CHUNK = 1000
@@ -48,8 +53,9 @@ def load_known_keys(refs: References) -> KnownKeys:
         for batch in chunked(wanted):
             target.update(db.session.scalars(sa.select(model.key).where(model.key.in_(batch))))
     for batch in chunked(refs.emails):
-        rows = db.session.execute(sa.select(Person.email, Person.key).where(Person.email.in_(batch)))
-        known.email_owner.update((email, key) for email, key in rows)
+        by_index = {email_index(email): email for email in batch}
+        rows = db.session.execute(sa.select(Person.email_index, Person.key).where(Person.email_index.in_(by_index)))
+        known.email_owner.update((by_index[index], key) for index, key in rows)
     return known
 
 
@@ -57,6 +63,8 @@ def load_known_keys(refs: References) -> KnownKeys:
 class Changes:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    # Item lines the file still holds but a person had erased: not brought back.
+    not_restored: int = 0
 
     def note(self, kind: str, created: int, updated: int = 0) -> None:
         self.created[kind] = self.created.get(kind, 0) + created
@@ -165,8 +173,11 @@ def _python_default(column: sa.Column):
 
 SOURCE_FIELDS = ("kind", "name_ja", "name_en", "obtained_on", "provider", "provider_obtained_by", "note")
 PURPOSE_FIELDS = ("title_ja", "title_en", "description_ja", "description_en", "consent_required", "channel")
-PERSON_FIELDS = ("email", "name", "name_kana", "phone", "birthdate", "customer_number")
-ITEM_FIELDS = ("person_id", "category", "field", "value", "source_id", "collected_at", "retain_until")
+PERSON_FIELDS = ("email", "name", "name_kana", "phone", "birthdate", "customer_number",
+                 "email_index", "name_index", "name_kana_index", "phone_index", "customer_number_index")
+ITEM_FIELDS = ("person_id", "category", "field", "value", "amount", "source_id", "collected_at", "retain_until")
+# What makes a keyless line the same line (the amount follows from the value).
+KEYLESS_ITEM_IDENTITY = tuple(name for name in ITEM_FIELDS if name != "amount")
 PROVISION_FIELDS = (
     "person_id", "recipient_name", "recipient_address", "recipient_representative",
     "provided_at", "basis", "items",
@@ -191,16 +202,21 @@ def _rows(parsed: ParsedFile, kind: str) -> list[dict]:
     return [clean for _, clean in parsed.records[kind]]
 
 
+def _person_rows(parsed: ParsedFile) -> list[dict]:
+    """Person rows with their blind indexes (bulk writes bypass the ORM that keeps them)."""
+    return [{**row, **person_indexes(row)} for row in _rows(parsed, "person")]
+
+
 def apply_records(parsed: ParsedFile) -> Changes:
     """Write every validated record; the caller owns the transaction."""
     changes = Changes()
     maps = KeyMaps()
-    for kind, model, fields, target in (
-        ("source", Source, SOURCE_FIELDS, maps.sources),
-        ("purpose", Purpose, PURPOSE_FIELDS, maps.purposes),
-        ("person", Person, PERSON_FIELDS, maps.persons),
+    for kind, model, fields, target, rows in (
+        ("source", Source, SOURCE_FIELDS, maps.sources, _rows(parsed, "source")),
+        ("purpose", Purpose, PURPOSE_FIELDS, maps.purposes, _rows(parsed, "purpose")),
+        ("person", Person, PERSON_FIELDS, maps.persons, _person_rows(parsed)),
     ):
-        ids, created, updated = _upsert_by_key(model, _rows(parsed, kind), fields)
+        ids, created, updated = _upsert_by_key(model, rows, fields)
         target.update(ids)
         changes.note(kind, created, updated)
 
@@ -226,6 +242,7 @@ def _item_row(row: dict, maps: KeyMaps) -> dict:
         "category": row["category"],
         "field": row["field"],
         "value": row["value"],
+        "amount": line_amount(row["category"], row["value"]),
         "source_id": maps.sources[row["source"]] if row["source"] else None,
         "collected_at": row["collected_at"],
         "retain_until": row["retain_until"],
@@ -233,8 +250,10 @@ def _item_row(row: dict, maps: KeyMaps) -> dict:
 
 
 def _apply_items(rows: list[dict], maps: KeyMaps, changes: Changes) -> None:
-    keyed = [row for row in rows if row["key"] is not None]
-    keyless = [row for row in rows if row["key"] is None]
+    kept = _without_erased(rows, maps)
+    changes.not_restored += len(rows) - len(kept)
+    keyed = [row for row in kept if row["key"] is not None]
+    keyless = [row for row in kept if row["key"] is None]
     purpose_ids = lambda row: {maps.purposes[p] for p in row["purposes"]}  # noqa: E731
 
     ids, created, updated = _upsert_by_key(Item, [_item_row(r, maps) for r in keyed], ITEM_FIELDS)
@@ -258,7 +277,7 @@ def _apply_items(rows: list[dict], maps: KeyMaps, changes: Changes) -> None:
         db.session.execute(sa.delete(item_purpose).where(item_purpose.c.item_id.in_(batch)))
 
     keyless_rows = [_item_row(r, maps) for r in keyless]
-    fresh = _not_yet_imported(Item, ITEM_FIELDS, keyless_rows)
+    fresh = _not_yet_imported(Item, KEYLESS_ITEM_IDENTITY, keyless_rows)
     keyless = [keyless[i] for i in fresh]
     new_ids = _insert_returning_ids(Item, [keyless_rows[i] for i in fresh], key_column=None)
     for position, row in enumerate(keyless):
@@ -266,6 +285,47 @@ def _apply_items(rows: list[dict], maps: KeyMaps, changes: Changes) -> None:
     _bulk_insert(item_purpose, links)
     # An item whose only change is its purposes still counts as updated.
     changes.note("item", created + len(keyless), max(updated, purposes_changed))
+
+
+def _without_erased(rows: list[dict], maps: KeyMaps) -> list[dict]:
+    """The rows minus what a person had erased: a CRM export made before (or without) the
+    erasure must not bring it back.
+
+    A keyed line is erased when a tombstone holds its key and no item does. A keyless line
+    (a purchase) is erased when its person had that kind of line erased at or after the time
+    it was collected: it was among the lines erased then, or (collected earlier but loaded
+    only now) it would have been.
+    """
+    keys = [row["key"] for row in rows if row["key"] is not None]
+    buried: set[str] = set()
+    for batch in chunked(keys):
+        buried.update(db.session.scalars(sa.select(ItemTombstone.item_key).where(ItemTombstone.item_key.in_(batch))))
+    for batch in chunked(list(buried)):
+        buried.difference_update(db.session.scalars(sa.select(Item.key).where(Item.key.in_(batch))))
+    erased_until: dict[tuple, object] = {}
+    person_ids = {maps.persons[row["person"]] for row in rows if row["key"] is None}
+    for batch in chunked(person_ids):
+        stmt = (sa.select(ItemTombstone.person_id, ItemTombstone.category, ItemTombstone.field,
+                          sa.func.max(ItemTombstone.erased_at))
+                .where(ItemTombstone.person_id.in_(batch), ItemTombstone.item_key.is_(None))
+                .group_by(ItemTombstone.person_id, ItemTombstone.category, ItemTombstone.field))
+        for person_id, category, field_name, erased_at in db.session.execute(stmt):
+            erased_until[(person_id, str(category), field_name)] = _as_utc(erased_at)
+
+    def erased(row: dict) -> bool:
+        if row["key"] is not None:
+            return row["key"] in buried
+        until = erased_until.get((maps.persons[row["person"]], str(row["category"]), row["field"]))
+        return until is not None and (row["collected_at"] is None or row["collected_at"] <= until)
+
+    return [row for row in rows if not erased(row)]
+
+
+def _as_utc(value):
+    """SQLite's max() hands back the stored text or a naive time; tombstones are in UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _fingerprint(row, fields: Sequence[str]) -> tuple:

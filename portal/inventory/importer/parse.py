@@ -98,7 +98,9 @@ def _text(record: dict, name: str, *, required: bool = False) -> tuple[str | Non
 
 
 def _choice(record: dict, name: str, enum_cls, *, required: bool = True, default=None):
-    value = _required(record, name) if required else record.get(name, default)
+    value = _required(record, name) if required else record.get(name)
+    if value is None:  # absent or null: the default (a purpose with "channel": null has none)
+        value = default
     if value is None:
         return None
     try:
