@@ -1,7 +1,8 @@
-"""What every benchmark shares: refusing CI's database and building a fresh schema."""
+"""What every benchmark shares: its app and database, refusing CI's, and a fresh schema."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,23 @@ from portal.extensions import db
 from portal.startup import describe_database
 
 PROTECTED_DATABASES = {"test"}  # CI's database
+
+
+def bench_app(workdir: str, *, force: bool, **config):
+    """The app an in-process benchmark drives: on DATABASE_URL, else on a SQLite file in
+    `workdir`; None (after saying why) when that is CI's database and --force was not given."""
+    from portal import create_app
+
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.db"
+    if refuse_protected(url, force=force):
+        return None
+    return create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": url, **config})
+
+
+def database_label(app) -> str:
+    """`sqlite sqlite:////tmp/…` or `postgresql postgresql+psycopg://…` (no password), for the report."""
+    with app.app_context():
+        return f"{db.engine.dialect.name} {describe_database(app.config['SQLALCHEMY_DATABASE_URI'])}"
 
 
 def refuse_protected(url: str, *, force: bool) -> bool:

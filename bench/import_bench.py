@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import tempfile
@@ -25,16 +24,12 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
-from bench.common import refuse_protected, reset_database  # noqa: E402
-from portal import create_app  # noqa: E402
+from bench.common import bench_app, database_label, reset_database  # noqa: E402
 from portal.audit.services import Actor  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.inventory.importer import import_file  # noqa: E402
-from portal.startup import describe_database  # noqa: E402
 
 TARGET_RECORDS_PER_SECOND = 10_000
 
@@ -154,13 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as workdir:
-        url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.db"
-        if refuse_protected(url, force=args.force):
-            return 2
         path = Path(workdir) / "bench.jsonl"
         counts = generate(path, persons=args.persons, items=args.items_per_person)
         total = sum(counts.values())
-        app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": url})
+        app = bench_app(workdir, force=args.force)
+        if app is None:
+            return 2
 
         best: dict[str, tuple] = {}
         for _ in range(max(args.repeat, 1)):
@@ -172,8 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                     best[label] = (label, seconds, cpu, total / seconds, created, updated)
         rows = list(best.values())
 
-        with app.app_context():
-            database = f"{db.engine.dialect.name} {describe_database(url)}"
+        database = database_label(app)
         runs = f", fastest of {args.repeat} runs" if args.repeat > 1 else ""
         print(f"Madoguchi import benchmark on {database}{runs}")
         print(f"file: {total:,} records, {path.stat().st_size / 1e6:.1f} MB: "

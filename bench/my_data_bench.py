@@ -31,14 +31,12 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
-from bench.common import refuse_protected, reset_database  # noqa: E402
-from portal import create_app  # noqa: E402
+from bench.common import bench_app, database_label, reset_database  # noqa: E402
 from portal.audit.services import Actor  # noqa: E402
 from portal.common.time import utcnow  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.inventory.importer import import_bytes  # noqa: E402
 from portal.inventory.models import Person  # noqa: E402
-from portal.startup import describe_database  # noqa: E402
 from portal.verification.models import CustomerSession  # noqa: E402
 from portal.verification.session import TOKEN_KEY  # noqa: E402
 
@@ -119,7 +117,9 @@ def login(app, client, email: str) -> int:
     """A verified customer's session, created the way the test fixture does it."""
     token = secrets.token_urlsafe(32)
     with app.app_context():
-        person_id = db.session.scalar(sa.select(Person.id).where(Person.email == email))
+        person_id = db.session.scalar(sa.select(Person.id).where(Person.with_email(email)))
+        if person_id is None:  # a session without a person would time an empty page
+            raise SystemExit(f"no person with the address {email!r} in the database")
         db.session.add(CustomerSession(token_hash=hashlib.sha256(token.encode()).hexdigest(), email=email, person_id=person_id))
         db.session.commit()
         db.session.remove()
@@ -163,11 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as workdir:
-        url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.db"
-        if refuse_protected(url, force=args.force):
+        app = bench_app(workdir, force=args.force, RATELIMIT_ENABLED=False)
+        if app is None:
             return 2
-        app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": url,
-                          "RATELIMIT_ENABLED": False})
         reset_database(app)
         load(app, args.items, args.others)
         client = app.test_client()
@@ -178,8 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("/my/data, stepped up", measure(client, "/my/data", requests=args.requests, warmup=args.warmup)))
         rows.append(("category page 1", measure(client, "/my/data/category/purchase", requests=args.requests, warmup=args.warmup)))
 
-        with app.app_context():
-            database = f"{db.engine.dialect.name} {describe_database(url)}"
+        database = database_label(app)
         print(f"Madoguchi 'my data' benchmark on {database}")
         print(f"one customer with {args.items:,} items (+ {args.others} others with 200 each); "
               f"{args.requests} requests per row after {args.warmup} warm-up")

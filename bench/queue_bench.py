@@ -29,15 +29,14 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
-from bench.common import refuse_protected, reset_database  # noqa: E402
-from portal import create_app  # noqa: E402
+from bench.common import bench_app, database_label, reset_database  # noqa: E402
 from portal.audit.services import Actor  # noqa: E402
 from portal.common.time import utcnow  # noqa: E402
 from portal.dsr.models import DataRequest, Policy  # noqa: E402
+from portal.encryption.blind import email_index, name_index  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from portal.inventory.models import Person  # noqa: E402
+from portal.inventory.models import Person, person_indexes  # noqa: E402
 from portal.staff import services as staff_services  # noqa: E402
-from portal.startup import describe_database  # noqa: E402
 
 TARGET_MS = 200
 TYPES = ("disclosure", "correction", "erasure", "suspension", "consent_withdrawal", "stop_provision",
@@ -58,9 +57,11 @@ def load(app, requests: int, people: int) -> None:
             staff_services.create_staff(email=f"staff{n}@bench.example.jp", name=f"担当 {n}",
                                         role="agent" if n else "manager", password=PASSWORD, actor=Actor("cli"))
         db.session.commit()
+        fields = [{"email": f"person{n}@example.jp", "name": f"試験 太郎{n}", "name_kana": "シケン タロウ"}
+                  for n in range(people)]
         db.session.execute(sa.insert(Person), [
-            {"key": f"C-{n:07d}", "email": f"person{n}@example.jp", "name": f"試験 太郎{n}",
-             "name_kana": "シケン タロウ", "created_at": now, "updated_at": now} for n in range(people)])
+            {"key": f"C-{n:07d}", **person, **person_indexes(person), "created_at": now, "updated_at": now}
+            for n, person in enumerate(fields)])
         db.session.commit()
         batch = []
         for n in range(1, requests + 1):
@@ -76,7 +77,9 @@ def load(app, requests: int, people: int) -> None:
                 "reference": f"MG-{received.year}-{n:06d}", "type": TYPES[n % len(TYPES)],
                 "policy_id": policies[jurisdiction], "jurisdiction": jurisdiction, "status": status,
                 "person_id": (n % people) + 1 if n % 7 else None,
-                "requester_email": f"person{n % people}@example.jp", "requester_name": f"試験 太郎{n % people}",
+                "requester_email": fields[n % people]["email"], "requester_name": fields[n % people]["name"],
+                "requester_email_index": email_index(fields[n % people]["email"]),
+                "requester_name_index": name_index(fields[n % people]["name"]),
                 "is_agent": n % 13 == 0, "channel": "web", "language": "ja", "residence": "jp", "details": {},
                 "received_at": received, "verified_at": received if verified else None, "due_at": due,
                 "original_due_at": due, "paused_seconds": 0,
@@ -162,11 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as workdir:
-        url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.db"
-        if refuse_protected(url, force=args.force):
+        app = bench_app(workdir, force=args.force, RATELIMIT_ENABLED=False, PORTAL_STAFF_IDLE_MINUTES=600)
+        if app is None:
             return 2
-        app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": url,
-                          "RATELIMIT_ENABLED": False, "PORTAL_STAFF_IDLE_MINUTES": 600})
         reset_database(app)
         started = time.perf_counter()
         load(app, args.requests_in_register, args.people)
@@ -197,8 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = [(label, measure(client, page, requests=args.requests, warmup=args.warmup))
                 for label, page in pages.items()]
 
-        with app.app_context():
-            database = f"{db.engine.dialect.name} {describe_database(url)}"
+        database = database_label(app)
         print(f"Madoguchi staff queue benchmark on {database}")
         print(f"{args.requests_in_register:,} requests (the newest tenth open), "
               f"{args.people:,} people, loaded in {loaded:.0f} s; {args.requests} views per row")

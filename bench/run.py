@@ -10,18 +10,23 @@ requests with their events (bulk inserts: COPY on PostgreSQL, executemany on SQL
 pages (staff: password and TOTP; customer: a server-side session in a signed cookie), drives
 every page with a fixed count of requests from `--concurrency` keep-alive clients after a
 warm-up, and prints requests/s and p50/p95 latency per page next to /healthz (one database
-round trip: the ceiling) measured on the same server in the same run.
+round trip: the ceiling) measured on the same server in the same run. Then it downloads the
+register CSV of the longest period the dashboard allows (two years) and prints how much the
+sending worker's peak memory grew (VmHWM/VmRSS from /proc; target < 50 MB: it streams).
 
 The schema is DROPPED and rebuilt by the migrations (PostgreSQL: the `public` schema), so point
 DATABASE_URL at a scratch database; the database named `test` (CI's) is refused unless --force.
 `--reuse` keeps a database whose row counts already match (a second run skips generation);
-`--keep` keeps the SQLite file (it is printed).
+`--keep` keeps the SQLite file (it is printed). The data is encrypted with PORTAL_DATA_KEYS /
+PORTAL_INDEX_KEY from the environment, else with fixed keys kept for this fictional data.
 """
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import http.client
 import os
-import re
 import secrets
 import socket
 import statistics
@@ -48,8 +53,18 @@ from portal.startup import describe_database  # noqa: E402
 TARGETS = {"queue, first page": 150, "queue, filtered": 150, "request page": None, "dashboard": 150,
            "my data, first page": 100, "request submission": None}
 SHARE_OF_HEALTHZ = 0.25
+REGISTER_GROWTH_MB = 50  # the register CSV streams: a worker grows by less than this while sending it
 PAGE_NAMES = {"queue": "queue, first page", "filtered": "queue, filtered", "request": "request page",
               "dashboard": "dashboard", "mydata": "my data, first page", "submit": "request submission"}
+
+
+def use_bench_keys() -> None:
+    """Encryption keys for the generator and the server alike (production refuses none and the
+    published development key): the environment's if set, else fixed keys for this fictional
+    data, so a --reuse run still reads what an earlier run wrote."""
+    for name, seed in (("PORTAL_DATA_KEYS", b"madoguchi bench data key"), ("PORTAL_INDEX_KEY", b"madoguchi bench index key")):
+        key = base64.b64encode(hashlib.sha256(seed).digest()).decode()
+        os.environ.setdefault(name, f"1:{key}" if name == "PORTAL_DATA_KEYS" else key)
 
 
 def free_port() -> int:
@@ -137,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=300, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per client and page first")
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--pages", help=f"only these pages, comma-separated: {','.join(PAGE_NAMES)}")
+    parser.add_argument("--pages", help=f"only these pages, comma-separated: {','.join(PAGE_NAMES)},register")
     parser.add_argument("--smoke", action="store_true", help="1,000 persons, 20,000 items, 2,000 requests, count 50")
     parser.add_argument("--reuse", action="store_true", help="skip generation when the row counts match")
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file")
@@ -153,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     if refuse_protected(url, force=args.force):
         return 2
     secret_key = secrets.token_urlsafe(48)
+    use_bench_keys()
     # The generating app shares the server's key, so it can sign the customer's session cookie.
     app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": secret_key, "SQLALCHEMY_DATABASE_URI": url,
                       "RATELIMIT_ENABLED": False})
@@ -171,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     server = start_server(url, secret_key, port, workdir / "gunicorn.log")
     try:
         rows, failures = run_pages(app, port, args)
+        if not args.pages or "register" in args.pages:
+            problem = register_memory(app, port, server.pid)
+            if problem:
+                failures["register CSV"] = [problem]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -214,7 +234,7 @@ def run_pages(app, port: int, args) -> tuple[list[tuple], dict[str, list[str]]]:
         ("request submission", submitters, submission),
     ]
     if args.pages:  # /healthz always runs: it is the ceiling the others are compared with
-        chosen = {PAGE_NAMES[name.strip()] for name in args.pages.split(",")}
+        chosen = {PAGE_NAMES[name.strip()] for name in args.pages.split(",") if name.strip() in PAGE_NAMES}
         pages = [page for page in pages if page[0] == "/healthz" or page[0] in chosen]
     print_header(args)
     rows, failures, ceiling = [], {}, None
@@ -231,6 +251,89 @@ def run_pages(app, port: int, args) -> tuple[list[tuple], dict[str, list[str]]]:
     if any(label == "request submission" for label, _clients, _action in pages):
         print("\nrequest submission: latency of the POST; req/s counts submissions, each with its form fetch")
     return rows, failures
+
+
+# ---- the register CSV streams: a worker's memory while it sends the largest register ----------
+
+def worker_pids(master: int) -> list[int]:
+    """gunicorn's workers: the processes whose parent is the master."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                pids.append(int(entry.name))
+    return pids
+
+
+def memory_kb(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM (peak) of a process, in kB."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0])
+    return values
+
+
+def register_memory(app, port: int, master: int) -> str | None:
+    """Download the register of the longest period the page allows (the newest two years) and
+    print how much the sending worker's memory grew: its peak RSS (VmHWM, reset first where the
+    kernel allows, else sampled VmRSS every 10 ms) minus its RSS before. Returns a failure, if any."""
+    from bench.load_client import new_manager
+    from portal.reports.forms import MAX_DAYS
+
+    client = Client(port)
+    client.log_in_staff(app, new_manager(app))
+    client.get("/staff/reports")  # both workers warm: imports and templates loaded
+    client.get("/staff/reports")
+    today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 9 * 3600))
+    start = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 9 * 3600 - (MAX_DAYS - 1) * 86400))
+    path = f"/staff/reports/register.csv?from={start}&to={today}"
+    pids = worker_pids(master)
+    before = {}
+    for pid in pids:
+        try:  # "5" resets the peak (VmHWM) to the current RSS (Linux ≥ 4.0)
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+        except OSError:
+            pass
+        before[pid] = memory_kb(pid)
+    sampled = {pid: 0 for pid in pids}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            for pid in pids:
+                sampled[pid] = max(sampled[pid], memory_kb(pid).get("VmRSS", 0))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in client.cookies.items())}
+    started = time.perf_counter()
+    lines = size = 0
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        while chunk := response.read(64 * 1024):  # read as it comes: never the whole file at once
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+        status = response.status
+    finally:
+        connection.close()
+        done.set()
+        sampler.join()
+    took = time.perf_counter() - started
+    growth = max(max(memory_kb(pid)["VmHWM"], sampled[pid]) - before[pid]["VmRSS"] for pid in pids) / 1024
+    met = status == 200 and growth < REGISTER_GROWTH_MB
+    print(f"\nregister CSV, {start} to {today}: {max(lines - 1, 0):,} requests, {size / 1e6:.1f} MB in {took:.1f} s; "
+          f"worker peak memory grew {growth:.1f} MB  {'met' if met else 'NOT met'} (< {REGISTER_GROWTH_MB} MB)",
+          flush=True)
+    return None if status == 200 else f"GET register.csv → {status}"
 
 
 def print_header(args) -> None:

@@ -31,5 +31,7 @@ def test_smoke_run_prints_a_row_per_page_and_every_page_answers(tmp_path):
         assert row is not None, f"no row for {page}:\n{output}"
         if "MISSING" not in row:  # the dashboard may not exist yet; then it says so
             assert row.split()[len(page.split())] == "50", row
+    register = next((line for line in output.splitlines() if line.startswith("register CSV")), None)
+    assert register is not None and "worker peak memory grew" in register, output
     assert "FAILED" not in output, output
     assert result.returncode == 0, result.stderr[-2000:]
