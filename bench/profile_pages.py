@@ -1,0 +1,132 @@
+"""Where a page's time goes: each page of bench/run.py served in-process under cProfile.
+
+    .venv/bin/python bench/profile_pages.py                 # SQLite, a small generated register
+    .venv/bin/python bench/profile_pages.py --pages queue --top 40
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/madoguchi_bench .venv/bin/python bench/profile_pages.py --reuse
+
+Generates the bench dataset (default 2,000 persons, 20,000 items (10,000 for one person),
+20,000 requests; `--reuse` keeps a database whose counts match), logs a manager in with a real
+password and TOTP code, then requests every page `--count` times through the Flask test client
+and prints, per page, the CPU milliseconds per request (measured without the profiler) and
+the functions that took the most time under it (own time and cumulative). The numbers are for comparing code, not for capacity: those
+come from bench/run.py, which drives gunicorn over real sockets. On PostgreSQL the `public`
+schema is DROPPED and rebuilt, as in bench/run.py; the database named `test` is refused.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyotp
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+
+from bench.common import refuse_protected, reset_database  # noqa: E402
+from bench.dataset import MY_DATA_EMAIL, counts, generate  # noqa: E402
+from bench.load_client import customer_cookie, new_manager  # noqa: E402
+from bench.run import use_bench_keys  # noqa: E402
+from portal import create_app  # noqa: E402
+from portal.extensions import db  # noqa: E402
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+PAGES = {"healthz": "/healthz", "queue": "/staff/", "filtered": "/staff/?type=erasure&jurisdiction=gdpr&assignee=none",
+         "request": None, "dashboard": "/staff/reports", "mydata": "/my/data"}
+
+
+def staff_client(app):
+    manager = new_manager(app)
+    client = app.test_client()
+
+    def post(path: str, data: dict):
+        token = CSRF.search(client.get(path).get_data(as_text=True)).group(1)
+        return client.post(path, data={"csrf_token": token, **data})
+
+    post("/staff/login", {"email": manager.email, "password": manager.password})
+    response = post("/staff/login/2fa", {"code": pyotp.TOTP(manager.totp_secret).now()})
+    assert response.status_code == 302 and "/staff/login" not in response.location, response.location
+    return client
+
+
+def customer_client(app):
+    client = app.test_client()
+    name, value = customer_cookie(app, MY_DATA_EMAIL)
+    client.set_cookie(name, value)
+    return client
+
+
+def profile(client, path: str, *, count: int, top: int) -> tuple[float, str]:
+    """(CPU ms per request without the profiler, the profile's report)."""
+    for _ in range(5):  # warm caches, as a running worker has them
+        assert client.get(path).status_code == 200, path
+    started = time.process_time()
+    for _ in range(count):
+        client.get(path)
+    per_request = (time.process_time() - started) * 1000 / count
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    for _ in range(count):
+        client.get(path)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return per_request, out.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--persons", type=int, default=2_000)
+    parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--count", type=int, default=200, help="profiled requests per page")
+    parser.add_argument("--top", type=int, default=25, help="functions listed per page and order")
+    parser.add_argument("--pages", help=f"only these pages, comma-separated: {','.join(PAGES)}")
+    parser.add_argument("--reuse", action="store_true", help="skip generation when the row counts match")
+    parser.add_argument("--quiet", action="store_true", help="CPU ms per page only, no function lists")
+    parser.add_argument("--force", action="store_true", help="allow a database named 'test' (CI's)")
+    args = parser.parse_args(argv)
+
+    sqlite_path = Path(tempfile.gettempdir()) / f"madoguchi-profile-{args.persons}-{args.items}-{args.requests}.db"
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}"
+    if refuse_protected(url, force=args.force):
+        return 2
+    use_bench_keys()
+    # Production's settings (secure cookies aside: the test client speaks plain HTTP).
+    app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "p" * 48, "SQLALCHEMY_DATABASE_URI": url,
+                      "RATELIMIT_ENABLED": False, "TESTING": False})
+    wanted = {"person": args.persons, "item": args.items, "data_request": args.requests}
+    if not (args.reuse and counts(app, args.requests) == wanted):
+        reset_database(app)
+        generate(app, persons=args.persons, items=args.items, requests=args.requests)
+    with app.app_context():
+        reference = db.session.scalar(sa.select(db.metadata.tables["data_request"].c.reference)
+                                      .order_by(db.metadata.tables["data_request"].c.id.desc()).limit(1))
+        db.session.remove()
+    staff, customer = staff_client(app), customer_client(app)
+    chosen = [name.strip() for name in args.pages.split(",")] if args.pages else list(PAGES)
+    summary = []
+    for name in chosen:
+        path = PAGES[name] or f"/staff/requests/{reference}"
+        client = customer if name == "mydata" else staff
+        per_request, report = profile(client, path, count=args.count, top=args.top)
+        summary.append((name, per_request))
+        if not args.quiet:
+            print(f"\n===== {name} {path}: {per_request:.2f} ms CPU per request\n{report}")
+    print("\nCPU ms per request (test client, no profiler; compare runs with each other):")
+    for name, per_request in summary:
+        print(f"{name:10} {per_request:7.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
