@@ -10,7 +10,14 @@ from flask import Blueprint
 
 from portal.audit.services import Actor
 from portal.inventory.importer import ImportFailed, import_file
-from portal.inventory.legal_holds import BATCH_SIZE, LegalHoldRefused, apply_legal_hold, check_hold, resolve_scope
+from portal.inventory.legal_holds import (
+    BATCH_SIZE,
+    LegalHoldRefused,
+    apply_legal_hold,
+    check_hold,
+    longer_holds,
+    resolve_scope,
+)
 
 bp = Blueprint("inventory_cli", __name__, cli_group=None)
 
@@ -67,9 +74,11 @@ def _parse_until(text: str) -> date:
 @click.option("--until", default=None, metavar="YYYY-MM-DD", help="Keep the items until this day (inclusive).")
 @click.option("--reason", default=None, metavar="TEXT",
               help="Why the law obliges keeping them; shown to the customer whose erasure it blocks.")
+@click.option("--replace", is_flag=True,
+              help="Also shorten holds that run longer (to correct a mistaken date); kept otherwise.")
 @click.option("--lift", is_flag=True, help="Lift the hold instead of placing one.")
 def legal_hold_command(category: str, field: str | None, person_key: str | None,
-                       until: str | None, reason: str | None, lift: bool) -> None:
+                       until: str | None, reason: str | None, replace: bool, lift: bool) -> None:
     """Place (--until, --reason) or lift (--lift) a legal retention hold on matching items.
 
     An erasure keeps held items and names them, with the reason, in the answer to the
@@ -77,20 +86,23 @@ def legal_hold_command(category: str, field: str | None, person_key: str | None,
     committed on its own: every audited change takes the audit log's lock, so one
     transaction over millions of purchase lines would hold up the whole portal. If a run
     stops half-way, run it again: items that already have the wanted hold are skipped.
+    Items already held as long or longer keep that hold unless --replace is given.
     """
     try:
         if lift == (until is not None):
             raise LegalHoldRefused("give either --until (with --reason) or --lift")
-        if lift and reason is not None:
-            raise LegalHoldRefused("--reason goes with --until, not with --lift")
+        if lift and (reason is not None or replace):
+            raise LegalHoldRefused("--reason and --replace go with --until, not with --lift")
         hold_until = None if lift else _parse_until(until)
         clean_reason = check_hold(hold_until, reason)
         scope = resolve_scope(category, field=field, person_key=person_key)
     except LegalHoldRefused as refusal:
         _refuse(str(refusal))
     changed = apply_legal_hold(scope, until=hold_until, reason=clean_reason, actor=Actor.cli(),
-                               batch_size=BATCH_SIZE)
+                               replace=replace, batch_size=BATCH_SIZE)
     if lift:
         click.echo(f"lifted the legal hold on {changed} item(s)")
-    else:
-        click.echo(f"placed a legal hold until {hold_until.isoformat()} on {changed} item(s)")
+        return
+    click.echo(f"placed a legal hold until {hold_until.isoformat()} on {changed} item(s)")
+    if not replace and (kept := longer_holds(scope, hold_until, clean_reason)):
+        click.echo(f"{kept} item(s) kept a hold that runs as long or longer (--replace shortens it)")

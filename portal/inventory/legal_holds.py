@@ -7,6 +7,10 @@ takes the audit chain's lock, so one transaction over millions of purchase lines
 stall every other audited action in the portal until it ended. A run that stops half-way
 keeps the batches done; running it again finishes the rest, and items that already carry
 exactly the wanted hold are skipped, so nothing is changed or audited twice.
+
+A new hold never shortens one already running as long or longer (a second obligation must
+not cut the first short): those items keep their hold and reason and are counted, unless
+`replace` is asked for (to correct a mistaken date).
 """
 from __future__ import annotations
 
@@ -60,30 +64,44 @@ def check_hold(until: date | None, reason: str | None, *, today: date | None = N
     return reason
 
 
-def _pending(scope: HoldScope, until: date | None, reason: str | None):
-    """Items in scope whose hold is not already what is wanted."""
+def _in_scope(scope: HoldScope) -> list:
     conditions = [Item.category == scope.category]
     if scope.field is not None:
         conditions.append(Item.field == scope.field)
     if scope.person_id is not None:
         conditions.append(Item.person_id == scope.person_id)
+    return conditions
+
+
+def _pending(scope: HoldScope, until: date | None, reason: str | None, *, replace: bool):
+    """Items in scope whose hold is not already what is wanted (or, without `replace`, longer)."""
+    conditions = _in_scope(scope)
     if until is None:
         conditions.append(sa.or_(Item.legal_hold_until.is_not(None), Item.legal_hold_reason.is_not(None)))
-    else:
+    elif replace:
         conditions.append(sa.or_(
             Item.legal_hold_until.is_(None), Item.legal_hold_until != until,
             Item.legal_hold_reason.is_(None), Item.legal_hold_reason != reason,
         ))
+    else:
+        conditions.append(sa.or_(Item.legal_hold_until.is_(None), Item.legal_hold_until < until))
     return sa.and_(*conditions)
 
 
+def longer_holds(scope: HoldScope, until: date, reason: str) -> int:
+    """Items in scope that keep an earlier hold running to `until` or later (another reason)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Item).where(
+        *_in_scope(scope), Item.legal_hold_until >= until,
+        sa.or_(Item.legal_hold_until != until, Item.legal_hold_reason != reason)))
+
+
 def apply_legal_hold(scope: HoldScope, *, until: date | None, reason: str | None, actor: Actor,
-                     batch_size: int = BATCH_SIZE) -> int:
+                     replace: bool = False, batch_size: int = BATCH_SIZE) -> int:
     """Place (or with `until=None` lift) the hold on every item in scope; commits per batch.
 
     Returns how many items changed. Validate with `check_hold` first.
     """
-    pending = _pending(scope, until, reason)
+    pending = _pending(scope, until, reason, replace=replace)
     changed, last_id = 0, 0
     while True:
         # Keyset paging by id: each batch is an index range scan, however far in we are.

@@ -110,6 +110,30 @@ def test_running_it_again_changes_and_audits_nothing_twice(app, runner, shop):
     assert holds(app)["C-2/line-0"] == (date(2034, 3, 31), TAX_REASON)
 
 
+LITIGATION = "訴訟の証拠保全のため"
+
+
+def test_a_shorter_hold_never_cuts_a_longer_one_short_unless_replaced(app, runner, shop):
+    legal_hold(runner, "--category", "purchase", "--person", "C-2", "--until", UNTIL.isoformat(),
+               "--reason", TAX_REASON)
+    audited = len(audit(app, "inventory.legal_hold_set"))
+
+    shorter = legal_hold(runner, "--category", "purchase", "--until", "2027-12-31", "--reason", LITIGATION)
+
+    assert shorter.exit_code == 0, shorter.output
+    assert "on 3 item(s)" in shorter.output  # Hanako's lines had no hold
+    assert "2 item(s) kept a hold that runs as long or longer" in shorter.output
+    assert holds(app)["C-2/line-0"] == (UNTIL, TAX_REASON)
+    assert holds(app)["C-000123/line-0"] == (date(2027, 12, 31), LITIGATION)
+    assert len(audit(app, "inventory.legal_hold_set")) == audited + 3
+
+    replaced = legal_hold(runner, "--category", "purchase", "--person", "C-2", "--until", "2027-12-31",
+                          "--reason", LITIGATION, "--replace")
+
+    assert "on 2 item(s)" in replaced.output and "kept" not in replaced.output
+    assert holds(app)["C-2/line-0"] == (date(2027, 12, 31), LITIGATION)
+
+
 def test_a_field_narrows_the_hold(app, runner, shop):
     result = legal_hold(runner, "--category", "contact", "--field", "address",
                         "--until", UNTIL.isoformat(), "--reason", TAX_REASON)
@@ -128,7 +152,8 @@ def test_a_field_narrows_the_hold(app, runner, shop):
     (("--category", "purchase", "--until", "2033-03-31", "--reason", "   "), "a hold needs --reason"),
     (("--category", "purchase", "--until", "2033-03-31", "--reason", TAX_REASON, "--lift"), "either --until"),
     (("--category", "purchase"), "either --until"),
-    (("--category", "purchase", "--lift", "--reason", TAX_REASON), "--reason goes with --until"),
+    (("--category", "purchase", "--lift", "--reason", TAX_REASON), "--reason and --replace go with --until"),
+    (("--category", "purchase", "--lift", "--replace"), "--reason and --replace go with --until"),
 ])
 def test_bad_input_is_refused_with_one_line_and_changes_nothing(app, runner, shop, args, message):
     legal_hold(runner, "--category", "purchase", "--person", "C-2", "--until", UNTIL.isoformat(),
