@@ -6,7 +6,7 @@ on several machines at once neither double-count nor fail.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -132,3 +132,29 @@ def count_items_past_retention(*, now: datetime | None = None) -> int:
         sa.select(sa.func.count(Item.id)).where(Item.retain_until < today)
         .where(sa.or_(Item.legal_hold_until.is_(None), Item.legal_hold_until < today))
     ) or 0
+
+
+@dataclass(frozen=True)
+class HeldItems:
+    category: str
+    field: str
+    until: date
+    reason: str | None
+    items: int
+    people: int
+
+
+def legal_holds_in_force(*, now: datetime | None = None, limit: int = 200) -> list[HeldItems]:
+    """Holds that still run, per category, field, last day and reason (counts, no values),
+    the nearest end first: what an erasure keeps, and when it stops keeping it."""
+    today = (now or utcnow()).astimezone(JST).date()
+    rows = db.session.execute(
+        sa.select(Item.category, Item.field, Item.legal_hold_until, Item.legal_hold_reason,
+                  sa.func.count(Item.id), sa.func.count(sa.distinct(Item.person_id)))
+        .where(Item.legal_hold_until.is_not(None), Item.legal_hold_until >= today)
+        .group_by(Item.category, Item.field, Item.legal_hold_until, Item.legal_hold_reason)
+        .order_by(Item.legal_hold_until, Item.category, Item.field)
+        .limit(limit)
+    )
+    return [HeldItems(str(category), field, until, reason, items, people)
+            for category, field, until, reason, items, people in rows]

@@ -13,7 +13,7 @@ from portal.common.time import utcnow
 from portal.dsr.models import DataRequest, RequestEvent
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
-from portal.inventory.models import Provision
+from portal.inventory.models import Item, Provision
 from tests.agents.factories import agent_request_with_document
 from tests.inventory.records import ITEM, PERSON, PROVISION, PURPOSE, SOURCE
 from tests.staff.conftest import in_english, text_of
@@ -139,6 +139,36 @@ def test_staff_see_items_kept_past_their_retention_date_without_their_values(app
     assert "C-000123" in text and "contact" in text and "2020-01-01" in text
     assert "東京都港区" not in text
     assert "Letters of authority: deleted 30 days after the request is closed." in text
+
+
+def test_staff_see_the_legal_holds_in_force_with_their_reason_and_counts(app, client, login_as, runner, import_lines):
+    purchases = [dict(ITEM, key=f"C-000123/line-{n}", category="purchase", field="line",
+                      value={"sku": f"A-{n}", "name": "緑茶", "price": 150}) for n in range(3)]
+    import_lines(SOURCE, PURPOSE, PERSON, ITEM, *purchases)
+    login_as("agent")
+    in_english(client)
+    assert "No legal hold is in force." in text_of(client.get("/staff/retention"))
+
+    for until, reason in (("2033-03-31", "Corporation Tax Act: 7 years"), ("2099-12-31", "Litigation <hold>")):
+        result = runner.invoke(args=["legal-hold", "--category", "purchase", "--until", until, "--reason", reason,
+                                     "--replace"])
+        assert result.exit_code == 0, result.output
+    runner.invoke(args=["legal-hold", "--category", "contact", "--until", "2033-03-31", "--reason", "Tax"])
+    with app.app_context():  # a hold that has run out is not in force
+        db.session.execute(sa.update(Item).where(Item.category == "contact").values(legal_hold_until=date(2020, 1, 1)))
+        db.session.commit()
+
+    page = client.get("/staff/retention")
+
+    text, html = text_of(page), page.get_data(as_text=True)
+    assert "Legal holds in force" in text and "No legal hold is in force." not in text
+    assert "Purchase history" in text
+    # three items of one person, the reason escaped (shown as text, never markup)
+    assert "2099-12-31</td><td>Litigation &lt;hold&gt;</td><td>3</td><td>1</td>" in html
+    assert "<hold>" not in html
+    assert "Corporation Tax Act" not in text  # replaced by the later hold
+    assert "2020-01-01" not in text  # run out: not in force
+    assert "緑茶" not in text
 
 
 def test_the_public_notice_shows_the_configured_periods(app, client, monkeypatch):
