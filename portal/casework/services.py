@@ -47,9 +47,11 @@ def sees_only_own_or_free(user: StaffUser) -> bool:
     return not user.may(StaffRole.MANAGER) and not current_app.config.get("PORTAL_AGENTS_SEE_OTHERS_ASSIGNED", True)
 
 
-def active_staff() -> list[StaffUser]:
-    """Colleagues a request can be given to, by name."""
-    return list(db.session.scalars(sa.select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name)))
+def active_staff() -> list[sa.Row]:
+    """Colleagues a request can be given to: (id, name) rows by name. Not whole users: a
+    user row carries an encrypted TOTP secret that lists have no use for."""
+    return list(db.session.execute(sa.select(StaffUser.id, StaffUser.name).where(StaffUser.active.is_(True))
+                                   .order_by(StaffUser.name)))
 
 
 # --- audited views --------------------------------------------------------------------------

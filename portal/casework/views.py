@@ -53,18 +53,20 @@ def queue():
                      before=request.args.get("before"), only_own_or_free=restricted)
     mine, mine_capped = capped_count(conditions(QueueFilters(assignee="me"), viewer_id=user.id, now=now))
     manager = user.may(StaffRole.MANAGER)
-    bulk_form = forms.BulkAssignForm(formdata=None)
-    bulk_form.assignee.choices = assignee_choices()
+    staff = services.active_staff()
+    # Shown only: the list's own hidden csrf_token field carries the token for the POST.
+    bulk_form = forms.BulkAssignForm(formdata=None, meta={"csrf": False})
+    bulk_form.assignee.choices = assignee_choices(staff)
+    names = {member.id: member.name for member in staff}
+    names |= display.staff_names({r.assignee_id for r in page.requests} - names.keys())  # former colleagues
     previous = session.get(auth.PREVIOUS_LOGIN_KEY)
     previous = datetime.fromisoformat(previous) if previous else None
     html = render_template(
         "casework/queue.html", user=user, page=page, filters=filters, now=now, manager=manager,
         restricted=restricted, mine=mine, mine_capped=mine_capped, count_cap=COUNT_CAP,
-        names=display.staff_names({r.assignee_id for r in page.requests}), rows=display.queue_rows(page.requests, now),
-        jurisdiction_name=display.jurisdiction_name,
+        names=names, rows=display.queue_rows(page.requests, now), jurisdiction_name=display.jurisdiction_name,
         statuses=list(RequestStatus), types=list(RequestType), jurisdictions=list(Jurisdiction),
-        staff=services.active_staff(), bulk_form=bulk_form, claim_form=forms.ClaimForm(formdata=None),
-        previous_login=previous, mask_email=mask_email,
+        staff=staff, bulk_form=bulk_form, previous_login=previous, mask_email=mask_email,
     )
     # Audited once the page is built (committing first would expire the rows it shows); no
     # page leaves without its audit entry, as a failed commit ends in an error page.
