@@ -33,3 +33,20 @@ def test_each_request_finds_its_own_language(app):
             session[LANGUAGE_SESSION_KEY] = language
             assert gettext("Page not found") == expected
             assert render_template_string("{{ _('Page not found') }}") == expected
+
+
+def test_dates_are_written_in_each_requests_language_and_time_zone(app):
+    from datetime import date, datetime, timezone
+
+    template = "{{ day|dateformat('long') }} {{ moment|datetimeformat('short') }}"
+    values = {"day": date(2026, 11, 24), "moment": datetime(2026, 11, 24, 16, 30, tzinfo=timezone.utc)}
+    seen = []
+    for language in ("ja", "en", "ja"):
+        with app.test_request_context("/"):
+            from flask import session
+
+            session[LANGUAGE_SESSION_KEY] = language
+            seen.append(render_template_string(template, **values))
+    assert seen[0] == seen[2] and seen[0] != seen[1]
+    assert seen[0] == "2026年11月24日 2026/11/25 1:30"  # the moment in Japan time: the next day
+    assert seen[1].startswith("November 24, 2026 11/25/26") and "1:30" in seen[1]
