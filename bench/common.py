@@ -39,6 +39,19 @@ def refuse_protected(url: str, *, force: bool) -> bool:
     return False
 
 
+def upgrade_schema(app) -> None:
+    """Bring a reused database to the code's schema (new indexes included), as a deploy would."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        logging.disable(logging.INFO)
+        try:
+            upgrade()
+        finally:
+            logging.disable(logging.NOTSET)
+        db.engine.dispose()
+
+
 def reset_database(app) -> None:
     """An empty schema built by the real migrations (PostgreSQL: schema dropped; SQLite: new file)."""
     from flask_migrate import upgrade

@@ -5,7 +5,7 @@
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/madoguchi_bench .venv/bin/python bench/profile_pages.py --reuse
 
 Generates the bench dataset (default 2,000 persons, 20,000 items (10,000 for one person),
-20,000 requests; `--reuse` keeps a database whose counts match), logs a manager in with a real
+20,000 requests; `--reuse` keeps a database whose counts match, upgraded to the code's schema), logs a manager in with a real
 password and TOTP code, then requests every page `--count` times through the Flask test client
 and prints, per page, the CPU milliseconds per request (measured without the profiler) and
 the functions that took the most time under it (own time and cumulative). The numbers are for comparing code, not for capacity: those
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
-from bench.common import refuse_protected, reset_database  # noqa: E402
+from bench.common import refuse_protected, reset_database, upgrade_schema  # noqa: E402
 from bench.dataset import MY_DATA_EMAIL, counts, generate  # noqa: E402
 from bench.load_client import customer_cookie, new_manager  # noqa: E402
 from bench.run import use_bench_keys  # noqa: E402
@@ -107,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "p" * 48, "SQLALCHEMY_DATABASE_URI": url,
                       "RATELIMIT_ENABLED": False, "TESTING": False})
     wanted = {"person": args.persons, "item": args.items, "data_request": args.requests}
-    if not (args.reuse and counts(app, args.requests) == wanted):
+    if args.reuse and counts(app, args.requests) == wanted:
+        upgrade_schema(app)
+    else:
         reset_database(app)
         generate(app, persons=args.persons, items=args.items, requests=args.requests)
     with app.app_context():

@@ -16,7 +16,8 @@ sending worker's peak memory grew (VmHWM/VmRSS from /proc; target < 50 MB: it st
 
 The schema is DROPPED and rebuilt by the migrations (PostgreSQL: the `public` schema), so point
 DATABASE_URL at a scratch database; the database named `test` (CI's) is refused unless --force.
-`--reuse` keeps a database whose row counts already match (a second run skips generation);
+`--reuse` keeps a database whose row counts already match (a second run skips generation; the
+schema is upgraded to the code's, as a deploy would);
 `--keep` keeps the SQLite file (it is printed). The data is encrypted with PORTAL_DATA_KEYS /
 PORTAL_INDEX_KEY from the environment, else with fixed keys kept for this fictional data.
 """
@@ -44,7 +45,7 @@ sys.path.insert(0, str(ROOT))  # run from anywhere
 
 from bench.load_client import Client, submission  # noqa: E402
 from bench.dataset import MY_DATA_EMAIL, SUBMITTER_EMAIL, counts, generate  # noqa: E402
-from bench.common import refuse_protected, reset_database  # noqa: E402
+from bench.common import refuse_protected, reset_database, upgrade_schema  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.startup import describe_database  # noqa: E402
@@ -175,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     wanted = {"person": args.persons, "item": args.items, "data_request": args.requests}
     started = time.perf_counter()
     if args.reuse and counts(app, args.requests) == wanted:
+        upgrade_schema(app)
         generated = "reused"
     else:
         reset_database(app)
