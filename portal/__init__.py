@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.common.db import use_real_sqlite_transactions
+from portal.common.db import use_real_sqlite_transactions, use_sqlite_write_ahead_log
 from portal.config import ConfigError, build_config
 
 __all__ = ["create_app"]
@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     startup.ensure_instance_folder(app)
     use_real_sqlite_transactions()
+    use_sqlite_write_ahead_log()
     encryption.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=startup.MIGRATIONS_DIR)
