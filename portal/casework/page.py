@@ -81,10 +81,14 @@ def authority_document_url(request: DataRequest) -> str | None:
     return None
 
 
-def build_forms(request: DataRequest, seen: int, *, failed: str | None = None, failed_form=None) -> dict:
-    """A fresh form per action, opened at the current version; a refused one keeps its input."""
+def build_forms(request: DataRequest, seen: int, actions: set[str], *, failed: str | None = None,
+                failed_form=None) -> dict:
+    """A fresh form per action the page offers (each costs a little to build), opened at the
+    current version; a refused one keeps its input."""
     built = {}
     for name, form_class in FORMS.items():
+        if name not in actions and name != failed:
+            continue
         form = failed_form if name == failed and failed_form is not None else form_class(formdata=None)
         if isinstance(form, forms.CaseForm):
             # The page shows the request as it is now, so a resubmission is based on this version.
@@ -119,7 +123,7 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
         actions=actions,
         decision_options=describe_decision_form(request) if "complete" in actions else None,
         decision_input=http.form if failed == "complete" else None, category_name=category_name,
-        forms=build_forms(request, seen, failed=failed, failed_form=failed_form),
+        forms=build_forms(request, seen, actions, failed=failed, failed_form=failed_form),
         failed=failed, error=error, stale_events=stale_events,
         summary=person.summary(request.person_id), concerned=person.concerned_items(request),
         candidates=person.candidates(request) if request.is_open else [],
