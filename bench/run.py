@@ -355,9 +355,10 @@ def print_row(label: str, result, ceiling: float) -> None:
         verdict = "(the ceiling)"
     else:
         limit = TARGETS[label]
-        met = share >= SHARE_OF_HEALTHZ and (limit is None or p95 <= limit)
-        wanted = (f"p95 ≤ {limit} ms, " if limit else "") + f"≥ {SHARE_OF_HEALTHZ:.0%} of healthz"
-        verdict = f"{'met' if met else 'NOT met'} ({wanted})"
+        # Each target on its own: "p95 ≤ 150 ms met, ≥ 25% of healthz NOT met".
+        verdicts = [(f"p95 ≤ {limit} ms", p95 <= limit)] if limit else []
+        verdicts.append((f"≥ {SHARE_OF_HEALTHZ:.0%} of healthz", share >= SHARE_OF_HEALTHZ))
+        verdict = ", ".join(f"{wanted} {'met' if met else 'NOT met'}" for wanted, met in verdicts)
     print(f"{label:<22}{len(latencies):>6}{rate:>9.1f}{p50:>9.1f}{p95:>9.1f}{share:>10.0%}  {verdict}", flush=True)
 
 
