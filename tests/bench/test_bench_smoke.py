@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ("/healthz", "queue, first page", "queue, filtered", "request page", "dashboard", "my data, first page",
-         "request submission")
+PAGES = ("/healthz", "staff frame, no data", "queue, first page", "queue, filtered", "request page", "dashboard",
+         "my data, first page", "request submission")
 
 
 @pytest.mark.bench
