@@ -43,19 +43,21 @@ class Actor:
         return cls("system", None)
 
 
-HASHED_FIELDS = ("at", "actor_type", "actor_id", "action", "target_type", "target_id", "person_id", "ip",
-                 "details", "prev_hash")
-
-
-def _hash_of(fields: dict[str, Any]) -> str:
-    payload = {name: fields[name] for name in HASHED_FIELDS}
-    payload["at"] = fields["at"].isoformat(timespec="microseconds")
+def _entry_hash(entry: AuditEntry) -> str:
+    payload = {
+        "at": entry.at.isoformat(timespec="microseconds"),
+        "actor_type": entry.actor_type,
+        "actor_id": entry.actor_id,
+        "action": entry.action,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "person_id": entry.person_id,
+        "ip": entry.ip,
+        "details": entry.details,
+        "prev_hash": entry.prev_hash,
+    }
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _entry_hash(entry: AuditEntry) -> str:
-    return _hash_of({name: getattr(entry, name) for name in HASHED_FIELDS})
 
 
 def _lock_chain() -> None:
@@ -73,32 +75,28 @@ def record(
     person_id: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Add an audit entry to the current transaction (the caller commits with its change).
-
-    Written with one INSERT rather than through the session's unit of work: every page that
-    shows personal data writes one, and the unit of work cost more than the rest of it.
-    The entry returned is a detached copy of what was written.
-    """
+    """Add an audit entry to the current transaction (the caller commits with its change)."""
     _lock_chain()
     last_hash = db.session.scalar(
         sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
     )
-    fields = {
+    entry = AuditEntry(
         # Microsecond precision survives both databases, so the hash recomputes exactly.
-        "at": utcnow(),
-        "actor_type": actor.type,
-        "actor_id": None if actor.id is None else str(actor.id),
-        "action": action,
-        "target_type": target_type,
-        "target_id": None if target_id is None else str(target_id),
-        "person_id": person_id,
-        "ip": request.remote_addr if has_request_context() else None,
-        "details": details or {},
-        "prev_hash": last_hash or GENESIS_HASH,
-    }
-    fields["hash"] = _hash_of(fields)
-    entry_id = db.session.execute(sa.insert(AuditEntry).values(**fields).returning(AuditEntry.id)).scalar_one()
-    return AuditEntry(id=entry_id, **fields)
+        at=utcnow(),
+        actor_type=actor.type,
+        actor_id=None if actor.id is None else str(actor.id),
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        person_id=person_id,
+        ip=request.remote_addr if has_request_context() else None,
+        details=details or {},
+        prev_hash=last_hash or GENESIS_HASH,
+    )
+    entry.hash = _entry_hash(entry)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
 
 
 @dataclass(frozen=True)
