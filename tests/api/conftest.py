@@ -6,6 +6,8 @@
 """
 from __future__ import annotations
 
+import functools
+
 import itertools
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,11 +16,11 @@ import pytest
 import sqlalchemy as sa
 
 from portal.api import tokens
-from portal.audit.models import AuditEntry
 from portal.audit.services import Actor
 from portal.extensions import db
 from portal.staff import services as staff_services
 from tests.staff.conftest import create_staff, login_as, login_staff  # noqa: F401  (staff fixtures, for the admin pages)
+from tests.fixtures.audit import audit_entries as read_audit_entries
 
 ALL_SCOPES = ",".join(tokens.SCOPES)
 
@@ -96,15 +98,7 @@ def count_rows(app):
 
 @pytest.fixture
 def audit_entries(app):
-    def read(action: str) -> list[AuditEntry]:
-        with app.app_context():
-            rows = list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)
-                                           .order_by(AuditEntry.id)))
-            db.session.expunge_all()
-            db.session.remove()
-        return rows
-
-    return read
+    return functools.partial(read_audit_entries, app)
 
 
 def is_problem(response, status: int, slug: str) -> dict:

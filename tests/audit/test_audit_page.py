@@ -14,6 +14,7 @@ from portal.audit.services import Actor, record
 from portal.common.time import JST
 from portal.extensions import db
 from tests.staff.conftest import in_english, post_page_form, text_of
+from tests.fixtures.audit import audit_entries
 
 AUDIT = "/staff/audit"
 
@@ -42,14 +43,6 @@ def shown_ids(response) -> list[int]:
     """The entry numbers in the table, in the order shown."""
     html = response.get_data(as_text=True)
     return [int(n) for n in re.findall(r'<td class="num">(\d+)</td>\s*<td class="nowrap"><time', html)]
-
-
-def audit_rows(app, action: str) -> list[AuditEntry]:
-    with app.app_context():
-        rows = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
-        db.session.expunge_all()
-        db.session.remove()
-    return list(rows)
 
 
 def test_managers_and_agents_cannot_open_the_audit_log(client, login_as):
@@ -170,7 +163,7 @@ def test_pages_are_cut_by_id_newest_first(app, client, login_as):
 def test_viewing_the_log_is_itself_audited_with_the_filters(app, client, login_as):
     admin = login_as("admin")
     client.get(AUDIT, query_string={"action": "dsr.", "target_id": "MG-2026-000123", "date_from": "2026-04-01"})
-    [viewed] = audit_rows(app, "staff.viewed_audit_log")
+    [viewed] = audit_entries(app, "staff.viewed_audit_log")
     assert (viewed.actor_type, viewed.actor_id) == ("staff", str(admin.id))
     assert viewed.details["filters"] == {"action": "dsr.", "target_type": "data_request",
                                          "target_id": "MG-2026-000123", "date_from": "2026-04-01"}
@@ -204,7 +197,7 @@ def test_an_edited_row_is_named_by_the_page_and_by_audit_verify(app, client, run
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 1 and f"BROKEN at entry {tampered}" in result.output
 
-    checks = audit_rows(app, "staff.verified_audit_chain")
+    checks = audit_entries(app, "staff.verified_audit_chain")
     assert [c.details["intact"] for c in checks] == [True, False]
     assert checks[1].details["first_broken_id"] == tampered
 
@@ -228,7 +221,7 @@ def test_csv_export_has_the_filtered_entries_and_is_audited(app, client, login_a
     assert rows[0]["target_id"] == "MG-2026-000123"
     assert rows[0]["details"] == '{"formula":"=1+1"}'
 
-    [exported] = audit_rows(app, "staff.exported_audit_log")
+    [exported] = audit_entries(app, "staff.exported_audit_log")
     assert exported.details["filters"] == {"action": "test.export"}
 
 

@@ -15,13 +15,15 @@ from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.dsr import services
 from portal.dsr.decisions import complete_with_decision
+from portal.dsr.decisions.packages import DisclosurePackage
 from portal.dsr.models import DataRequest, EventKind, RequestEvent
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from portal.inventory.models import Item, Person
 from tests.customer.records import HANAKO, JIRO, two_customers
 
-__all__ = ["package_dir", "people", "file_about", "decide", "STAFF", "item_of", "items_of", "applied_event", "person_id_of"]
+__all__ = ["package_dir", "people", "file_about", "decide", "STAFF", "item_of", "items_of", "applied_event", "person_id_of",
+           "package_of"]
 
 STAFF = Actor("staff", 7)
 
@@ -93,3 +95,8 @@ def items_of(person_id: int, category: str | None = None) -> list[Item]:
 def applied_event(request: DataRequest) -> RequestEvent:
     return db.session.scalar(sa.select(RequestEvent).where(RequestEvent.request_id == request.id,
                                                            RequestEvent.kind == EventKind.APPLIED))
+
+
+def package_of(request: DataRequest) -> DisclosurePackage | None:
+    """The disclosure package a decision stored for the request."""
+    return db.session.scalar(sa.select(DisclosurePackage).where(DisclosurePackage.request_id == request.id))

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from portal.audit.models import AuditEntry
 from portal.common.time import utcnow
 from portal.dsr.decisions import Decision
-from portal.dsr.decisions.packages import DisclosurePackage, file_of, read_package
+from portal.dsr.decisions.packages import file_of, read_package
 from portal.extensions import db
 from tests.customer.conftest import login_customer  # noqa: F401  (fixture)
 from tests.customer.helpers import text_of
@@ -33,12 +33,8 @@ def disclosed(people, file_about, decide):
     return request
 
 
-def _package(request) -> DisclosurePackage:
-    return db.session.scalar(sa.select(DisclosurePackage).where(DisclosurePackage.request_id == request.id))
-
-
 def test_a_disclosure_decision_writes_a_private_package_offered_for_seven_days(disclosed, package_dir):
-    package = _package(disclosed)
+    package = package_of(disclosed)
     path = file_of(package)
     assert path.parent == package_dir and path.suffix == ".zip"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
@@ -59,7 +55,7 @@ def test_a_package_of_provision_records_holds_only_the_provision_records(people,
 
     decide(request, Decision(format="json"))
 
-    records = [json.loads(line) for line in read_package(_package(request)).decode().splitlines()]
+    records = [json.loads(line) for line in read_package(package_of(request)).decode().splitlines()]
     assert [record["type"] for record in records] == ["provision"]
     assert records[0]["recipient"]["name"] == "株式会社サンプル物流"
 
@@ -69,7 +65,7 @@ def test_an_answer_by_post_makes_no_package(people, file_about, decide):
 
     decide(request, Decision())
 
-    assert _package(request) is None
+    assert package_of(request) is None
     assert applied_event(request).body == "回答は書面にて、当社でお預かりしているご住所へ郵送いたします。"
 
 
@@ -83,7 +79,7 @@ def test_the_owner_downloads_the_package_and_each_download_is_audited(client, lo
     assert first.headers["Content-Disposition"] == f"attachment; filename={disclosed.reference}.zip"
     assert first.headers["Cache-Control"] == "no-store"
     db.session.expire_all()
-    package = _package(disclosed)
+    package = package_of(disclosed)
     assert first.data == read_package(package) and first.data != file_of(package).read_bytes()
     assert package.download_count == 2 and package.downloaded_at is not None
     audited = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "customer.package_downloaded")).all()
@@ -109,7 +105,7 @@ def test_the_package_needs_the_extra_check(client, login_customer, disclosed):  
 
 
 def test_after_seven_days_the_page_says_the_download_has_expired(client, login_customer, disclosed):  # noqa: F811
-    _package(disclosed).expires_at = utcnow() - timedelta(seconds=1)
+    package_of(disclosed).expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     login_customer(client, "hanako@example.jp", stepped_up=True)
 
@@ -125,14 +121,14 @@ def test_tick_deletes_the_files_of_expired_packages_and_keeps_current_ones(runne
     decide(expired, Decision(format="zip"))
     current = file_about(people["jiro"], "disclosure", {"format": "electronic"})
     decide(current, Decision(format="json"))
-    _package(expired).expires_at = utcnow() - timedelta(minutes=1)
+    package_of(expired).expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
 
     output = runner.invoke(args=["tick"]).output
 
     assert "disclosure-packages: 1 expired packages and 0 stray files deleted" in output
     db.session.expire_all()
-    gone, kept = _package(expired), _package(current)
+    gone, kept = package_of(expired), package_of(current)
     assert gone.deleted_at is not None and not file_of(gone).exists()
     assert kept.deleted_at is None and file_of(kept).exists()
 
@@ -158,4 +154,4 @@ def test_an_erasure_withdraws_a_package_that_still_holds_the_erased_data(client,
     login_customer(client, "hanako@example.jp", stepped_up=True)
 
     assert client.get(f"/my/requests/{disclosed.reference}/package").status_code == 410
-    assert not _package(disclosed).is_available()
+    assert not package_of(disclosed).is_available()

@@ -17,7 +17,7 @@ from portal.agents import uploads
 from portal.agents.models import AuthorityDocument
 from portal.common.time import utcnow
 from portal.dsr.decisions import Decision
-from portal.dsr.decisions.packages import DisclosurePackage, file_of, read_package
+from portal.dsr.decisions.packages import file_of, read_package
 from portal.dsr.models import DataRequest
 from portal.encryption import files
 from portal.encryption.keys import DEVELOPMENT_DATA_KEYS, DEVELOPMENT_INDEX_KEY, Keyring, UnknownKey
@@ -51,10 +51,6 @@ def disclosed(people, file_about, decide):
     request = file_about(people["hanako"], "disclosure", {"format": "electronic", "note": None})
     decide(request, Decision(format="json"))
     return request
-
-
-def package_of(request) -> DisclosurePackage:
-    return db.session.scalar(sa.select(DisclosurePackage).where(DisclosurePackage.request_id == request.id))
 
 
 def document_path(app, reference: str) -> Path:

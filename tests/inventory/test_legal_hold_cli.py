@@ -6,12 +6,12 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from portal.audit.models import AuditEntry
 from portal.audit.services import Actor
 from portal.extensions import db
 from portal.inventory.erasure import erase_items, japan_today
 from portal.inventory.models import Item, Person
 from tests.inventory.records import ITEM, PERSON, PURPOSE, SOURCE
+from tests.fixtures.audit import audit_entries
 
 TAX_REASON = "法人税法により7年間保存が義務付けられているため"
 UNTIL = date(2033, 3, 31)
@@ -45,15 +45,6 @@ def holds(app) -> dict[str, tuple]:
         return result
 
 
-def audit(app, action: str) -> list[AuditEntry]:
-    with app.app_context():
-        entries = list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)
-                                          .order_by(AuditEntry.id)))
-        db.session.expunge_all()
-        db.session.remove()
-        return entries
-
-
 def held_keys(app) -> set[str]:
     return {key for key, (until, _reason) in holds(app).items() if until is not None}
 
@@ -66,7 +57,7 @@ def test_a_hold_on_one_persons_purchases_is_placed_audited_and_lifted(app, runne
     assert "on 3 item(s)" in result.output
     assert held_keys(app) == {f"C-000123/line-{n}" for n in range(3)}
     assert holds(app)["C-000123/line-0"] == (UNTIL, TAX_REASON)
-    entries = audit(app, "inventory.legal_hold_set")
+    entries = audit_entries(app, "inventory.legal_hold_set")
     assert len(entries) == 3
     assert {(e.actor_type, e.target_type, e.details["until"]) for e in entries} == {("cli", "item", "2033-03-31")}
     assert TAX_REASON not in str([e.details for e in entries])
@@ -77,7 +68,7 @@ def test_a_hold_on_one_persons_purchases_is_placed_audited_and_lifted(app, runne
     assert "lifted the legal hold on 3 item(s)" in lifted.output
     assert held_keys(app) == set()
     assert all(reason is None for _until, reason in holds(app).values())
-    assert len(audit(app, "inventory.legal_hold_lifted")) == 3
+    assert len(audit_entries(app, "inventory.legal_hold_lifted")) == 3
 
 
 def test_without_person_the_hold_covers_everyone_in_batches(app, runner, shop, monkeypatch):
@@ -89,7 +80,7 @@ def test_without_person_the_hold_covers_everyone_in_batches(app, runner, shop, m
     assert result.exit_code == 0, result.output
     assert "on 5 item(s)" in result.output
     assert held_keys(app) == {f"C-000123/line-{n}" for n in range(3)} | {f"C-2/line-{n}" for n in range(2)}
-    assert len(audit(app, "inventory.legal_hold_set")) == 5
+    assert len(audit_entries(app, "inventory.legal_hold_set")) == 5
 
     lifted = legal_hold(runner, "--category", "purchase", "--lift")
     assert "on 5 item(s)" in lifted.output and held_keys(app) == set()
@@ -102,7 +93,7 @@ def test_running_it_again_changes_and_audits_nothing_twice(app, runner, shop):
     again = legal_hold(runner, *args)
 
     assert again.exit_code == 0 and "on 0 item(s)" in again.output
-    assert len(audit(app, "inventory.legal_hold_set")) == 5
+    assert len(audit_entries(app, "inventory.legal_hold_set")) == 5
     # A new date is a change.
     later = legal_hold(runner, "--category", "purchase", "--person", "C-2",
                        "--until", "2034-03-31", "--reason", TAX_REASON)
@@ -116,7 +107,7 @@ LITIGATION = "訴訟の証拠保全のため"
 def test_a_shorter_hold_never_cuts_a_longer_one_short_unless_replaced(app, runner, shop):
     legal_hold(runner, "--category", "purchase", "--person", "C-2", "--until", UNTIL.isoformat(),
                "--reason", TAX_REASON)
-    audited = len(audit(app, "inventory.legal_hold_set"))
+    audited = len(audit_entries(app, "inventory.legal_hold_set"))
 
     shorter = legal_hold(runner, "--category", "purchase", "--until", "2027-12-31", "--reason", LITIGATION)
 
@@ -125,7 +116,7 @@ def test_a_shorter_hold_never_cuts_a_longer_one_short_unless_replaced(app, runne
     assert "2 item(s) kept a hold that runs as long or longer" in shorter.output
     assert holds(app)["C-2/line-0"] == (UNTIL, TAX_REASON)
     assert holds(app)["C-000123/line-0"] == (date(2027, 12, 31), LITIGATION)
-    assert len(audit(app, "inventory.legal_hold_set")) == audited + 3
+    assert len(audit_entries(app, "inventory.legal_hold_set")) == audited + 3
 
     replaced = legal_hold(runner, "--category", "purchase", "--person", "C-2", "--until", "2027-12-31",
                           "--reason", LITIGATION, "--replace")
@@ -158,7 +149,7 @@ def test_a_field_narrows_the_hold(app, runner, shop):
 def test_bad_input_is_refused_with_one_line_and_changes_nothing(app, runner, shop, args, message):
     legal_hold(runner, "--category", "purchase", "--person", "C-2", "--until", UNTIL.isoformat(),
                "--reason", TAX_REASON)
-    before, audited = holds(app), len(audit(app, "inventory.legal_hold_set"))
+    before, audited = holds(app), len(audit_entries(app, "inventory.legal_hold_set"))
 
     result = legal_hold(runner, *args)
 
@@ -166,8 +157,8 @@ def test_bad_input_is_refused_with_one_line_and_changes_nothing(app, runner, sho
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "nothing changed" in result.stderr
     assert holds(app) == before
-    assert len(audit(app, "inventory.legal_hold_set")) == audited
-    assert audit(app, "inventory.legal_hold_lifted") == []
+    assert len(audit_entries(app, "inventory.legal_hold_set")) == audited
+    assert audit_entries(app, "inventory.legal_hold_lifted") == []
 
 
 def test_today_is_still_a_valid_last_day(app, runner, shop):
