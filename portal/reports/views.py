@@ -6,8 +6,9 @@ Managers and admins only. Every view and every export is audited. The figures co
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
-from flask import Blueprint, Response, flash, render_template, request, stream_with_context
+from flask import Blueprint, Response, flash, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
 from portal.common.time import JST, utcnow
@@ -17,6 +18,7 @@ from portal.extensions import db
 from portal.reports import charts, exports, services
 from portal.reports.dashboard import figures as dashboard_figures
 from portal.reports.forms import period_from_args, year_from_args
+from portal.reports.links import drill_link
 from portal.staff.auth import current_staff, role_required
 from portal.staff.login import staff_actor
 
@@ -61,6 +63,7 @@ def dashboard():
         one_day=timedelta(days=1), year=year_from_args(request.args, now.astimezone(JST).date()),
         type_labels={t.value: t.label for t in RequestType}, status_labels={s.value: s.label for s in RequestStatus},
         policy_labels={j.value: j.value.upper() for j in Jurisdiction},
+        drill=partial(drill_link, url_for("staff.queue")),
     )
     html = render_template("reports/dashboard.html", **context)
     # Audited once the page is built (committing first would expire the staff user the page
