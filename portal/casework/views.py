@@ -54,9 +54,6 @@ def queue():
     mine, mine_capped = capped_count(conditions(QueueFilters(assignee="me"), viewer_id=user.id, now=now))
     manager = user.may(StaffRole.MANAGER)
     staff = services.active_staff()
-    # Shown only: the list's own hidden csrf_token field carries the token for the POST.
-    bulk_form = forms.BulkAssignForm(formdata=None, meta={"csrf": False})
-    bulk_form.assignee.choices = assignee_choices(staff)
     names = {member.id: member.name for member in staff}
     names |= display.staff_names({r.assignee_id for r in page.requests} - names.keys())  # former colleagues
     previous = session.get(auth.PREVIOUS_LOGIN_KEY)
@@ -66,7 +63,7 @@ def queue():
         restricted=restricted, mine=mine, mine_capped=mine_capped, count_cap=COUNT_CAP,
         names=names, rows=display.queue_rows(page.requests, now), jurisdiction_name=display.jurisdiction_name,
         statuses=list(RequestStatus), types=list(RequestType), jurisdictions=list(Jurisdiction),
-        staff=staff, bulk_form=bulk_form, previous_login=previous, mask_email=mask_email,
+        staff=staff, bulk_choices=assignee_choices(staff), previous_login=previous, mask_email=mask_email,
     )
     # Audited once the page is built (committing first would expire the rows it shows); no
     # page leaves without its audit entry, as a failed commit ends in an error page.

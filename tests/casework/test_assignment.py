@@ -1,6 +1,8 @@
 """Claiming, assigning and reassigning (one or many), and who may open a colleague's request."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.casework.conftest import event_kinds
@@ -88,6 +90,11 @@ def test_a_manager_assigns_several_requests_at_once(client, login_as, create_sta
     agent = create_staff("agent")
     cases = [file_case() for _ in range(3)]
     left = file_case()
+    page = client.get("/staff/").get_data(as_text=True)
+    # the list offers every active colleague and the shared queue
+    bulk_select = re.search(r'<select id="bulk-assignee" name="assignee">(.*?)</select>', page, re.S).group(1)
+    assert f'<option value="{agent.id}">{agent.name}</option>' in bulk_select
+    assert '<option value="">Nobody (shared queue)</option>' in bulk_select
     response = post_form("/staff/queue/assign", {
         "selected": [f"{c.reference}:{c.version}" for c in cases], "assignee": str(agent.id), "next": "/staff/?status=verified",
     }, page="/staff/")
