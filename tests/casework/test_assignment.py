@@ -65,6 +65,11 @@ def test_a_manager_reassigns_a_request_on_its_page(client, login_as, create_staf
     other = create_staff("agent")
     case = file_case(assignee_id=agent.id)
     page = f"/staff/requests/{case.reference}"
+    # the select starts at the current assignee and offers the colleagues
+    html = client.get(page).get_data(as_text=True)
+    options = re.search(r'<select name="assignee" id="assign-assignee">(.*?)</select>', html, re.S).group(1)
+    assert f'<option value="{agent.id}" selected>{agent.name}</option>' in options
+    assert f'<option value="{other.id}">{other.name}</option>' in options
     version = case_state(case.reference)[0].version_id
     response = post_form(f"{page}/assign", {"assignee": str(other.id), "version": str(version)}, page=page)
     assert response.status_code == 302
