@@ -20,6 +20,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from portal.audit.services import Actor
+from portal.common.db import keyset_batches
 from portal.extensions import db
 from portal.inventory.erasure import japan_today, set_legal_hold
 from portal.inventory.models import Category, Item, Person
@@ -101,15 +102,9 @@ def apply_legal_hold(scope: HoldScope, *, until: date | None, reason: str | None
 
     Returns how many items changed. Validate with `check_hold` first.
     """
-    pending = _pending(scope, until, reason, replace=replace)
-    changed, last_id = 0, 0
-    while True:
-        # Keyset paging by id: each batch is an index range scan, however far in we are.
-        ids = list(db.session.scalars(
-            sa.select(Item.id).where(pending, Item.id > last_id).order_by(Item.id).limit(batch_size)
-        ))
-        if not ids:
-            return changed
-        changed += set_legal_hold(ids, until=until, reason=reason, actor=actor)
+    pending = sa.select(Item.id).where(_pending(scope, until, reason, replace=replace))
+    changed = 0
+    for rows in keyset_batches(pending, Item.id, batch_size):
+        changed += set_legal_hold([item_id for item_id, in rows], until=until, reason=reason, actor=actor)
         db.session.commit()
-        last_id = ids[-1]
+    return changed
