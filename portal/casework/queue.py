@@ -29,7 +29,6 @@ from portal.common.time import JST, parse_date
 from portal.dsr.models import DataRequest, Jurisdiction, RequestType
 from portal.dsr.queries import REFERENCE_PATTERN
 from portal.dsr.status import CLOSED_STATUSES, RequestStatus
-from portal.encryption.blind import email_index, index_matches, name_index
 from portal.extensions import db
 from portal.inventory.models import Person
 
@@ -284,12 +283,12 @@ def _search_terms(filters: QueueFilters) -> list:
     # segment's query and the count would run again.
     if filters.search_kind == "email":
         people = list(db.session.scalars(sa.select(Person.id).where(Person.with_email(filters.q))))
-        return [sa.or_(index_matches(DataRequest.requester_email_index, email_index(filters.q)), DataRequest.person_id.in_(people))]
+        return [sa.or_(DataRequest.with_requester_email(filters.q), DataRequest.person_id.in_(people))]
     if filters.search_kind == "name":
         # Names are encrypted: the whole name (kanji or kana) is found, spaces and case aside.
         people = list(db.session.scalars(
             sa.select(Person.id).where(Person.with_name(filters.q)).limit(MAX_PEOPLE_PER_SEARCH)))
-        return [sa.or_(index_matches(DataRequest.requester_name_index, name_index(filters.q)), DataRequest.person_id.in_(people))]
+        return [sa.or_(DataRequest.with_requester_name(filters.q), DataRequest.person_id.in_(people))]
     return []
 
 

@@ -24,7 +24,6 @@ from portal.dsr.notifications import notify_requester
 from portal.dsr.queries import get_by_reference
 from portal.dsr.status import RequestStatus
 from portal.dsr.workflow import Change
-from portal.encryption.blind import email_index, index_matches
 from portal.extensions import db
 from portal.i18n import current_language
 from portal.inventory.models import Person
@@ -62,8 +61,7 @@ def _own(requester: Requester):
         mine = DataRequest.person_id == requester.person_id
     else:
         mine = sa.false()
-    unmatched = sa.and_(DataRequest.person_id.is_(None),
-                        index_matches(DataRequest.requester_email_index, email_index(requester.email)))
+    unmatched = sa.and_(DataRequest.person_id.is_(None), DataRequest.with_requester_email(requester.email))
     return sa.or_(mine, unmatched)
 
 

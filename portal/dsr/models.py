@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import utcnow
-from portal.encryption.blind import email_index, kept_in_step, name_index
+from portal.encryption.blind import email_index, index_matches, kept_in_step, name_index
 from portal.encryption.types import EncryptedJSON, EncryptedText
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
@@ -225,6 +225,16 @@ class DataRequest(db.Model):
 
     _keep_indexes = kept_in_step({"requester_email": ("requester_email_index", email_index),
                                   "requester_name": ("requester_name_index", name_index)})
+
+    @classmethod
+    def with_requester_email(cls, address: str):
+        """The condition "filed from `address`" (normalised like every stored address)."""
+        return index_matches(cls.requester_email_index, email_index(address))
+
+    @classmethod
+    def with_requester_name(cls, text: str):
+        """The condition "filed under the name `text`", ignoring spaces and case."""
+        return index_matches(cls.requester_name_index, name_index(text))
 
     @property
     def is_open(self) -> bool:
