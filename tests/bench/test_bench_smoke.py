@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ("/healthz", "staff frame, no data", "queue, first page", "queue, filtered", "request page", "dashboard",
-         "my data, first page", "request submission")
+         "my data, first page", "request form", "request submission")
 
 
 @pytest.mark.bench
