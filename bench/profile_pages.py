@@ -8,7 +8,9 @@ Generates the bench dataset (default 2,000 persons, 20,000 items (10,000 for one
 20,000 requests; `--reuse` keeps a database whose counts match, upgraded to the code's schema), logs a manager in with a real
 password and TOTP code, then requests every page `--count` times through the Flask test client
 and prints, per page, the CPU milliseconds per request (measured without the profiler) and
-the functions that took the most time under it (own time and cumulative). The numbers are for comparing code, not for capacity: those
+the functions that took the most time under it (own time and cumulative). "submit" POSTs the
+disclosure form (a new request each time); "audit" is not a page but what each view of
+personal data adds to its page: one chained audit entry and its commit. The numbers are for comparing code, not for capacity: those
 come from bench/run.py, which drives gunicorn over real sockets. On PostgreSQL the `public`
 schema is DROPPED and rebuilt, as in bench/run.py; the database named `test` is refused.
 """
@@ -23,6 +25,7 @@ import re
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import pyotp
@@ -41,7 +44,9 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 # "frame": a staff page with no personal data (the session check, the frame, one form): the
 # least any staff page costs, next to /healthz's single query.
 PAGES = {"healthz": "/healthz", "frame": "/staff/account", "queue": "/staff/", "filtered": "/staff/?type=erasure&jurisdiction=gdpr&assignee=none",
-         "request": None, "dashboard": "/staff/reports", "mydata": "/my/data"}
+         "request": None, "dashboard": "/staff/reports", "mydata": "/my/data", "form": "/my/requests/new/disclosure",
+         "submit": "/my/requests/new/disclosure",  # POSTs of the disclosure form
+         "audit": None}  # not a page: the audit entry and commit every view of personal data adds
 
 
 def staff_client(app):
@@ -65,18 +70,50 @@ def customer_client(app):
     return client
 
 
-def profile(client, path: str, *, count: int, top: int) -> tuple[float, str]:
+def get(client, path: str):
+    return lambda: client.get(path)
+
+
+def submit(client, path: str):
+    """POST the form as a browser does after opening it: its CSRF token, a fresh idempotency key.
+    The session cookie is put back after each POST, as the next page would drop its flash."""
+    token = CSRF.search(client.get(path).get_data(as_text=True)).group(1)
+    cookie = client.get_cookie("session")
+
+    def send():
+        response = client.post(path, data={"csrf_token": token, "idempotency_key": uuid.uuid4().hex,
+                                           "residence": "jp", "format": "electronic", "note": ""})
+        client.set_cookie(cookie.key, cookie.value)
+        return response
+    return send
+
+
+def audit_entry(app):
+    """What a page pays for its audit entry: the chained entry and its commit (in a request
+    context of its own, as a page has one anyway)."""
+    from portal.audit.services import Actor, record
+
+    def send():
+        with app.test_request_context("/staff/"):
+            record("bench.viewed_queue", actor=Actor("staff", "1"), target_type="queue",
+                   details={"shown": 50, "filters": [], "search": None})
+            db.session.commit()
+    return send
+
+
+def profile(send, *, count: int, top: int) -> tuple[float, str]:
     """(CPU ms per request without the profiler, the profile's report)."""
     for _ in range(5):  # warm caches, as a running worker has them
-        assert client.get(path).status_code == 200, path
+        response = send()
+        assert response is None or response.status_code in (200, 302), response.status_code
     started = time.process_time()
     for _ in range(count):
-        client.get(path)
+        send()
     per_request = (time.process_time() - started) * 1000 / count
     profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     for _ in range(count):
-        client.get(path)
+        send()
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
@@ -113,16 +150,19 @@ def main(argv: list[str] | None = None) -> int:
         reset_database(app)
         generate(app, persons=args.persons, items=args.items, requests=args.requests)
     with app.app_context():
+        # The first generated request: the same page in every run (the newest may be one that
+        # an earlier run's "submit" filed, for the person with 10,000 items).
         reference = db.session.scalar(sa.select(db.metadata.tables["data_request"].c.reference)
-                                      .order_by(db.metadata.tables["data_request"].c.id.desc()).limit(1))
+                                      .order_by(db.metadata.tables["data_request"].c.id).limit(1))
         db.session.remove()
     staff, customer = staff_client(app), customer_client(app)
     chosen = [name.strip() for name in args.pages.split(",")] if args.pages else list(PAGES)
     summary = []
     for name in chosen:
         path = PAGES[name] or f"/staff/requests/{reference}"
-        client = customer if name == "mydata" else staff
-        per_request, report = profile(client, path, count=args.count, top=args.top)
+        client = customer if name in ("mydata", "form", "submit") else staff
+        send = audit_entry(app) if name == "audit" else (submit if name == "submit" else get)(client, path)
+        per_request, report = profile(send, count=args.count, top=args.top)
         summary.append((name, per_request))
         if not args.quiet:
             print(f"\n===== {name} {path}: {per_request:.2f} ms CPU per request\n{report}")
