@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from bench.common import reset_database, upgrade_schema
 from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.dsr.filing import format_reference
@@ -73,6 +74,17 @@ def _insert(table_name: str, rows) -> None:
             batch = []
     _bulk_insert(table, batch)
     db.session.commit()
+
+
+def reuse_or_generate(app, *, persons: int, items: int, requests: int, reuse: bool) -> bool:
+    """With `reuse`, keep a database whose generated rows match, upgraded to the code's schema
+    as a deploy would; otherwise a fresh schema and a new dataset. True when it was reused."""
+    if reuse and counts(app, requests) == {"person": persons, "item": items, "data_request": requests}:
+        upgrade_schema(app)
+        return True
+    reset_database(app)
+    generate(app, persons=persons, items=items, requests=requests)
+    return False
 
 
 def generate(app, *, persons: int, items: int, requests: int) -> None:

@@ -123,20 +123,18 @@ def customer_cookie(app, email: str) -> tuple[str, str]:
 DISCLOSURE_FORM = "/my/requests/new/disclosure"
 
 
-def request_form(client: Client):
-    """GET the disclosure form (what a customer opens before filing); expect 200."""
-    started = time.perf_counter()
-    response = client.get(DISCLOSURE_FORM)
-    took = (time.perf_counter() - started) * 1000
-    return took, None if response.status == 200 else f"GET {DISCLOSURE_FORM} → {response.status}"
+def disclosure_fields(csrf_token: str) -> dict[str, str]:
+    """What the disclosure form sends, with a fresh idempotency key made as the form makes it."""
+    return {"csrf_token": csrf_token, "idempotency_key": uuid.uuid4().hex, "residence": "jp",
+            "format": "electronic", "note": ""}
 
 
 def submission(client: Client):
     """POST one disclosure request as the form sends it; time the POST.
 
     The session's CSRF token is taken from the form once per client (Flask-WTF's token holds
-    for the session) and each POST carries a fresh idempotency key made as the form makes it,
-    so this row counts POSTs alone; the form's GET is the "request form" row. The cookie the
+    for the session) and each POST carries a fresh idempotency key, so this row counts POSTs
+    alone; the form's GET is the "request form" row. The cookie the
     POST answers with is not kept: it only adds the confirmation message for the next page,
     which shows and removes it (kept, hundreds of them would pile up in the cookie).
     """
@@ -146,9 +144,7 @@ def submission(client: Client):
             return 0.0, "the disclosure form has no CSRF token"
         client.csrf_token = found.group(1)
     started = time.perf_counter()
-    response = client.request("POST", DISCLOSURE_FORM, {
-        "csrf_token": client.csrf_token, "idempotency_key": uuid.uuid4().hex, "residence": "jp",
-        "format": "electronic", "note": ""}, keep_cookies=False)
+    response = client.request("POST", DISCLOSURE_FORM, disclosure_fields(client.csrf_token), keep_cookies=False)
     took = (time.perf_counter() - started) * 1000
     if response.status != 302 or "/my/requests/MG-" not in response.location:
         return took, f"POST disclosure → {response.status} {response.location}"

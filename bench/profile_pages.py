@@ -21,11 +21,9 @@ import cProfile
 import io
 import os
 import pstats
-import re
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import pyotp
@@ -33,20 +31,19 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
-from bench.common import refuse_protected, reset_database, upgrade_schema  # noqa: E402
-from bench.dataset import MY_DATA_EMAIL, counts, generate  # noqa: E402
-from bench.load_client import customer_cookie, new_manager  # noqa: E402
+from bench.common import refuse_protected  # noqa: E402
+from bench.dataset import MY_DATA_EMAIL, reuse_or_generate  # noqa: E402
+from bench.load_client import CSRF, DISCLOSURE_FORM, customer_cookie, disclosure_fields, new_manager  # noqa: E402
 from bench.run import use_bench_keys  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 # "frame": a staff page with no personal data (the session check, the frame, one form): the
 # least any staff page costs, next to /healthz's single query.
 PAGES = {"healthz": "/healthz", "frame": "/staff/account", "queue": "/staff/", "filtered": "/staff/?type=erasure&jurisdiction=gdpr&assignee=none",
-         "request": None, "dashboard": "/staff/reports", "mydata": "/my/data", "form": "/my/requests/new/disclosure",
-         "submit": "/my/requests/new/disclosure",  # POSTs of the disclosure form
-         "audit": None}  # not a page: the audit entry and commit every view of personal data adds
+         "request": None, "dashboard": "/staff/reports", "mydata": "/my/data", "form": DISCLOSURE_FORM,
+         "submit": DISCLOSURE_FORM,  # POSTs of the disclosure form
+         "audit": "one audit entry and its commit"}  # not a page: what every view of personal data adds
 
 
 def staff_client(app):
@@ -81,8 +78,7 @@ def submit(client, path: str):
     cookie = client.get_cookie("session")
 
     def send():
-        response = client.post(path, data={"csrf_token": token, "idempotency_key": uuid.uuid4().hex,
-                                           "residence": "jp", "format": "electronic", "note": ""})
+        response = client.post(path, data=disclosure_fields(token))
         client.set_cookie(cookie.key, cookie.value)
         return response
     return send
@@ -143,12 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     # Production's settings (secure cookies aside: the test client speaks plain HTTP).
     app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "p" * 48, "SQLALCHEMY_DATABASE_URI": url,
                       "RATELIMIT_ENABLED": False, "TESTING": False})
-    wanted = {"person": args.persons, "item": args.items, "data_request": args.requests}
-    if args.reuse and counts(app, args.requests) == wanted:
-        upgrade_schema(app)
-    else:
-        reset_database(app)
-        generate(app, persons=args.persons, items=args.items, requests=args.requests)
+    reuse_or_generate(app, persons=args.persons, items=args.items, requests=args.requests, reuse=args.reuse)
     with app.app_context():
         # The first generated request: the same page in every run (the newest may be one that
         # an earlier run's "submit" filed, for the person with 10,000 items).

@@ -43,9 +43,9 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from anywhere
 
-from bench.load_client import Client, request_form, submission  # noqa: E402
-from bench.dataset import MY_DATA_EMAIL, SUBMITTER_EMAIL, counts, generate  # noqa: E402
-from bench.common import refuse_protected, reset_database, upgrade_schema  # noqa: E402
+from bench.load_client import DISCLOSURE_FORM, Client, submission  # noqa: E402
+from bench.dataset import MY_DATA_EMAIL, SUBMITTER_EMAIL, reuse_or_generate  # noqa: E402
+from bench.common import refuse_protected  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.startup import describe_database  # noqa: E402
@@ -175,15 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     # The generating app shares the server's key, so it can sign the customer's session cookie.
     app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": secret_key, "SQLALCHEMY_DATABASE_URI": url,
                       "RATELIMIT_ENABLED": False})
-    wanted = {"person": args.persons, "item": args.items, "data_request": args.requests}
     started = time.perf_counter()
-    if args.reuse and counts(app, args.requests) == wanted:
-        upgrade_schema(app)
-        generated = "reused"
-    else:
-        reset_database(app)
-        generate(app, persons=args.persons, items=args.items, requests=args.requests)
-        generated = f"generated in {time.perf_counter() - started:.0f} s"
+    reused = reuse_or_generate(app, persons=args.persons, items=args.items, requests=args.requests, reuse=args.reuse)
+    generated = "reused" if reused else f"generated in {time.perf_counter() - started:.0f} s"
     print(f"Madoguchi under gunicorn (2 workers) on {describe_database(url)}: {args.persons:,} persons, "
           f"{args.items:,} items, {args.requests:,} requests ({generated})", flush=True)
 
@@ -237,7 +231,7 @@ def run_pages(app, port: int, args) -> tuple[list[tuple], dict[str, list[str]]]:
         ("request page", staff, get(lambda n: f"/staff/requests/{references[n % len(references)]}")),
         ("dashboard", staff, None if dashboard_missing else get(lambda n: "/staff/reports")),
         ("my data, first page", my_data, get(lambda n: "/my/data")),
-        ("request form", submitters, request_form),
+        ("request form", submitters, get(lambda n: DISCLOSURE_FORM)),
         ("request submission", submitters, submission),
     ]
     if args.pages:  # /healthz always runs: it is the ceiling the others are compared with
