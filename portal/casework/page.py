@@ -15,6 +15,7 @@ from portal.casework import display, forms, person, services
 from portal.common.time import utcnow
 from portal.customer.labels import category_name, detail_name, field_name
 from portal.customer.request_labels import RESIDENCE_WORDS
+from portal.dsr import ownership
 from portal.dsr.decisions import describe_decision_form
 from portal.dsr.models import DataRequest, EventKind
 from portal.dsr.queries import timeline
@@ -36,8 +37,12 @@ FORMS = {
 }
 
 
-def available_actions(request: DataRequest, *, manager: bool) -> set[str]:
-    """What the status machine (and the viewer's role) allows now; the services check again."""
+def available_actions(request: DataRequest, *, manager: bool, may_act: bool = True) -> set[str]:
+    """What the status machine (and the viewer's role) allows now; the services check again.
+    A colleague's request (`may_act` false) is read-only: the one ownership rule of
+    `portal.dsr.ownership` refuses every change to it."""
+    if not may_act:
+        return set()
     if not request.is_open:
         return {"note"}
     actions = {"note", "message", "reply", "match"}
@@ -112,10 +117,11 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
     seen = max((e.id for e in events), default=0)
     names = display.staff_names(display.event_actor_ids(events + list(stale_events or [])) | {request.assignee_id})
     manager = user.may(StaffRole.MANAGER)
-    actions = available_actions(request, manager=manager)
+    may_act = ownership.may_act(request, user)
+    actions = available_actions(request, manager=manager, may_act=may_act)
     html = render_template(
         "casework/request.html",
-        req=request, user=user, now=now, manager=manager,
+        req=request, user=user, now=now, manager=manager, may_act=may_act,
         due=display.due(request, now), badges=display.badges(request, now), policy=display.policy_words(request),
         events=events, names=names, event_line=display.event_line, actor_name=display.actor_name,
         messages=[e for e in events if e.kind in MESSAGE_KINDS],
