@@ -116,6 +116,9 @@ class Person(db.Model):
     # A full erasure leaves the entry as a tombstone: its key, when, and the request that asked.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erasure_reference: Mapped[str | None] = mapped_column(sa.String(40))
+    # Set when this record was merged into another (名寄せ): the row stays as an alias whose key
+    # and addresses lead to the survivor (portal/merging); everything else moved there.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
 
     items: Mapped[list[Item]] = relationship(back_populates="person", lazy="raise_on_sql")
 

@@ -4,14 +4,14 @@ An erasure withdraws only the packages holding what it erased: each package keep
 categories it was written with and whether it holds the register entry. Packages written
 before this revision record no categories (NULL), which counts as "any".
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

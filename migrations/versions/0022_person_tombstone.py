@@ -4,14 +4,14 @@ The register entry of a person erased in full keeps no email address any more, s
 and its blind index become optional; `erased_at` and `erasure_reference` say when and by
 which request.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
