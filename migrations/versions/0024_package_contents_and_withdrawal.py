@@ -4,14 +4,14 @@ An erasure withdraws only the packages holding what it erased: each package keep
 categories it was written with and whether it holds the register entry. Packages written
 before this revision record no categories (NULL), which counts as "any".
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0023"
-down_revision = "0022"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

@@ -4,14 +4,14 @@ The register entry of a person erased in full keeps no email address any more, s
 and its blind index become optional; `erased_at` and `erasure_reference` say when and by
 which request.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
