@@ -27,6 +27,7 @@ pytest_plugins = [
     "tests.fixtures.webhooks",
     "tests.fixtures.plans",
     "tests.fixtures.migrations",
+    "tests.fixtures.browser",
 ]
 
 # Property tests explore new inputs on every local run; CI replays a fixed sequence so that a
