@@ -86,6 +86,11 @@ ACCESS: dict[str, frozenset[str]] = {
     "api_admin.webhook_deactivate": ADMINS,
     "api_admin.webhook_reactivate": ADMINS,
     "api_admin.delivery_resend": ADMINS,
+    # 名寄せ: candidate duplicates, merge with a preview, undo (portal/duplicates)
+    "duplicates.index": MANAGERS,
+    "duplicates.confirm": MANAGERS,
+    "duplicates.merge": MANAGERS,
+    "duplicates.undo": MANAGERS,
     # the manager dashboard and its CSV exports (viewing and exporting are audited)
     "reports.dashboard": MANAGERS,
     "reports.register_csv": MANAGERS,
@@ -138,4 +143,5 @@ SAMPLE_ARGUMENTS: dict[str, Callable[[World], object]] = {
     "token_id": lambda world: 999999,
     "webhook_id": lambda world: 999999,
     "delivery_id": lambda world: 999999,
+    "merge_id": lambda world: 999999,
 }
