@@ -57,6 +57,7 @@ def _import_models() -> None:
     from portal.deadlines import models as _deadlines  # noqa: F401
     from portal.dsr import models as _dsr  # noqa: F401
     from portal.dsr.decisions import packages as _packages  # noqa: F401
+    from portal.incidents import models as _incidents  # noqa: F401
     from portal.inventory import erasure as _erasure  # noqa: F401
     from portal.inventory import models as _inventory  # noqa: F401
     from portal.inventory import restrictions as _restrictions  # noqa: F401
@@ -72,6 +73,7 @@ def _register_jobs() -> None:
     from portal.api.webhooks import jobs as _webhook_jobs  # noqa: F401
     from portal.deadlines import jobs as _deadline_jobs  # noqa: F401
     from portal.dsr.decisions import jobs as _package_jobs  # noqa: F401
+    from portal.incidents import jobs as _incident_jobs  # noqa: F401
     from portal.mail import jobs as _mail_jobs  # noqa: F401
     from portal.retention import jobs as _retention_jobs  # noqa: F401
     from portal.verification import jobs as _verification_jobs  # noqa: F401
@@ -86,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.audit.cli import bp as audit_cli
     from portal.audit.views import bp as audit
     from portal.customer.views import bp as customer
+    from portal.incident_pages.views import bp as incidents
     from portal.duplicates.views import bp as duplicates
     from portal.encryption.cli import bp as encryption_cli
     from portal.customer import change_views, package_views, request_views  # noqa: F401  (routes on `customer`)
@@ -122,5 +125,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_cli)
     app.register_blueprint(api_admin)
     app.register_blueprint(reports)
+    app.register_blueprint(incidents)
     app.register_blueprint(duplicates)
     app.register_blueprint(merging_cli)
