@@ -62,6 +62,7 @@ def _import_models() -> None:
     from portal.inventory import models as _inventory  # noqa: F401
     from portal.inventory import restrictions as _restrictions  # noqa: F401
     from portal.mail import models as _mail  # noqa: F401
+    from portal.merging import models as _merging  # noqa: F401
     from portal.staff import models as _staff  # noqa: F401
     from portal.verification import models as _verification  # noqa: F401
 
@@ -90,9 +91,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.campaign_pages.staff_views import bp as campaigns
     from portal.campaigns.cli import bp as campaign_cli
     from portal.customer.views import bp as customer
+    from portal.duplicates.views import bp as duplicates
     from portal.encryption.cli import bp as encryption_cli
     from portal.customer import change_views, package_views, request_views  # noqa: F401  (routes on `customer`)
     from portal.inventory.cli import bp as inventory_cli
+    from portal.merging.cli import bp as merging_cli
     from portal.policies.views import bp as policies
     from portal.inventory.suppression_cli import bp as suppression_cli
     from portal.inventory.suppression_views import bp as suppressions
@@ -124,6 +127,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_cli)
     app.register_blueprint(api_admin)
     app.register_blueprint(reports)
+<<<<<<< HEAD
     app.register_blueprint(campaigns)
     app.register_blueprint(campaign_landing)
     app.register_blueprint(campaign_cli)
+=======
+    app.register_blueprint(duplicates)
+    app.register_blueprint(merging_cli)
+>>>>>>> main

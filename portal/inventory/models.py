@@ -112,6 +112,9 @@ class Person(db.Model):
     customer_number_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set when this record was merged into another (名寄せ): the row stays as an alias whose key
+    # and addresses lead to the survivor (portal/merging); everything else moved there.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
 
     items: Mapped[list[Item]] = relationship(back_populates="person", lazy="raise_on_sql")
 

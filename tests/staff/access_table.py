@@ -94,6 +94,11 @@ ACCESS: dict[str, frozenset[str]] = {
     "campaigns.close": MANAGERS,
     "campaigns.results": MANAGERS,
     "campaigns.letters": MANAGERS,
+    # 名寄せ: candidate duplicates, merge with a preview, undo (portal/duplicates)
+    "duplicates.index": MANAGERS,
+    "duplicates.confirm": MANAGERS,
+    "duplicates.merge": MANAGERS,
+    "duplicates.undo": MANAGERS,
     # the manager dashboard and its CSV exports (viewing and exporting are audited)
     "reports.dashboard": MANAGERS,
     "reports.register_csv": MANAGERS,
@@ -147,4 +152,5 @@ SAMPLE_ARGUMENTS: dict[str, Callable[[World], object]] = {
     "webhook_id": lambda world: 999999,
     "delivery_id": lambda world: 999999,
     "campaign_id": lambda world: 999999,
+    "merge_id": lambda world: 999999,
 }

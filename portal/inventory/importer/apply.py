@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from portal.encryption.blind import email_index
 from portal.extensions import db
+from portal.inventory.aliases import canonical_person_id
 from portal.inventory.amounts import line_amount
 from portal.inventory.erasure import ItemTombstone
 from portal.inventory.importer.parse import KnownKeys, ParsedFile, References
@@ -193,9 +194,11 @@ class KeyMaps:
         self.persons: dict[str, int] = {}
 
     def fill(self, model, target: dict[str, int], keys: set[str]) -> None:
+        # A person key merged away (名寄せ) resolves to its survivor: its lines land there.
+        id_column = canonical_person_id() if model is Person else model.id
         missing = [key for key in keys if key not in target]
         for batch in chunked(missing):
-            target.update((key, id_) for key, id_ in db.session.execute(sa.select(model.key, model.id).where(model.key.in_(batch))))
+            target.update((key, id_) for key, id_ in db.session.execute(sa.select(model.key, id_column).where(model.key.in_(batch))))
 
 
 def _rows(parsed: ParsedFile, kind: str) -> list[dict]:
@@ -217,7 +220,9 @@ def apply_records(parsed: ParsedFile) -> Changes:
         ("person", Person, PERSON_FIELDS, maps.persons, _person_rows(parsed)),
     ):
         ids, created, updated = _upsert_by_key(model, rows, fields)
-        target.update(ids)
+        # Person records of a merged-away key update that alias row (how the person is found
+        # under the old key and address); what refers to the key is resolved below, by `fill`.
+        target.update(ids if model is not Person else {})
         changes.note(kind, created, updated)
 
     references = [*_rows(parsed, "item"), *_rows(parsed, "consent"), *_rows(parsed, "provision")]
