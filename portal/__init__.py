@@ -127,11 +127,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_cli)
     app.register_blueprint(api_admin)
     app.register_blueprint(reports)
-<<<<<<< HEAD
     app.register_blueprint(campaigns)
     app.register_blueprint(campaign_landing)
     app.register_blueprint(campaign_cli)
-=======
     app.register_blueprint(duplicates)
     app.register_blueprint(merging_cli)
->>>>>>> main
