@@ -58,6 +58,7 @@ def _import_models() -> None:
     from portal.deadlines import models as _deadlines  # noqa: F401
     from portal.dsr import models as _dsr  # noqa: F401
     from portal.dsr.decisions import packages as _packages  # noqa: F401
+    from portal.incidents import models as _incidents  # noqa: F401
     from portal.inventory import erasure as _erasure  # noqa: F401
     from portal.inventory import models as _inventory  # noqa: F401
     from portal.inventory import restrictions as _restrictions  # noqa: F401
@@ -74,6 +75,7 @@ def _register_jobs() -> None:
     from portal.campaigns import jobs as _campaign_jobs  # noqa: F401
     from portal.deadlines import jobs as _deadline_jobs  # noqa: F401
     from portal.dsr.decisions import jobs as _package_jobs  # noqa: F401
+    from portal.incidents import jobs as _incident_jobs  # noqa: F401
     from portal.mail import jobs as _mail_jobs  # noqa: F401
     from portal.retention import jobs as _retention_jobs  # noqa: F401
     from portal.verification import jobs as _verification_jobs  # noqa: F401
@@ -91,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.campaign_pages.staff_views import bp as campaigns
     from portal.campaigns.cli import bp as campaign_cli
     from portal.customer.views import bp as customer
+    from portal.incident_pages.views import bp as incidents
     from portal.duplicates.views import bp as duplicates
     from portal.encryption.cli import bp as encryption_cli
     from portal.customer import change_views, package_views, request_views  # noqa: F401  (routes on `customer`)
@@ -130,5 +133,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns)
     app.register_blueprint(campaign_landing)
     app.register_blueprint(campaign_cli)
+    app.register_blueprint(incidents)
     app.register_blueprint(duplicates)
     app.register_blueprint(merging_cli)

@@ -103,6 +103,18 @@ ACCESS: dict[str, frozenset[str]] = {
     "reports.dashboard": MANAGERS,
     "reports.register_csv": MANAGERS,
     "reports.ccpa_csv": MANAGERS,
+    # leak incidents (portal/incident_pages): the company's duty to the Commission
+    "incidents.index": MANAGERS,
+    "incidents.new": MANAGERS,
+    "incidents.detail": MANAGERS,
+    "incidents.edit": MANAGERS,
+    "incidents.choose_affected": MANAGERS,
+    "incidents.report": MANAGERS,
+    "incidents.submit_report": MANAGERS,
+    "incidents.print_report": MANAGERS,
+    "incidents.notify": MANAGERS,
+    "incidents.postal_list": MANAGERS,
+    "incidents.posted": MANAGERS,
 }
 
 
@@ -152,5 +164,8 @@ SAMPLE_ARGUMENTS: dict[str, Callable[[World], object]] = {
     "webhook_id": lambda world: 999999,
     "delivery_id": lambda world: 999999,
     "campaign_id": lambda world: 999999,
+    # No such incident: managers get 404, everyone else is refused first.
+    "incident_id": lambda world: 999999,
+    "kind": lambda world: "preliminary",
     "merge_id": lambda world: 999999,
 }
