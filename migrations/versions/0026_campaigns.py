@@ -1,13 +1,13 @@
 """permission campaigns: campaigns, the purposes they ask about, recipients and answers
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0026
+Revises: 0025
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0024"
-down_revision = "0023"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
