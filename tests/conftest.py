@@ -28,6 +28,7 @@ pytest_plugins = [
     "tests.fixtures.plans",
     "tests.fixtures.migrations",
     "tests.fixtures.browser",
+    "tests.fixtures.campaigns",
 ]
 
 # Property tests explore new inputs on every local run; CI replays a fixed sequence so that a
