@@ -8,7 +8,7 @@ import pytest
 
 from portal.dsr.models import DataRequest
 from portal.inventory.models import Person, Source
-from tests.api.conftest import is_problem
+from tests.fixtures.api import is_problem
 from tests.inventory.records import PERSON, SOURCE
 
 LONE_SURROGATE = '{"type": "disclosure", "channel": "phone", "policy": "appi", ' \

@@ -9,10 +9,8 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.inventory.models import Item
 from portal.mail.models import OutboxMessage
-from tests.casework.conftest import SEEN_INPUT, VERSION_INPUT
-from tests.conftest import csrf_from
-from tests.api.conftest import api, make_token  # noqa: F401  (fixtures)
-from tests.staff.conftest import in_english, text_of
+from tests.fixtures.casework import SEEN_INPUT, VERSION_INPUT
+from tests.fixtures.pages import csrf_from, in_english, text_of
 
 OLD_ADDRESS, NEW_ADDRESS = "東京都港区旧町1-1", "東京都港区新町2-2"
 

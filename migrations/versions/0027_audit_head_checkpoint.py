@@ -5,14 +5,14 @@ LAST entries have no next one. `audit_head` (one row, updated with every append)
 newest entry, its hash and how many entries there are, signed with PORTAL_INDEX_KEY.
 An existing log gets its head from its current end.
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0027
+Revises: 0026
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025"
-down_revision = "0024"
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
