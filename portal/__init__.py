@@ -57,10 +57,12 @@ def _import_models() -> None:
     from portal.deadlines import models as _deadlines  # noqa: F401
     from portal.dsr import models as _dsr  # noqa: F401
     from portal.dsr.decisions import packages as _packages  # noqa: F401
+    from portal.incidents import models as _incidents  # noqa: F401
     from portal.inventory import erasure as _erasure  # noqa: F401
     from portal.inventory import models as _inventory  # noqa: F401
     from portal.inventory import restrictions as _restrictions  # noqa: F401
     from portal.mail import models as _mail  # noqa: F401
+    from portal.merging import models as _merging  # noqa: F401
     from portal.staff import models as _staff  # noqa: F401
     from portal.verification import models as _verification  # noqa: F401
 
@@ -71,6 +73,7 @@ def _register_jobs() -> None:
     from portal.api.webhooks import jobs as _webhook_jobs  # noqa: F401
     from portal.deadlines import jobs as _deadline_jobs  # noqa: F401
     from portal.dsr.decisions import jobs as _package_jobs  # noqa: F401
+    from portal.incidents import jobs as _incident_jobs  # noqa: F401
     from portal.mail import jobs as _mail_jobs  # noqa: F401
     from portal.retention import jobs as _retention_jobs  # noqa: F401
     from portal.verification import jobs as _verification_jobs  # noqa: F401
@@ -85,9 +88,12 @@ def _register_blueprints(app: Flask) -> None:
     from portal.audit.cli import bp as audit_cli
     from portal.audit.views import bp as audit
     from portal.customer.views import bp as customer
+    from portal.incident_pages.views import bp as incidents
+    from portal.duplicates.views import bp as duplicates
     from portal.encryption.cli import bp as encryption_cli
     from portal.customer import change_views, package_views, request_views  # noqa: F401  (routes on `customer`)
     from portal.inventory.cli import bp as inventory_cli
+    from portal.merging.cli import bp as merging_cli
     from portal.policies.views import bp as policies
     from portal.inventory.suppression_cli import bp as suppression_cli
     from portal.inventory.suppression_views import bp as suppressions
@@ -119,3 +125,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_cli)
     app.register_blueprint(api_admin)
     app.register_blueprint(reports)
+    app.register_blueprint(incidents)
+    app.register_blueprint(duplicates)
+    app.register_blueprint(merging_cli)

@@ -24,6 +24,7 @@ from portal.audit.services import Actor, record
 from portal.common.time import utcnow
 from portal.encryption.blind import email_index, index_matches
 from portal.extensions import db
+from portal.inventory.aliases import canonical
 from portal.inventory.models import Person
 from portal.mail.services import external_url, queue_mail
 from portal.verification.models import CustomerSession, EmailChallenge
@@ -89,7 +90,9 @@ def _is_live(now):
 
 
 def _person_for(email: str) -> Person | None:
-    return db.session.scalar(sa.select(Person).where(Person.with_email(email)))
+    """The person this address belongs to; an address of a record merged away (名寄せ) leads
+    to the survivor, so the customer sees everything merged there."""
+    return canonical(db.session.scalar(sa.select(Person).where(Person.with_email(email))))
 
 
 def request_challenge(*, email: str, language: str, browser_binding: str,
