@@ -4,10 +4,9 @@ import re
 
 import pytest
 
-from tests.customer.conftest import customers  # noqa: F401  (fixture)
 from tests.customer.records import HANAKO_VALUES as V
-from tests.customer_requests.conftest import NEWSLETTER_AGAIN, mail_text
-from tests.verification.conftest import read_mail
+from tests.fixtures.customer_requests import NEWSLETTER_AGAIN, mail_text
+from tests.fixtures.verification import read_mail
 
 pytestmark = pytest.mark.browser
 

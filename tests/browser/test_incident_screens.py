@@ -16,8 +16,8 @@ from portal.incidents.models import Incident
 from portal.mail.services import deliver_due
 from tests.customer.records import HANAKO_VALUES as V
 from tests.customer.records import two_customers
-from tests.staff.conftest import create_staff, totp_code_for  # noqa: F401  (fixture)
-from tests.verification.conftest import read_mail
+from tests.fixtures.staff import totp_code_for
+from tests.fixtures.verification import read_mail
 
 pytestmark = pytest.mark.browser
 WIDE = {"width": 1440, "height": 900}
