@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.audit.cli import bp as audit_cli
     from portal.audit.views import bp as audit
     from portal.customer.views import bp as customer
+    from portal.customer.opt_out_views import bp as opt_out
     from portal.incident_pages.views import bp as incidents
     from portal.duplicates.views import bp as duplicates
     from portal.encryption.cli import bp as encryption_cli
@@ -126,5 +127,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_admin)
     app.register_blueprint(reports)
     app.register_blueprint(incidents)
+    app.register_blueprint(opt_out)
     app.register_blueprint(duplicates)
     app.register_blueprint(merging_cli)
