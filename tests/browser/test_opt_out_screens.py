@@ -10,7 +10,7 @@ import pytest
 from tests.browser.test_incident_screens import WIDE, shoot
 from tests.opt_out.test_notice_opt_out import OPT_OUT
 from tests.opt_out.test_opt_out_stop import RECORDS
-from tests.verification.conftest import read_mail
+from tests.fixtures.verification import read_mail
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from portal.inventory.provision_stops import is_provision_blocked
 from portal.mail.services import deliver_due
-from tests.conftest import csrf_from
+from tests.fixtures.pages import csrf_from
 from tests.customer.helpers import in_english, text_of
 
 RECORDS = [
