@@ -13,7 +13,7 @@ from portal.audit.models import AuditEntry
 from portal.audit.services import Actor, record
 from portal.common.time import JST
 from portal.extensions import db
-from tests.staff.conftest import in_english, post_page_form, text_of
+from tests.fixtures.pages import in_english, post_page_form, text_of
 from tests.fixtures.audit import audit_entries
 
 AUDIT = "/staff/audit"

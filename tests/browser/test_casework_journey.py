@@ -8,9 +8,6 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.inventory.models import Item
 from portal.mail.models import OutboxMessage
-from tests.casework.conftest import case_state, file_case, make_person  # noqa: F401  (fixtures)
-from tests.customer.conftest import login_customer  # noqa: F401  (fixture)
-from tests.staff.conftest import create_staff  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,6 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.inventory.models import Item
 from tests.browser.staff_console import PHONE_JA, screenshot, staff_browser, top_of
-from tests.casework.conftest import case_state, file_case, make_person  # noqa: F401  (fixtures)
-from tests.staff.conftest import create_staff, login_staff  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ from portal.dsr.queries import timeline
 from portal.extensions import db
 from portal.inventory.models import Item
 from portal.mail.models import OutboxMessage
-from tests.staff.conftest import in_english, text_of
+from tests.fixtures.pages import in_english, text_of
 
 OLD_ADDRESS, NEW_ADDRESS = "東京都港区旧町1-1", "東京都港区新町2-2"
 
