@@ -13,14 +13,12 @@ from portal.dsr.calendar import japan_date
 from portal.dsr.models import DataRequest, EventKind
 from portal.extensions import db
 from tests.browser.staff_console import PHONE_JA, screenshot, staff_browser
-from tests.casework.conftest import case_state, make_person  # noqa: F401  (fixtures)
-from tests.staff.conftest import create_staff, login_staff  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_request_filed_by_staff_with_an_earlier_date_is_due_from_that_date(
-        app, live_server, browser, create_staff, login_staff, make_person, case_state):  # noqa: F811
+        app, live_server, browser, create_staff, login_staff, make_person, case_state):
     person_id = make_person(name="山田 花子", email="hanako@example.jp")
     agent = create_staff("agent", name="担当 一郎")
     received_on = japan_date(utcnow()) - timedelta(days=5)

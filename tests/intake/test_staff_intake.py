@@ -11,9 +11,7 @@ from portal.dsr.calendar import japan_date
 from portal.dsr.models import DataRequest
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
-from tests.casework.conftest import make_person  # noqa: F401  (fixture)
-from tests.conftest import csrf_from
-from tests.staff.conftest import create_staff, in_english, login_as, login_staff, text_of  # noqa: F401
+from tests.fixtures.pages import csrf_from, in_english, text_of
 
 TOKEN = re.compile(r'name="token" type="hidden" value="([0-9a-f]+)"')
 
@@ -63,7 +61,7 @@ def test_an_unchecked_identity_files_the_request_waiting_for_verification_and_ma
         db.session.remove()
 
 
-def test_the_same_form_sent_twice_files_once(app, client, login_as, make_person):  # noqa: F811
+def test_the_same_form_sent_twice_files_once(app, client, login_as, make_person):
     login_as("agent")
     html = client.get("/staff/requests/new").get_data(as_text=True)
     assert 'name="token"' in html
