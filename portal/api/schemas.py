@@ -194,7 +194,8 @@ COMPONENTS: dict[str, dict] = {
     "Suppression": {
         "type": "object", "required": ["person_key", "email", "reason", "since"],
         "properties": {
-            "person_key": {"type": "string"}, "email": {"type": "string"},
+            "person_key": {"type": "string"},
+            "email": {"type": ["string", "null"], "description": "null once the person was erased in full."},
             "reason": enum(r.value for r in SuppressionReason), "since": DATE_TIME,
         },
     },

@@ -204,6 +204,7 @@ def event_line(event: RequestEvent, names: dict[int, str]) -> str:
         E.PAUSED: _("Clock paused"),
         E.RESUMED: _("Clock running again"),
         E.APPLIED: _("Decision applied to the data"),
+        E.PACKAGE_WITHDRAWN: _("Download withdrawn (its data was erased)"),
         E.REMINDER_SENT: _("Reminder sent"),
         E.ESCALATED: _("Escalated"),
     }

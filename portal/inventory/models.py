@@ -99,8 +99,9 @@ class Person(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    email: Mapped[str] = mapped_column(EncryptedText("person.email"))
-    email_index: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # None once the person is erased in full (and for persons reached only by post).
+    email: Mapped[str | None] = mapped_column(EncryptedText("person.email"))
+    email_index: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str | None] = mapped_column(EncryptedText("person.name"))
     name_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     name_kana: Mapped[str | None] = mapped_column(EncryptedText("person.name_kana"))
@@ -112,6 +113,9 @@ class Person(db.Model):
     customer_number_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # A full erasure leaves the entry as a tombstone: its key, when, and the request that asked.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erasure_reference: Mapped[str | None] = mapped_column(sa.String(40))
     # Set when this record was merged into another (名寄せ): the row stays as an alias whose key
     # and addresses lead to the survivor (portal/merging); everything else moved there.
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)

@@ -131,7 +131,7 @@ def test_staff_verify_with_documents_print_letters_and_answer_with_the_data_by_p
         db.session.remove()
     answer_page = text_of(client.get(f"/staff/requests/{reference}/letters/{answer.id}"))
     # The disclosure itself travels with the answer: her data, in Japanese words.
-    assert "保有している個人データ" in answer_page and "羊羹" in answer_page and "購入履歴" in answer_page
+    assert "当社が保有するお客様の個人データ" in answer_page and "羊羹" in answer_page and "購入履歴" in answer_page
 
 
 def test_an_english_request_gets_its_letters_in_english(app, client, login_as):
@@ -158,8 +158,8 @@ def _code_letter(app, client, act, tome):
     html = client.get(f"/staff/requests/{reference}").get_data(as_text=True)
     response = client.post(f"/staff/requests/{reference}/code-letter", data={"csrf_token": csrf_from(html)})
     assert response.status_code == 302
-    letter = text_of(client.get(response.location))
-    code = re.search(r"(\d{4}-\d{4})", letter).group(1)
+    letter = client.get(response.location).get_data(as_text=True)
+    code = re.search(r'class="letter-code">(\d{4}-\d{4})<', letter).group(1)
     return reference, code, response.location
 
 

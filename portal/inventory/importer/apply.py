@@ -16,7 +16,7 @@ from portal.encryption.blind import email_index
 from portal.extensions import db
 from portal.inventory.aliases import canonical_person_id
 from portal.inventory.amounts import line_amount
-from portal.inventory.erasure import ItemTombstone
+from portal.inventory.erasure import ItemTombstone, erased_person_keys
 from portal.inventory.importer.parse import KnownKeys, ParsedFile, References
 from portal.inventory.models import (
     ConsentEvent,
@@ -66,6 +66,8 @@ class Changes:
     updated: dict[str, int] = field(default_factory=dict)
     # Item lines the file still holds but a person had erased: not brought back.
     not_restored: int = 0
+    # Person lines of persons erased in full: their register entry stays a tombstone.
+    not_restored_persons: int = 0
 
     def note(self, kind: str, created: int, updated: int = 0) -> None:
         self.created[kind] = self.created.get(kind, 0) + created
@@ -205,9 +207,14 @@ def _rows(parsed: ParsedFile, kind: str) -> list[dict]:
     return [clean for _, clean in parsed.records[kind]]
 
 
-def _person_rows(parsed: ParsedFile) -> list[dict]:
-    """Person rows with their blind indexes (bulk writes bypass the ORM that keeps them)."""
-    return [{**row, **person_indexes(row)} for row in _rows(parsed, "person")]
+def _person_rows(parsed: ParsedFile, changes: Changes) -> list[dict]:
+    """Person rows with their blind indexes (bulk writes bypass the ORM that keeps them).
+
+    A person erased in full stays a tombstone: an older CRM export does not refill it."""
+    rows = _rows(parsed, "person")
+    erased = erased_person_keys(row["key"] for row in rows)
+    changes.not_restored_persons += sum(row["key"] in erased for row in rows)
+    return [{**row, **person_indexes(row)} for row in rows if row["key"] not in erased]
 
 
 def apply_records(parsed: ParsedFile) -> Changes:
@@ -217,7 +224,7 @@ def apply_records(parsed: ParsedFile) -> Changes:
     for kind, model, fields, target, rows in (
         ("source", Source, SOURCE_FIELDS, maps.sources, _rows(parsed, "source")),
         ("purpose", Purpose, PURPOSE_FIELDS, maps.purposes, _rows(parsed, "purpose")),
-        ("person", Person, PERSON_FIELDS, maps.persons, _person_rows(parsed)),
+        ("person", Person, PERSON_FIELDS, maps.persons, _person_rows(parsed, changes)),
     ):
         ids, created, updated = _upsert_by_key(model, rows, fields)
         # Person records of a merged-away key update that alias row (how the person is found

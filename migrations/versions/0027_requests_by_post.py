@@ -4,14 +4,14 @@ A request may have no requester email (the form for people without email, a lett
 answers become letters that staff print and post. A customer session opened with a code
 sent by post has no email either.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0027
+Revises: 0026
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0022"
-down_revision = "0021"
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
