@@ -6,6 +6,7 @@ printing shows personal data to staff and is audited each time.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from markupsafe import Markup
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -75,8 +76,9 @@ def letter(reference: str, letter_id: int):
     with_data = (letter.kind == "completed" and case.type in DISCLOSING and case.person_id is not None)
     with force_locale(letter.language):
         appendix = disclosure_appendix(case) if with_data else None
-        page = render_template("postal/letter.html", req=case, letter=letter, recipient=recipient_of(case),
-                               appendix=appendix, form=LetterForm())
+        body = render_template("postal/_letter_body.html", req=case, letter=letter, recipient=recipient_of(case),
+                               appendix=appendix)
+    page = render_template("postal/letter.html", req=case, letter=letter, body=Markup(body), form=LetterForm())
     db.session.commit()
     return page
 
