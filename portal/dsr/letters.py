@@ -17,6 +17,7 @@ from portal.audit.services import Actor, record
 from portal.common.db import UTCDateTime
 from portal.common.time import utcnow
 from portal.dsr.models import DataRequest
+from portal.dsr.ownership import check_may_act
 from portal.encryption.types import EncryptedJSON
 from portal.extensions import db
 
@@ -72,7 +73,10 @@ def mark_printed(letter: PostalLetter, *, actor: Actor) -> None:
 
 
 def mark_posted(letter: PostalLetter, *, actor: Actor) -> bool:
-    """Record that the letter went into the post; False when it had been already."""
+    """Record that the letter went into the post; False when it had been already.
+
+    Posting is acting on the request: a colleague's request follows the ownership rule."""
+    check_may_act(letter.request, actor)
     if letter.is_posted:
         return False
     letter.posted_at = utcnow()

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.casework.request_views import open_case
+from portal.dsr.errors import DsrError
 from portal.dsr.letters import PostalLetter, letters_for, mark_posted, mark_printed
 from portal.dsr.models import RequestType
 from portal.extensions import db
@@ -89,11 +90,17 @@ def posted(reference: str, letter_id: int):
     if not LetterForm().validate_on_submit():
         abort(400)
     case, letter = _letter_of(reference, letter_id)
-    if mark_posted(letter, actor=staff_actor(current_staff())):
-        forget_code(letter)
-        flash(_("The letter is recorded as posted."), "success")
+    reference = case.reference
+    try:
+        if mark_posted(letter, actor=staff_actor(current_staff())):
+            forget_code(letter)
+            flash(_("The letter is recorded as posted."), "success")
+    except DsrError as refused:
+        db.session.rollback()
+        flash(str(refused.message), "error")
+        return redirect(url_for("staff.request_page", reference=reference))
     db.session.commit()
-    return redirect(url_for("staff.request_page", reference=case.reference))
+    return redirect(url_for("staff.request_page", reference=reference))
 
 
 @bp.post("/<reference>/code-letter")
@@ -103,10 +110,15 @@ def code_letter(reference: str):
     if not LetterForm().validate_on_submit():
         abort(400)
     case = open_case(reference)
+    reference = case.reference
     try:
         letter = issue_code_letter(case, actor=staff_actor(current_staff()))
     except NoPersonToWriteTo:
         flash(_("Match the request to a person first: the code opens that person's data."), "error")
-        return redirect(url_for("staff.request_page", reference=case.reference))
+        return redirect(url_for("staff.request_page", reference=reference))
+    except DsrError as refused:
+        db.session.rollback()
+        flash(str(refused.message), "error")
+        return redirect(url_for("staff.request_page", reference=reference))
     db.session.commit()
     return redirect(url_for(".letter", reference=case.reference, letter_id=letter.id))

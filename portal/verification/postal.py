@@ -27,6 +27,7 @@ from portal.common.db import UTCDateTime
 from portal.common.time import utcnow
 from portal.dsr.letters import PostalLetter, queue_letter
 from portal.dsr.models import DataRequest
+from portal.dsr.ownership import case_action
 from portal.extensions import db
 from portal.inventory.aliases import canonical
 from portal.inventory.models import Person
@@ -87,6 +88,7 @@ def is_well_formed(text: str | None) -> bool:
     return re.fullmatch(rf"\d{{{POSTAL_CODE_DIGITS}}}", normalise_code(text)) is not None
 
 
+@case_action
 def issue_code_letter(request: DataRequest, *, actor: Actor) -> PostalLetter:
     """A new code for the request's person, and the letter that carries it; older codes die."""
     if request.person_id is None:

@@ -14,9 +14,8 @@ import sqlalchemy as sa
 from portal.dsr.letters import PostalLetter
 from portal.dsr.models import DataRequest
 from portal.extensions import db
-from tests.browser.conftest import PHONE
 from tests.browser.test_duplicates import _login
-from tests.staff.conftest import create_staff, totp_code_for  # noqa: F401  (fixture)
+from tests.fixtures.browser import PHONE
 
 pytestmark = pytest.mark.browser
 

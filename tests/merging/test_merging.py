@@ -18,27 +18,10 @@ from portal.dsr.models import DataRequest
 from portal.extensions import db
 from portal.inventory.models import ConsentEvent, Item, Person, Provision
 from portal.merging.models import PersonMerge
-from tests.api.conftest import api, make_token  # noqa: F401
-from tests.conftest import csrf_from
-from tests.inventory.records import CONSENT, ITEM, PERSON, PROVISION, PURCHASE, PURPOSE, SOURCE
-from tests.staff.conftest import create_staff, login_as, login_staff  # noqa: F401
-from tests.verification.conftest import ask_for_mail, post  # noqa: F401
-
-ONLINE = {"type": "person", "key": "W-9001", "email": "hanako.online@example.jp", "name": "山田　花子",
-          "name_kana": "ﾔﾏﾀﾞ ﾊﾅｺ", "phone": "０９０（１２３４）５６７８", "birthdate": "1985-04-01"}
-ONLINE_ORDER = {"type": "item", "key": "W-9001/order-1", "person": "W-9001", "category": "purchase", "field": "line",
-                "value": {"sku": "B-7", "name": "ほうじ茶", "price": 480}, "source": "bigsight-2024",
-                "collected_at": "2025-03-01T09:00:00+09:00"}
-ONLINE_CONSENT = {**CONSENT, "person": "W-9001", "at": "2025-03-01T09:00:00+09:00"}
-ONLINE_PROVISION = {**PROVISION, "key": "P-W-1", "person": "W-9001", "provided_at": "2025-04-01"}
-SOMEONE_ELSE = {"type": "person", "key": "C-000999", "email": "taro@example.jp", "name": "佐藤 太郎",
-                "phone": "03-0000-0000"}
-
-
-@pytest.fixture
-def two_records(import_lines):
-    import_lines(SOURCE, PURPOSE, PERSON, ITEM, PURCHASE, CONSENT, PROVISION,
-                 ONLINE, ONLINE_ORDER, ONLINE_CONSENT, ONLINE_PROVISION, SOMEONE_ELSE)
+from tests.fixtures.merging import ONLINE, ONLINE_ORDER
+from tests.fixtures.pages import csrf_from
+from tests.fixtures.pages import post_page_form
+from tests.inventory.records import ITEM, PURCHASE, PURPOSE, SOURCE
 
 
 def _person(key):
@@ -109,9 +92,9 @@ def test_staff_merge_moves_everything_and_the_customer_sees_both_records(
     # The customer verifies with the merged record's address and sees both records' items.
     customer = app.test_client()
     mail = ask_for_mail("hanako.online@example.jp", browser=customer)
-    assert post(customer, "/verify/code", {"code": mail.code}).status_code == 302
+    assert post_page_form(customer, "/verify/code", {"code": mail.code}).status_code == 302
     # The step-up asks about the survivor's data: the person the old address now leads to.
-    assert post(customer, "/verify/step-up", {"check": "birthdate", "answer": "1985-04-01"},
+    assert post_page_form(customer, "/verify/step-up", {"check": "birthdate", "answer": "1985-04-01"},
                 page="/verify/step-up").status_code == 302
     my_data = customer.get("/my/data?category=purchase").get_data(as_text=True)
     for product in ("緑茶", "ほうじ茶"):  # the shop's line and the online order, both shown

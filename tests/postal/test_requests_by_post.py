@@ -19,9 +19,7 @@ from portal.extensions import db
 from portal.inventory.models import Category, Item, Person
 from portal.verification.models import CustomerSession
 from portal.verification.postal import PostalAccessCode
-from tests.casework.conftest import act  # noqa: F401  (fixture)
-from tests.conftest import csrf_from
-from tests.staff.conftest import create_staff, login_as, login_staff, text_of  # noqa: F401
+from tests.fixtures.pages import csrf_from, text_of
 
 FORM = {"type": "disclosure", "message": "保有している私の個人データをすべて開示してください。",
         "name": "山田 トメ", "name_kana": "ヤマダ トメ", "postal_code": "１５０－０００２",
@@ -233,4 +231,29 @@ def test_a_code_letter_needs_a_matched_person(app, client, login_as):
     assert "先に" in text_of(response)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PostalAccessCode)) == 0
+        db.session.remove()
+
+
+def test_letters_of_a_colleagues_request_follow_the_ownership_rule(app, client, tome, create_staff, login_staff,
+                                                                  act):
+    _file(app.test_client())
+    owner, colleague = create_staff("agent"), create_staff("agent")
+    login_staff(client, owner)
+    with app.app_context():
+        reference = _the_request().reference
+        letter_id = db.session.scalar(sa.select(PostalLetter.id))
+        db.session.remove()
+    case = type("Case", (), {"reference": reference})
+    act(case, "match", person_id=str(tome))
+    assert act(case, "claim").status_code == 302
+
+    other = app.test_client()
+    login_staff(other, colleague)
+    html = other.get(f"/staff/requests/{reference}").get_data(as_text=True)
+    for url in (f"/staff/requests/{reference}/code-letter", f"/staff/requests/{reference}/letters/{letter_id}/posted"):
+        response = other.post(url, data={"csrf_token": csrf_from(html)}, follow_redirects=True)
+        assert "変更できるのは担当者またはマネージャーだけです" in text_of(response)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PostalAccessCode)) == 0
+        assert not db.session.get(PostalLetter, letter_id).is_posted
         db.session.remove()
