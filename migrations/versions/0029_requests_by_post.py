@@ -4,14 +4,14 @@ A request may have no requester email (the form for people without email, a lett
 answers become letters that staff print and post. A customer session opened with a code
 sent by post has no email either.
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0028"
-down_revision = "0027"
+revision = "0029"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
