@@ -63,6 +63,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "portal.incident_pages",
             "portal.campaign_pages",
             "portal.postal",
+            "portal.intake",
         ),
     ),
     ("app", ("portal", "portal.config", "portal.startup", "portal.errors", "portal.security")),
