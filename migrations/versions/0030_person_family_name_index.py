@@ -3,14 +3,14 @@
 "山田" finds "山田 花子" in the staff search. Existing rows are indexed here, in batches, with
 the keys of the running configuration (as migration 0013 did).
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0029'
-down_revision = '0028'
+revision = '0030'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 
