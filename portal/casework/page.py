@@ -15,6 +15,7 @@ from portal.casework import display, forms, person, services
 from portal.common.time import utcnow
 from portal.customer.labels import category_name, detail_name, field_name
 from portal.customer.request_labels import RESIDENCE_WORDS
+from portal.dsr import delivery
 from portal.dsr.decisions import describe_decision_form
 from portal.dsr.models import DataRequest, EventKind
 from portal.dsr.queries import timeline
@@ -33,13 +34,15 @@ FORMS = {
     "extend": forms.ExtendForm, "reject": forms.RejectForm, "complete": forms.CompleteForm,
     "match": forms.MatchForm, "message": forms.MessageForm, "reply": forms.ReplyForm, "note": forms.NoteForm,
     "claim": forms.ClaimForm, "assign": forms.AssignForm,
+    "resend": forms.ResendForm, "answered_otherwise": forms.AnsweredOtherwiseForm,
 }
 
 
-def available_actions(request: DataRequest, *, manager: bool) -> set[str]:
+def available_actions(request: DataRequest, *, manager: bool, undelivered: bool = False) -> set[str]:
     """What the status machine (and the viewer's role) allows now; the services check again."""
+    settle = {"resend", "answered_otherwise"} if undelivered else set()
     if not request.is_open:
-        return {"note"}
+        return {"note"} | settle
     actions = {"note", "message", "reply", "match"}
     if can_transition(request.status, S.VERIFIED):
         actions.add("verify")
@@ -59,7 +62,7 @@ def available_actions(request: DataRequest, *, manager: bool) -> set[str]:
         actions.add("claim")
     if manager:
         actions.add("assign")
-    return actions
+    return actions | settle
 
 
 def assignee_choices(staff: list | None = None) -> list[tuple[str, str]]:
@@ -112,11 +115,13 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
     seen = max((e.id for e in events), default=0)
     names = display.staff_names(display.event_actor_ids(events + list(stale_events or [])) | {request.assignee_id})
     manager = user.may(StaffRole.MANAGER)
-    actions = available_actions(request, manager=manager)
+    undelivered = delivery.undelivered_answers(request.id)
+    actions = available_actions(request, manager=manager, undelivered=bool(undelivered))
     html = render_template(
         "casework/request.html",
         req=request, user=user, now=now, manager=manager,
-        due=display.due(request, now), badges=display.badges(request, now), policy=display.policy_words(request),
+        due=display.due(request, now), policy=display.policy_words(request), undelivered=undelivered,
+        badges=display.badges(request, now) + ([display.UNDELIVERED_BADGE()] if undelivered else []),
         events=events, names=names, event_line=display.event_line, actor_name=display.actor_name,
         messages=[e for e in events if e.kind in MESSAGE_KINDS],
         notes=[e for e in events if e.kind is EventKind.INTERNAL_NOTE],
