@@ -54,6 +54,7 @@ def _import_models() -> None:
     from portal.api import models as _api  # noqa: F401
     from portal.api.webhooks import models as _webhooks  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
+    from portal.campaigns import models as _campaigns  # noqa: F401
     from portal.deadlines import models as _deadlines  # noqa: F401
     from portal.dsr import models as _dsr  # noqa: F401
     from portal.dsr.decisions import packages as _packages  # noqa: F401
@@ -71,6 +72,7 @@ def _register_jobs() -> None:
     """Periodic work for `tick`: each module registers its jobs with @register_job."""
     from portal.api import jobs as _api_jobs  # noqa: F401
     from portal.api.webhooks import jobs as _webhook_jobs  # noqa: F401
+    from portal.campaigns import jobs as _campaign_jobs  # noqa: F401
     from portal.deadlines import jobs as _deadline_jobs  # noqa: F401
     from portal.dsr.decisions import jobs as _package_jobs  # noqa: F401
     from portal.incidents import jobs as _incident_jobs  # noqa: F401
@@ -87,6 +89,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.agents.views import bp as agents
     from portal.audit.cli import bp as audit_cli
     from portal.audit.views import bp as audit
+    from portal.campaign_pages.landing_views import bp as campaign_landing
+    from portal.campaign_pages.staff_views import bp as campaigns
+    from portal.campaigns.cli import bp as campaign_cli
     from portal.customer.views import bp as customer
     from portal.incident_pages.views import bp as incidents
     from portal.duplicates.views import bp as duplicates
@@ -125,6 +130,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_cli)
     app.register_blueprint(api_admin)
     app.register_blueprint(reports)
+    app.register_blueprint(campaigns)
+    app.register_blueprint(campaign_landing)
+    app.register_blueprint(campaign_cli)
     app.register_blueprint(incidents)
     app.register_blueprint(duplicates)
     app.register_blueprint(merging_cli)

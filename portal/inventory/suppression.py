@@ -216,3 +216,9 @@ def export_for_download(purpose_key: str, *, actor: Actor) -> tuple[Purpose, Ite
     record("inventory.suppressions_exported", actor=actor, target_type="purpose", target_id=purpose.key,
            details={"purpose": purpose.key, "rows": count_suppressed(purpose), "since": None})
     return purpose, stream_rows(suppression_statement(purpose))
+
+
+def suppressed_person_ids(purpose_id: int) -> sa.Select:
+    """The ids of everyone on the list for one purpose, as a SELECT to use in other queries
+    (a campaign leaves them out of its audience)."""
+    return sa.select(_entries(purpose_id).c.person_id)

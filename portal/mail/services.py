@@ -47,11 +47,14 @@ def new_message_id() -> str:
     return f"<{secrets.token_hex(16)}.outbox@{domain}>"
 
 
-def queue_mail(*, to: str, template: str, language: str, kind: str, request_id: int | None = None,
-               **context) -> OutboxMessage:
+def queue_mail(*, to: str, template: str, language: str, kind: str, headers: dict[str, str] | None = None,
+               request_id: int | None = None, **context) -> OutboxMessage:
     """Render `templates/mail/<template>.*` in `language` and add the mail to the current
-    transaction; the caller commits, and only then is it sent. `request_id`: the request this
-    mail answers, where a delivery failure is shown to staff."""
+    transaction; the caller commits, and only then is it sent. `headers` are extra header
+    lines (one line each; a newline would be a header injection, so it is refused).
+    `request_id`: the request this mail answers, where a delivery failure is shown to staff."""
+    if headers and any("\n" in f"{name}{value}" or "\r" in f"{name}{value}" for name, value in headers.items()):
+        raise ValueError("a mail header must be one line")
     if language not in current_app.config["PORTAL_LANGUAGES"]:
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(language):
@@ -65,6 +68,7 @@ def queue_mail(*, to: str, template: str, language: str, kind: str, request_id: 
         body_text=body_text,
         body_html=body_html,
         kind=kind,
+        headers=dict(headers) if headers else None,
         request_id=request_id,
         message_id=new_message_id(),
     )

@@ -27,6 +27,7 @@ AREAS: tuple[Area, ...] = (
     Area("staff.queue", _l("Queue"), _l("Requests, the most urgent legal deadline first."), StaffRole.AGENT),
     Area("suppressions.index", _l("Suppression list"), _l("Who must not be contacted for a purpose, with the reason and since when; CSV for marketing."), StaffRole.AGENT),
     Area("retention.index", _l("Retention"), _l("Data kept past its retention date, and what tick deletes automatically."), StaffRole.AGENT),
+    Area("campaigns.index", _l("Campaigns"), _l("Tell people where their data came from and ask whether its use may continue."), StaffRole.MANAGER),
     Area("incidents.index", _l("Incidents"), _l("Leaks of personal data: report deadlines, reports to the Commission, notices to the persons."), StaffRole.MANAGER),
     Area("duplicates.index", _l("Duplicates"), _l("Records that may be one person (名寄せ): merge them with their history, or undo a merge."), StaffRole.MANAGER),
     Area("reports.dashboard", _l("Reports"), _l("Response times, deadlines at risk today, trends, CSV for the board."), StaffRole.MANAGER),

@@ -1,5 +1,5 @@
-"""Fixtures for the end-to-end outcome tests (issue #14): the casework, staff and API fixtures,
-reused, and Hanako imported through the real importer."""
+"""Fixtures for the end-to-end outcome tests (issue #14): Hanako imported through the real
+importer, and a helper to read the database between requests."""
 from __future__ import annotations
 
 import pytest
@@ -7,10 +7,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.inventory.models import Person
-from tests.api.conftest import api, make_token  # noqa: F401
-from tests.casework.conftest import act, case_state, file_case, make_person  # noqa: F401
 from tests.customer.records import HANAKO, two_customers
-from tests.staff.conftest import audit_actions, create_staff, login_as, login_staff  # noqa: F401
 
 
 @pytest.fixture
@@ -37,10 +34,6 @@ def read(app):
     return call
 
 
-from tests.customer.conftest import login_customer  # noqa: E402,F401
-
-
 @pytest.fixture(autouse=True)
-def package_dir(app, tmp_path, monkeypatch):
+def _own_package_dir(package_dir):
     """Disclosure packages of these tests go to a folder of their own."""
-    monkeypatch.setitem(app.config, "PORTAL_DISCLOSURE_DIR", str(tmp_path / "disclosures"))

@@ -15,10 +15,10 @@ from portal.extensions import db
 from portal.mail import smtp
 from portal.mail.models import OutboxMessage, OutboxStatus
 from portal.mail.services import deliver_due
-from tests.casework.conftest import SEEN_INPUT, VERSION_INPUT
-from tests.conftest import csrf_from
+from tests.fixtures.casework import SEEN_INPUT, VERSION_INPUT
+from tests.fixtures.pages import csrf_from
 from tests.customer.records import HANAKO, HANAKO_VALUES, PURPOSES, SOURCES, customer_records
-from tests.staff.conftest import text_of
+from tests.fixtures.pages import text_of
 
 HOLD_REASON = "法人税法により取引記録を7年間保存する義務があるため"
 # A staff answer written as one long paragraph: 1,500 characters, 4,500 octets in UTF-8.

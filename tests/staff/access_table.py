@@ -88,6 +88,14 @@ ACCESS: dict[str, frozenset[str]] = {
     "api_admin.webhook_deactivate": ADMINS,
     "api_admin.webhook_reactivate": ADMINS,
     "api_admin.delivery_resend": ADMINS,
+    # permission campaigns (portal/campaign_pages): managers define, send, follow and close them
+    "campaigns.index": MANAGERS,
+    "campaigns.new": MANAGERS,
+    "campaigns.detail": MANAGERS,
+    "campaigns.send": MANAGERS,
+    "campaigns.close": MANAGERS,
+    "campaigns.results": MANAGERS,
+    "campaigns.letters": MANAGERS,
     # 名寄せ: candidate duplicates, merge with a preview, undo (portal/duplicates)
     "duplicates.index": MANAGERS,
     "duplicates.confirm": MANAGERS,
@@ -157,6 +165,7 @@ SAMPLE_ARGUMENTS: dict[str, Callable[[World], object]] = {
     "token_id": lambda world: 999999,
     "webhook_id": lambda world: 999999,
     "delivery_id": lambda world: 999999,
+    "campaign_id": lambda world: 999999,
     # No such incident: managers get 404, everyone else is refused first.
     "incident_id": lambda world: 999999,
     "kind": lambda world: "preliminary",

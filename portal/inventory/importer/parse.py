@@ -5,11 +5,11 @@ the keys that already exist, so references to earlier imports resolve.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable
 
+from portal.common.json_input import BadJson, loads_untrusted
 from portal.common.time import parse_date, parse_datetime
 from portal.inventory.models import (
     THIRD_PARTY_KINDS,
@@ -363,9 +363,10 @@ def read_records(text: str) -> tuple[list[tuple[int, dict]], list[Problem]]:
         if not line or line.startswith("#"):
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(number, f"malformed JSON: {exc.msg} (column {exc.colno})"))
+            record = loads_untrusted(line)
+        except BadJson as exc:
+            where = f" (column {exc.column})" if exc.column else ""
+            problems.append(Problem(number, f"malformed JSON: {exc.message}{where}"))
             continue
         if not isinstance(record, dict):
             problems.append(Problem(number, "each line must be a JSON object"))
