@@ -18,6 +18,7 @@ from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.dsr.errors import DsrError
 from portal.dsr.models import DataRequest, EventKind
+from portal.dsr.ownership import case_action
 from portal.dsr.workflow import Change, add_event, audit, check_version, translate_stale
 from portal.extensions import db
 from portal.mail.models import OutboxMessage, OutboxStatus
@@ -69,6 +70,7 @@ def _settle(request: DataRequest, mail: OutboxMessage, how: str, *, expected_ver
     mail.settled_at, mail.settlement = now, how
 
 
+@case_action
 @translate_stale
 def resend_answer(request: DataRequest, *, mail_id: int, actor: Actor, expected_version: int | None = None,
                   now: datetime | None = None) -> Change:
@@ -84,6 +86,7 @@ def resend_answer(request: DataRequest, *, mail_id: int, actor: Actor, expected_
     return Change(request, [event])
 
 
+@case_action
 @translate_stale
 def answered_otherwise(request: DataRequest, *, mail_id: int, note: str, actor: Actor,
                        expected_version: int | None = None, now: datetime | None = None) -> Change:

@@ -30,7 +30,8 @@ ACTIONS = {
     "note": ("in_progress", {"body": "メモ"}),
 }
 #: "person-data" shows the full data (a read, governed by who may open the request).
-OWN_RULES = {"claim", "assign", "authority-document", "person-data"}
+#: "resend" and "answered-otherwise" need an undelivered answer first: tests/outcomes/test_answers_delivered.py.
+OWN_RULES = {"claim", "assign", "authority-document", "person-data", "resend", "answered-otherwise"}
 
 
 def test_every_action_route_on_a_request_is_covered_by_this_test(app):

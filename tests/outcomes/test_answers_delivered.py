@@ -54,7 +54,7 @@ def test_an_erasure_with_fifty_held_lines_arrives_as_valid_mail_that_says_the_ho
                      details={"scope": "all", "ground": "no_longer_needed"})
     login_as("agent")
 
-    assert act(case, "complete", scope="all", answer=LONG_ANSWER).status_code == 302
+    assert act(case, "complete", scope="all", confirmed="yes", answer=LONG_ANSWER).status_code == 302
 
     [raw] = smtp_server.raw
     assert max(len(line) for line in raw.split(b"\r\n")) <= smtp.MAX_LINE_OCTETS
@@ -74,7 +74,7 @@ def test_a_permanent_refusal_stops_retrying_and_shows_until_staff_answer_another
     login_as("manager")
     smtp_server.rejecting = True
 
-    assert act(case, "complete", scope="chosen", category="purchase").status_code == 302
+    assert act(case, "complete", scope="chosen", category="purchase", confirmed="yes").status_code == 302
 
     [(mail_id, status, attempts, code, _mid, request_id, _next)] = _outbox(read)
     assert (status, attempts, code, request_id) == (OutboxStatus.FAILED, 1, 550, case.id)
@@ -111,7 +111,7 @@ def test_staff_resend_an_undelivered_answer_and_it_arrives(
                      details={"scope": "chosen", "categories": ["purchase"], "ground": "no_longer_needed"})
     login_as("agent")
     smtp_server.rejecting = True
-    act(case, "complete", scope="chosen", category="purchase")
+    act(case, "complete", scope="chosen", category="purchase", confirmed="yes")
     [failed] = _outbox(read)
     smtp_server.rejecting = False  # the address was fixed on the receiving side
 
@@ -135,7 +135,7 @@ def test_a_temporary_refusal_is_retried_later_with_the_same_message_id(
     login_as("agent")
     smtp_server.refusing = True
 
-    act(case, "complete", scope="chosen", category="purchase")
+    act(case, "complete", scope="chosen", category="purchase", confirmed="yes")
 
     [(mail_id, status, attempts, code, message_id, _req, next_at)] = _outbox(read)
     assert (status, attempts, code) == (OutboxStatus.PENDING, 1, 451) and next_at > utcnow()
@@ -147,3 +147,30 @@ def test_a_temporary_refusal_is_retried_later_with_the_same_message_id(
     read(lambda: smtp.send(db.session.get(OutboxMessage, mail_id)))
     first, second = smtp_server.to(HANAKO_VALUES["email"])
     assert first["Message-ID"] == second["Message-ID"] == message_id
+
+
+
+def test_only_the_assignee_or_a_manager_settles_an_undelivered_answer(
+        app, hanako, read, file_case, create_staff, login_staff, smtp_server):
+    kato, sato = create_staff("agent", name="Colleague Kato"), create_staff("agent", name="Other Sato")
+    case = file_case(type="erasure", person_id=hanako, status="in_progress", email=HANAKO_VALUES["email"],
+                     assignee_id=kato.id,
+                     details={"scope": "chosen", "categories": ["purchase"], "ground": "no_longer_needed"})
+    smtp_server.rejecting = True
+    owner = app.test_client()
+    login_staff(owner, kato)
+    html = owner.get(f"/staff/requests/{case.reference}").get_data(as_text=True)
+    owner.post(f"/staff/requests/{case.reference}/complete", data={
+        "csrf_token": csrf_from(html), "version": VERSION_INPUT.search(html).group(1),
+        "seen": SEEN_INPUT.search(html).group(1), "scope": "chosen", "category": "purchase", "confirmed": "yes"})
+    [failed] = _outbox(read)
+
+    other = app.test_client()
+    login_staff(other, sato)
+    page = other.get(f"/staff/requests/{case.reference}").get_data(as_text=True)
+    assert "請求者に当社のメールが届いていません" in page and "/answered-otherwise" not in page
+    refused = other.post(f"/staff/requests/{case.reference}/answered-otherwise", data={
+        "csrf_token": csrf_from(page), "version": VERSION_INPUT.search(page).group(1) if VERSION_INPUT.search(page)
+        else str(case.version + 2), "mail": str(failed[0]), "note": "電話で回答"})
+    assert refused.status_code in (409, 422)
+    assert read(lambda: db.session.get(OutboxMessage, failed[0]).settled_at) is None
