@@ -62,6 +62,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "portal.duplicates",
             "portal.incident_pages",
             "portal.campaign_pages",
+            "portal.intake",
         ),
     ),
     ("app", ("portal", "portal.config", "portal.startup", "portal.errors", "portal.security")),

@@ -30,6 +30,11 @@ class RequestType(enum.StrEnum):
     def label(self):
         return REQUEST_TYPE_LABELS[self]
 
+    @property
+    def staff_label(self):
+        """The type as staff pages name it: about "the person", never "your"."""
+        return STAFF_TYPE_LABELS.get(self) or REQUEST_TYPE_LABELS[self]
+
 
 REQUEST_TYPE_LABELS = {
     RequestType.DISCLOSURE: _l("Disclosure of your data"),
@@ -39,6 +44,11 @@ REQUEST_TYPE_LABELS = {
     RequestType.SUSPENSION: _l("Stop of use"),
     RequestType.ERASURE: _l("Erasure"),
     RequestType.STOP_PROVISION: _l("Stop of provision to third parties"),
+}
+#: Where staff read a type differently from the requester (the rest read the same).
+STAFF_TYPE_LABELS = {
+    RequestType.DISCLOSURE: _l("Disclosure of the person's data"),
+    RequestType.CORRECTION: _l("Correction of the person's data"),
 }
 
 

@@ -38,6 +38,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "staff.regenerate_recovery_codes": STAFF,
     # the request page and working a request (portal/casework); reassigning is for managers
     "staff.request_page": STAFF,
+    # staff intake of requests by phone, post or counter (portal/intake)
+    "intake.new_request": STAFF,
     "staff.person_data": STAFF,
     "staff.verify": STAFF,
     "staff.start": STAFF,

@@ -236,7 +236,17 @@ def _source(f: Collect, known: KnownKeys) -> dict:
         "provider": provider,
         "provider_obtained_by": f(_string, "provider_obtained_by"),
         "note": f(_string, "note"),
+        **_opt_out_source(f),
     }
+
+
+def _opt_out_source(f: Collect) -> dict:
+    """Optional: the source gave us the data by opt-out, and when it filed that with the Commission."""
+    via_opt_out = f(_bool, "obtained_via_opt_out", False)
+    filed_on = f(_date, "provider_opt_out_filed_on")
+    if filed_on and not via_opt_out:
+        f.errors.append("'provider_opt_out_filed_on' needs 'obtained_via_opt_out': true")
+    return {"obtained_via_opt_out": via_opt_out, "provider_opt_out_filed_on": filed_on}
 
 
 def _purpose(f: Collect, known: KnownKeys) -> dict:

@@ -3,14 +3,14 @@
 A permanent SMTP refusal marks the mail failed at once; staff see it on the request it
 answers until they send it again or answer another way (`settled_at`, `settlement`).
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0028"
-down_revision = "0027"
+revision = "0029"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
