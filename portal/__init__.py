@@ -58,6 +58,7 @@ def _import_models() -> None:
     from portal.deadlines import models as _deadlines  # noqa: F401
     from portal.dsr import models as _dsr  # noqa: F401
     from portal.dsr.decisions import packages as _packages  # noqa: F401
+    from portal.dsr import letters as _letters  # noqa: F401
     from portal.incidents import models as _incidents  # noqa: F401
     from portal.inventory import erasure as _erasure  # noqa: F401
     from portal.inventory import models as _inventory  # noqa: F401
@@ -66,6 +67,7 @@ def _import_models() -> None:
     from portal.merging import models as _merging  # noqa: F401
     from portal.staff import models as _staff  # noqa: F401
     from portal.verification import models as _verification  # noqa: F401
+    from portal.verification import postal as _postal  # noqa: F401
 
 
 def _register_jobs() -> None:
@@ -102,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.inventory.cli import bp as inventory_cli
     from portal.merging.cli import bp as merging_cli
     from portal.policies.views import bp as policies
+    from portal.postal.staff_views import bp as postal_staff
+    from portal.postal.views import bp as postal
     from portal.inventory.suppression_cli import bp as suppression_cli
     from portal.inventory.suppression_views import bp as suppressions
     from portal.retention.views import bp as retention
@@ -139,4 +143,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(intake)
     app.register_blueprint(opt_out)
     app.register_blueprint(duplicates)
+    app.register_blueprint(postal)
+    app.register_blueprint(postal_staff)
     app.register_blueprint(merging_cli)

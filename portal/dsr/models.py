@@ -187,7 +187,8 @@ class DataRequest(db.Model):
     )
 
     # Encrypted; staff search the queue by the requester's address or name (blind indexes).
-    requester_email: Mapped[str] = mapped_column(EncryptedText("data_request.requester_email"))
+    # NULL for a requester without email: answers go by post to `subject`'s address.
+    requester_email: Mapped[str | None] = mapped_column(EncryptedText("data_request.requester_email"))
     requester_email_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     requester_name: Mapped[str | None] = mapped_column(EncryptedText("data_request.requester_name"))
     requester_name_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
@@ -250,6 +251,11 @@ class DataRequest(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status.is_open
+
+    @property
+    def answers_by_post(self) -> bool:
+        """No email to write to: every answer is a printed letter (dsr/letters.py)."""
+        return not self.requester_email
 
     @property
     def outcome(self) -> RequestStatus | None:

@@ -3,14 +3,14 @@
 A permanent SMTP refusal marks the mail failed at once; staff see it on the request it
 answers until they send it again or answer another way (`settled_at`, `settlement`).
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0029"
-down_revision = "0028"
+revision = "0030"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
