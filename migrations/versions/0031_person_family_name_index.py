@@ -3,14 +3,14 @@
 "山田" finds "山田 花子" in the staff search. Existing rows are indexed here, in batches, with
 the keys of the running configuration (as migration 0013 did).
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0031
+Revises: 0030
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0030'
-down_revision = '0029'
+revision = '0031'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 
