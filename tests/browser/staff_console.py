@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.browser.conftest import CHROMIUM_ARGS  # noqa: F401  (documented beside the fixtures)
-from tests.staff.conftest import in_english
+from tests.fixtures.pages import in_english
 
 WIDE = {"viewport": {"width": 1440, "height": 900}}
 PHONE_JA = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "is_mobile": True, "has_touch": True}

@@ -14,8 +14,7 @@ from portal.extensions import db
 from portal.inventory.models import ConsentEvent
 from portal.mail.models import OutboxMessage
 from tests.browser.staff_console import PHONE_JA, WIDE, screenshot, staff_browser
-from tests.campaigns.conftest import bought_list, in_days  # noqa: F401  (fixture)
-from tests.staff.conftest import create_staff, login_staff  # noqa: F401  (fixtures)
+from tests.fixtures.campaigns import in_days
 
 pytestmark = pytest.mark.browser
 

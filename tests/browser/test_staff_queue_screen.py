@@ -4,8 +4,6 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.staff_console import PHONE_JA, rows_in_first_screen, screenshot, staff_browser
-from tests.casework.conftest import file_case, make_person  # noqa: F401  (fixtures)
-from tests.staff.conftest import create_staff, login_staff  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,8 @@ from portal.extensions import db
 from portal.inventory.models import Person
 from portal.inventory.restrictions import restrict_use
 from portal.mail.models import OutboxMessage
-from tests.campaigns.conftest import in_days, scalar
-from tests.conftest import csrf_from
+from tests.fixtures.campaigns import in_days, scalar
+from tests.fixtures.pages import csrf_from
 
 
 def _count(app, model) -> int:

@@ -23,8 +23,8 @@ from portal.inventory.models import ConsentEvent, Person
 from portal.inventory.suppression import suppressed_for_purpose
 from portal.verification.models import CustomerSession
 from portal.verification.session import TOKEN_KEY
-from tests.campaigns.conftest import in_days, rows, scalar
-from tests.conftest import csrf_from
+from tests.fixtures.campaigns import in_days, rows, scalar
+from tests.fixtures.pages import csrf_from
 
 LINK = re.compile(r"http://portal\.test/c/[A-Za-z0-9_.\-]+")
 

@@ -8,7 +8,7 @@ import pytest
 
 from portal.common.time import utcnow
 from portal.dsr.calendar import end_of_japan_day, japan_date
-from tests.staff.conftest import in_english, text_of
+from tests.fixtures.pages import in_english, text_of
 
 REFERENCE = re.compile(r"MG-\d{4}-\d{6}")
 

@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.inventory.models import ConsentEvent, ConsentState, Purpose
 from tests.customer.helpers import in_english, text_of
 from tests.customer.records import HANAKO, HANAKO_VALUES
-from tests.customer_requests.conftest import mail_text
+from tests.fixtures.customer_requests import mail_text
 
 CONSENTS = "/my/consents"
 
@@ -78,7 +78,7 @@ def test_stop_all_marketing_withdraws_every_consent_used_to_reach_the_person(app
 
 
 def test_withdrawing_twice_from_one_page_files_one_request(app, client, hanako, requests_of):
-    from tests.customer_requests.conftest import form_fields
+    from tests.fixtures.customer_requests import form_fields
 
     newsletter = _purpose_id(app, "newsletter-email")
     fields = {name: values[0] for name, values in form_fields(client.get(CONSENTS).get_data(as_text=True)).items()}
@@ -101,7 +101,7 @@ def test_the_consent_page_lists_each_use_with_its_state_and_history(client, hana
     assert "To email you news about new products" in page and "To send you our catalogue by post" in page
     # Delivery needs no consent and never contacts the person: shown, but nothing to withdraw
     # or object to here (a suspension or erasure request is offered instead).
-    assert "To deliver your orders" in page and "nothing to object to here" in page
+    assert "To deliver your orders" in page and "cannot be stopped by an objection here" in page
     assert page.count("Withdraw consent") == 2 and "Object and stop this use" not in page
     assert "Stop all marketing" in page
 

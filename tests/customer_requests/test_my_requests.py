@@ -10,7 +10,7 @@ from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from tests.customer.helpers import in_english, text_of
 from tests.customer.records import HANAKO_VALUES, JIRO
-from tests.customer_requests.conftest import japanese_date, mail_text
+from tests.fixtures.customer_requests import japanese_date, mail_text
 
 STAFF = Actor("staff", 7)
 
@@ -42,7 +42,7 @@ def test_another_persons_request_is_not_found(app, client, hanako, login_custome
     # 佐藤 次郎 files a request in his own browser.
     jiro_browser = app.test_client()
     login_customer(jiro_browser, "jiro@example.jp", stepped_up=True)
-    from tests.customer_requests.conftest import form_fields
+    from tests.fixtures.customer_requests import form_fields
 
     fields = {k: v[0] for k, v in form_fields(jiro_browser.get("/my/requests/new/erasure").get_data(as_text=True)).items()}
     jiro_browser.post("/my/requests/new/erasure", data={**fields, "scope": "all", "ground": "leak"})
@@ -138,14 +138,21 @@ def test_form_errors_in_japanese_and_english(client, hanako, submit, requests_of
     assert requests_of(hanako) == []
 
 
-def test_a_download_appears_as_a_completed_disclosure(client, hanako, requests_of):
+def test_a_download_is_a_completed_disclosure_listed_apart_from_the_requests(client, hanako, requests_of):
     in_english(client)
-    assert client.get("/my/download.json").status_code == 200
-    [request] = requests_of(hanako)
-    assert request.type.value == "disclosure" and request.status is RequestStatus.COMPLETED
-    assert request.details == {"self_service": True, "format": "json"}
-    text = text_of(client.get("/my/requests").get_data(as_text=True))
-    assert request.reference in text and "(download)" in text
+    for _ in range(3):
+        assert client.get("/my/download.json").status_code == 200
+    downloads = requests_of(hanako)
+    assert len(downloads) == 3
+    for request in downloads:
+        assert request.type.value == "disclosure" and request.status is RequestStatus.COMPLETED
+        assert request.details == {"self_service": True, "format": "json"}
+    page = client.get("/my/requests").get_data(as_text=True)
+    assert 'class="card request"' not in page  # no request filed: the list stays empty
+    assert "You have not made any requests yet." in text_of(page)
+    downloads_section = text_of(page.split('id="downloads"')[1])
+    assert "3 downloads, the latest on" in downloads_section
+    assert all(request.reference in downloads_section for request in downloads)
 
 
 def test_a_tampered_withdraw_form_changes_nothing_and_never_fails(app, client, hanako, submit, requests_of):
@@ -155,3 +162,16 @@ def test_a_tampered_withdraw_form_changes_nothing_and_never_fails(app, client, h
     assert response.status_code == 200
     [request] = requests_of(hanako)
     assert request.status is not RequestStatus.WITHDRAWN
+
+
+def test_an_answered_request_shows_where_it_stands_and_where_to_complain(app, client, hanako, requests_of):
+    in_english(client)
+    assert client.get("/my/download.json").status_code == 200
+    [request] = requests_of(hanako)
+    page = client.get(f"/my/requests/{request.reference}").get_data(as_text=True)
+    tracker = page.split('class="steps-tracker"')[1].split("</ol>")[0]
+    assert tracker.count('class="done"') == 3 and 'aria-current="step"' in tracker  # answered is the step now
+    complaints = text_of(page.split('id="complaints"')[1])
+    assert "0120-000-000" in complaints and "privacy@example.jp" in complaints  # every channel of the desk
+    assert "Sample Personal Information Protection Association" in complaints
+    assert "Personal Information Protection Commission" in complaints

@@ -16,7 +16,7 @@ from portal.inventory.restrictions import RestrictionKind, active_restrictions
 from portal.inventory.suppression import suppressed_for_purpose
 from portal.inventory.suspension import usable_items
 from tests.customer.records import HANAKO, HANAKO_VALUES, JIRO_VALUES
-from tests.dsr.decision_fixtures import *  # noqa: F401,F403
+from tests.fixtures.decisions import item_of, items_of, applied_event
 
 TERMS_REASON = "会員規約への同意の記録を契約終了後も保存する義務があるため"
 

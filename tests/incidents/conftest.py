@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.customer.conftest import login_customer  # noqa: F401  (fixture)
 from tests.customer.records import PURPOSES, SOURCES, item, person
-from tests.staff.conftest import audit_actions, create_staff, login_as, login_staff  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from portal.common.time import JST
 from portal.extensions import db
 from portal.incidents.models import Incident, IncidentPerson, IncidentReport, IncidentStatus, NoticeChannel
 from portal.mail.services import deliver_due
-from tests.conftest import csrf_from
-from tests.staff.conftest import in_english, text_of
+from tests.fixtures.pages import csrf_from
+from tests.fixtures.pages import in_english, text_of
 
 REPORT = {
     "summary": "見積書を別のお客様に誤送付した。", "data_items": "氏名、住所", "persons_count": "1名",

@@ -13,7 +13,7 @@ from portal.incidents import services
 from portal.incidents.models import IncidentNotice, ReportKind
 from portal.incidents.queries import reports_at_risk
 from portal.mail.services import deliver_due
-from tests.staff.conftest import in_english, text_of
+from tests.fixtures.pages import in_english, text_of
 
 
 def make_incident(app, *, discovered_days_ago: int, cases=("financial",), title="カード情報の漏えい") -> int:

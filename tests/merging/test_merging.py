@@ -18,11 +18,9 @@ from portal.dsr.models import DataRequest
 from portal.extensions import db
 from portal.inventory.models import ConsentEvent, Item, Person, Provision
 from portal.merging.models import PersonMerge
-from tests.api.conftest import api, make_token  # noqa: F401
-from tests.conftest import csrf_from
+from tests.fixtures.pages import csrf_from
 from tests.inventory.records import CONSENT, ITEM, PERSON, PROVISION, PURCHASE, PURPOSE, SOURCE
-from tests.staff.conftest import create_staff, login_as, login_staff  # noqa: F401
-from tests.verification.conftest import ask_for_mail, post  # noqa: F401
+from tests.fixtures.pages import post_page_form
 
 ONLINE = {"type": "person", "key": "W-9001", "email": "hanako.online@example.jp", "name": "山田　花子",
           "name_kana": "ﾔﾏﾀﾞ ﾊﾅｺ", "phone": "０９０（１２３４）５６７８", "birthdate": "1985-04-01"}
@@ -109,9 +107,9 @@ def test_staff_merge_moves_everything_and_the_customer_sees_both_records(
     # The customer verifies with the merged record's address and sees both records' items.
     customer = app.test_client()
     mail = ask_for_mail("hanako.online@example.jp", browser=customer)
-    assert post(customer, "/verify/code", {"code": mail.code}).status_code == 302
+    assert post_page_form(customer, "/verify/code", {"code": mail.code}).status_code == 302
     # The step-up asks about the survivor's data: the person the old address now leads to.
-    assert post(customer, "/verify/step-up", {"check": "birthdate", "answer": "1985-04-01"},
+    assert post_page_form(customer, "/verify/step-up", {"check": "birthdate", "answer": "1985-04-01"},
                 page="/verify/step-up").status_code == 302
     my_data = customer.get("/my/data?category=purchase").get_data(as_text=True)
     for product in ("緑茶", "ほうじ茶"):  # the shop's line and the online order, both shown

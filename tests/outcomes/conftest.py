@@ -7,10 +7,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.inventory.models import Person
-from tests.api.conftest import api, make_token  # noqa: F401
-from tests.casework.conftest import act, case_state, file_case, make_person  # noqa: F401
 from tests.customer.records import HANAKO, two_customers
-from tests.staff.conftest import audit_actions, create_staff, login_as, login_staff  # noqa: F401
 
 
 @pytest.fixture
@@ -37,7 +34,6 @@ def read(app):
     return call
 
 
-from tests.customer.conftest import login_customer  # noqa: E402,F401
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from portal.encryption.blind import email_index, name_index, number_index, phone
 from portal.extensions import db
 from portal.inventory.models import Item, Person
 from portal.mail.services import deliver_due
-from tests.staff.conftest import text_of
+from tests.fixtures.pages import text_of
 
 OLD = {"name": "山口 麻衣", "name_kana": "ヤマグチ マイ", "email": "mai@example.jp", "phone": "090-1111-2222",
        "birthdate": "1990-01-02", "member_number": "M-1000"}
