@@ -319,9 +319,9 @@ def _search_terms(filters: QueueFilters) -> list:
 
 
 def person_matches(text: str):
-    """People whose key, customer number, phone or whole name (kanji or kana) is `text`."""
+    """People whose key, customer number, phone, whole name or family name (kanji or kana) is `text`."""
     return sa.or_(Person.key == text, Person.with_customer_number(text), Person.with_phone(text),
-                  Person.with_name(text))
+                  Person.with_name(text), Person.with_family_name(text))
 
 
 def read_page(filters: QueueFilters, *, viewer_id: int, now: datetime, after: str | None = None,
