@@ -30,7 +30,8 @@ ACTIONS = {
     "note": ("in_progress", {"body": "メモ"}),
 }
 #: "person-data" shows the full data (a read, governed by who may open the request).
-OWN_RULES = {"claim", "assign", "authority-document", "person-data"}
+#: "fee" (paid / waived, only on requests with a fee) has its test in tests/fees.
+OWN_RULES = {"claim", "assign", "authority-document", "person-data", "fee"}
 
 
 def test_every_action_route_on_a_request_is_covered_by_this_test(app):
