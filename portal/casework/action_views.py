@@ -89,6 +89,7 @@ def _act(reference: str, name: str, perform, success):
 def verify(reference: str):
     return _act(reference, "verify",
                 lambda case, form: dsr.verify_request(case, actor=_actor(), note=form.note.data,
+                                                      documents=form.documents.data,
                                                       expected_version=form.expected_version),
                 lambda case: _("The request is verified. The answer is due by %(date)s.", date=_due(case)))
 

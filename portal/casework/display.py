@@ -90,7 +90,7 @@ def queue_rows(requests: list[DataRequest], now: datetime) -> list[QueueRow]:
     """The queue's lines. Words are looked up once per page and dates formatted once per Japan
     day (a page's rows share a few days): per-row Babel calls were half the rendering time."""
     days: dict = {}
-    types = {t: str(t.label) for t in {r.type for r in requests}}
+    types = {t: str(t.staff_label) for t in {r.type for r in requests}}
     statuses = {s: str(s.label) for s in {r.status for r in requests}}
     select, claim = _("Select %(reference)s"), _("Claim %(reference)s")
     # Links built once and filled in: references are letters, digits and hyphens (nothing to
@@ -260,7 +260,7 @@ def filter_chips(filters, names: dict[int, str]) -> list[tuple[str, str]]:
         words = {"closed": _("Closed"), "answered": _("Answered"), "any": _("Any status")}.get(filters.status)
         chip(_("Status: %(status)s", status=words or RequestStatus(filters.status).label), status="")
     if filters.type:
-        chip(_("Type: %(type)s", type=RequestType(filters.type).label), type=None)
+        chip(_("Type: %(type)s", type=RequestType(filters.type).staff_label), type=None)
     if filters.jurisdiction:
         chip(_("Jurisdiction: %(name)s", name=jurisdiction_name(filters.jurisdiction)), jurisdiction=None)
     if filters.assignee:

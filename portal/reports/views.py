@@ -61,7 +61,7 @@ def dashboard():
         volume_chart=volume_chart, on_time_chart=on_time_chart, workload=shown.workload,
         as_of=shown.as_of.astimezone(JST), today=today, week_end=today + timedelta(days=6 - today.weekday()),
         one_day=timedelta(days=1), year=year_from_args(request.args, now.astimezone(JST).date()),
-        type_labels={t.value: t.label for t in RequestType}, status_labels={s.value: s.label for s in RequestStatus},
+        type_labels={t.value: t.staff_label for t in RequestType}, status_labels={s.value: s.label for s in RequestStatus},
         policy_labels={j.value: j.value.upper() for j in Jurisdiction},
         drill=partial(drill_link, url_for("staff.queue")),
     )
