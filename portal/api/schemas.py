@@ -9,6 +9,7 @@ from __future__ import annotations
 from portal.dsr.models import FeeStatus, Jurisdiction, RequestChannel, RequestType
 from portal.dsr.status import RequestStatus
 from portal.inventory.importer.parse import RECORD_TYPES
+from portal.inventory.models import Category
 from portal.inventory.suppression import SuppressionReason
 
 #: Bodies larger than this are refused with 413 (an import file may be larger, see below).
@@ -150,6 +151,37 @@ COMPONENTS: dict[str, dict] = {
             "reason": {**string(2000), "description": "Shown to the requester; required to reject."},
             "note": {**string(2000), "description": "Internal note; required to withdraw on the requester's behalf."},
             "on_behalf": {"type": "boolean", "description": "Withdraw because the requester asked (by phone, …)."},
+            "version": {"type": "integer", "minimum": 1, "maximum": 2147483647,
+                        "description": "The `version` you read; a change made since then is refused with 409."},
+        },
+    },
+    "Decision": {
+        "type": "object", "additionalProperties": False,
+        "description": "The decision the staff request page applies, in JSON. Parts left out mean \"as the person "
+                       "asked\" (scope, categories, recipients, format in the request's details).",
+        "properties": {
+            "scope": {**enum(["all", "chosen"]),
+                      "description": "Erasure, suspension, stop of provision: all of the person's data (or every "
+                                     "recipient), or only the `categories` / `item_ids` / `recipients` given."},
+            "categories": {"type": "array", "maxItems": 20, "items": enum(c.value for c in Category)},
+            "item_ids": {"type": "array", "maxItems": 1000,
+                         "items": {"type": "integer", "minimum": 1, "maximum": 2147483647}},
+            "recipients": {"type": "array", "maxItems": 50, "items": string(300),
+                           "description": "Stop of provision: the companies the data may no longer go to."},
+            "format": {**enum(["zip", "json", "post"]), "description": "Disclosure: how the answer is given."},
+            "verdicts": {
+                "type": "array", "maxItems": 200,
+                "description": "Correction: one verdict per proposed change (`index` into the request's `changes`).",
+                "items": {"type": "object", "additionalProperties": False, "required": ["index", "accept"],
+                          "properties": {
+                              "index": {"type": "integer", "minimum": 0, "maximum": 10000},
+                              "accept": {"type": "boolean"},
+                              "reason": {**string(2000), "description": "Shown to the requester; required to refuse."},
+                              "field": {**string(64), "description": "For an addition: the field name to file it under."},
+                          }},
+            },
+            "answer": {**string(2000), "description": "Words to the requester, sent with the answer mail."},
+            "note": {**string(2000), "description": "Internal note for staff."},
             "version": {"type": "integer", "minimum": 1, "maximum": 2147483647,
                         "description": "The `version` you read; a change made since then is refused with 409."},
         },

@@ -69,6 +69,10 @@ def badges(request: DataRequest, now: datetime, known: Due | None = None) -> lis
     return result
 
 
+def UNDELIVERED_BADGE() -> tuple[str, str]:  # noqa: N802 — a constant, translated when asked for
+    return (_("Answer not delivered"), "badge-danger")
+
+
 @dataclass(frozen=True)
 class QueueRow:
     """One line of the queue, its words worked out once (the page shows 50 of them)."""
@@ -86,7 +90,7 @@ class QueueRow:
     claim_url: str
 
 
-def queue_rows(requests: list[DataRequest], now: datetime) -> list[QueueRow]:
+def queue_rows(requests: list[DataRequest], now: datetime, undelivered: frozenset[int] = frozenset()) -> list[QueueRow]:
     """The queue's lines. Words are looked up once per page and dates formatted once per Japan
     day (a page's rows share a few days): per-row Babel calls were half the rendering time."""
     days: dict = {}
@@ -107,7 +111,8 @@ def queue_rows(requests: list[DataRequest], now: datetime) -> list[QueueRow]:
     rows = []
     for request in requests:
         known = due(request, now)
-        rows.append(QueueRow(request, known, badges(request, now, known), day(request.received_at),
+        flags = badges(request, now, known) + ([UNDELIVERED_BADGE()] if request.id in undelivered else [])
+        rows.append(QueueRow(request, known, flags, day(request.received_at),
                              day(request.due_at) if request.due_at else None, types[request.type],
                              statuses[request.status], select % {"reference": request.reference},
                              claim % {"reference": request.reference},

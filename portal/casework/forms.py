@@ -124,6 +124,21 @@ class ClaimForm(CaseForm):
     pass
 
 
+class ResendForm(CaseForm):
+    """Send an undelivered answer again."""
+
+    mail = HiddenField(validators=[InputRequired(), Regexp(r"^\d{1,9}$")])
+
+
+class AnsweredOtherwiseForm(CaseForm):
+    """An undelivered answer reached the requester another way."""
+
+    mail = HiddenField(validators=[InputRequired(), Regexp(r"^\d{1,9}$")])
+    note = _text(_l("How was the requester answered?"), required=True,
+                 message=_l("Say how the requester was answered instead."),
+                 description=_l("E.g. read out by phone on 8 December, or sent by post."))
+
+
 class AssignForm(CaseForm):
     assignee = SelectField(_l("Assign to"), choices=[], validate_choice=True)
 

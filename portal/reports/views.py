@@ -12,6 +12,7 @@ from flask import Blueprint, Response, flash, render_template, request, stream_w
 from flask_babel import gettext as _
 
 from portal.common.time import JST, utcnow
+from portal.dsr.delivery import count_undelivered
 from portal.dsr.models import Jurisdiction, RequestType
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
@@ -64,6 +65,7 @@ def dashboard():
         type_labels={t.value: t.staff_label for t in RequestType}, status_labels={s.value: s.label for s in RequestStatus},
         policy_labels={j.value: j.value.upper() for j in Jurisdiction},
         drill=partial(drill_link, url_for("staff.queue")),
+        undelivered=count_undelivered(),  # live: each one is a requester still waiting for our answer
     )
     html = render_template("reports/dashboard.html", **context)
     # Audited once the page is built (committing first would expire the staff user the page

@@ -52,6 +52,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "staff.message": STAFF,
     "staff.reply": STAFF,
     "staff.note": STAFF,
+    "staff.resend": STAFF,
+    "staff.answered_otherwise": STAFF,
     "staff.claim": STAFF,
     "staff.assign": MANAGERS,
     "staff.bulk_assign": MANAGERS,

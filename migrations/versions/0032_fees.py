@@ -1,14 +1,14 @@
 """fees (APPI Art. 38): an optional fee per policy, and the fee a request owes and its state
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0032
+Revises: 0031
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0030'
-down_revision = '0029'
+revision = '0032'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 
