@@ -239,6 +239,20 @@ COMPONENTS: dict[str, dict] = {
             "reason": enum(r.value for r in SuppressionReason), "since": DATE_TIME,
         },
     },
+    "ProvisionStop": {
+        "type": "object", "required": ["person_key", "recipient", "since", "request"],
+        "properties": {
+            "person_key": {"type": "string"},
+            "recipient": {"type": ["string", "null"], "description": "The company; null: every recipient."},
+            "since": DATE_TIME,
+            "request": {"type": ["string", "null"], "description": "The reference of the request that asked for it."},
+        },
+    },
+    "ProvisionStopList": {
+        "type": "object", "required": ["items", "next_cursor"],
+        "properties": {"items": {"type": "array", "items": ref("ProvisionStop")},
+                       "next_cursor": {"type": ["string", "null"]}},
+    },
     "SuppressionList": {
         "type": "object", "required": ["purpose", "since", "generated_at", "items"],
         "properties": {
