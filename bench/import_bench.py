@@ -152,11 +152,13 @@ def child_import(path: Path, workdir: str, force: bool) -> dict:
 
 def timed_import(path: Path, workdir: str, force: bool) -> dict:
     """Run one import in a child process, so its peak memory is the import's alone (with the app)."""
-    output = subprocess.run(
+    child = subprocess.run(
         [sys.executable, __file__, "--child", str(path), "--workdir", workdir] + (["--force"] if force else []),
-        check=True, capture_output=True, text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+        capture_output=True, text=True,
+    )
+    if child.returncode != 0:
+        sys.exit(f"the import failed:\n{child.stderr[-3000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -110,7 +110,7 @@ def mask_person(person) -> dict[str, str | None]:
     return {
         "name": mask_name(person.name) if person.name else None,
         "name_kana": mask_name(person.name_kana) if person.name_kana else None,
-        "email": mask_email(person.email),
+        "email": mask_email(person.email) if person.email else None,
         "phone": mask_phone(person.phone) if person.phone else None,
         "birthdate": mask_birthdate(person.birthdate) if person.birthdate else None,
         "customer_number": mask_number(person.customer_number) if person.customer_number else None,

@@ -89,7 +89,14 @@ def _is_live(now):
 
 
 def _person_for(email: str) -> Person | None:
-    return db.session.scalar(sa.select(Person).where(Person.with_email(email)))
+    """The person this address belongs to: the one whose own email it is, else the one person
+    holding it as a further contact email. An address two persons hold as a contact email
+    (a shared family mailbox, say) proves neither: staff match such requests by hand."""
+    own = db.session.scalar(sa.select(Person).where(Person.with_own_email(email)))
+    if own is not None:
+        return own
+    holders = db.session.scalars(sa.select(Person).where(Person.with_email(email)).limit(2)).all()
+    return holders[0] if len(holders) == 1 else None
 
 
 def request_challenge(*, email: str, language: str, browser_binding: str,

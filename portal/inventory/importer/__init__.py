@@ -13,15 +13,17 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterator, Protocol
 
 from portal.audit.services import Actor, record
 from portal.extensions import db
 from portal.inventory.importer.apply import Changes, Writer, load_known_keys
+from portal.inventory.importer.csv_rows import CsvReader, Mapping, MappingInvalid, detect_encoding
 from portal.inventory.importer.parse import RECORD_TYPES, KnownKeys, Seen, collect_references, validate_chunk
 from portal.inventory.importer.reader import LineReader, Problem
 
-__all__ = ["ImportFailed", "ImportResult", "Problem", "Progress", "import_bytes", "import_file", "import_stream"]
+__all__ = ["ImportFailed", "ImportResult", "Mapping", "MappingInvalid", "Problem", "Progress", "import_bytes",
+           "import_csv", "import_file", "import_records", "import_stream"]
 
 CHUNK_LINES = 5000
 # A chunk ends before a person line once it is CHUNK_LINES long (a person's lines stay
@@ -58,7 +60,16 @@ class ImportResult:
         return summary
 
 
-def _chunks(reader: LineReader, problems: list[Problem]) -> Iterator[list[tuple[int, dict]]]:
+class RecordSource(Protocol):
+    """Where records come from: JSON Lines (LineReader) or a mapped CSV (CsvReader)."""
+
+    sha256: Any
+    bytes_read: int
+
+    def __iter__(self) -> Iterator[tuple[int, dict | Problem]]: ...
+
+
+def _chunks(reader: RecordSource, problems: list[Problem]) -> Iterator[list[tuple[int, dict]]]:
     """Consecutive records in chunks; the reader's problems go straight to `problems`."""
     chunk: list[tuple[int, dict]] = []
     for number, parsed in reader:
@@ -75,8 +86,23 @@ def _chunks(reader: LineReader, problems: list[Problem]) -> Iterator[list[tuple[
 
 def import_stream(stream: BinaryIO, *, actor: Actor, dry_run: bool = False, origin: str | None = None,
                   progress: Progress | None = None) -> ImportResult:
-    """Validate and write the file in one transaction — or raise ImportFailed, nothing written."""
-    reader = LineReader(stream)
+    """Validate and write a JSON Lines file in one transaction — or raise ImportFailed, nothing written."""
+    return import_records(LineReader(stream), actor=actor, dry_run=dry_run, origin=origin, progress=progress)
+
+
+def import_csv(stream: BinaryIO, mapping: Mapping, *, actor: Actor, encoding: str | None = None,
+               dry_run: bool = False, origin: str | None = None, progress: Progress | None = None) -> ImportResult:
+    """Validate and write a CSV export under a mapping, like a JSON Lines file (csv-import.md)."""
+    detected, problem = detect_encoding(stream, encoding)
+    if problem is not None:
+        raise ImportFailed([problem])
+    reader = CsvReader(stream, mapping, detected)
+    return import_records(reader, actor=actor, dry_run=dry_run, origin=origin, progress=progress)
+
+
+def import_records(reader: RecordSource, *, actor: Actor, dry_run: bool = False, origin: str | None = None,
+                   progress: Progress | None = None) -> ImportResult:
+    """Validate and write the records in one transaction — or raise ImportFailed, nothing written."""
     problems: list[Problem] = []
     counts = dict.fromkeys(RECORD_TYPES, 0)
     known, seen = KnownKeys(), Seen()

@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.inventory.amounts import line_amount
 from portal.inventory.erasure import ItemTombstone
 from portal.inventory.importer.bulk import chunked, insert_rows, insert_with_new_ids
-from portal.inventory.importer.parse import Chunk, KnownKeys, References
+from portal.inventory.importer.parse import PERSON_VALUES, Chunk, KnownKeys, References
 from portal.inventory.importer.persons import emails_in_use, resolve_person_keys
 from portal.inventory.models import (
     ConsentEvent,
@@ -30,6 +30,7 @@ from portal.inventory.models import (
     Provision,
     Purpose,
     Source,
+    item_lookup_index,
     item_purpose,
     person_indexes,
 )
@@ -38,9 +39,10 @@ SOURCE_FIELDS = ("kind", "name_ja", "name_en", "obtained_on", "provider", "provi
 PURPOSE_FIELDS = ("title_ja", "title_en", "description_ja", "description_en", "consent_required", "channel")
 PERSON_FIELDS = ("email", "name", "name_kana", "phone", "birthdate", "customer_number",
                  "email_index", "name_index", "name_kana_index", "phone_index", "customer_number_index")
-ITEM_FIELDS = ("person_id", "category", "field", "value", "amount", "source_id", "collected_at", "retain_until")
-# What makes a keyless line the same line (the amount follows from the value).
-KEYLESS_ITEM_IDENTITY = tuple(name for name in ITEM_FIELDS if name != "amount")
+ITEM_FIELDS = ("person_id", "category", "field", "value", "amount", "lookup_index", "source_id", "collected_at",
+               "retain_until")
+# What makes a keyless line the same line (the amount and look-up index follow from the value).
+KEYLESS_ITEM_IDENTITY = tuple(name for name in ITEM_FIELDS if name not in ("amount", "lookup_index"))
 PROVISION_FIELDS = (
     "person_id", "recipient_name", "recipient_address", "recipient_representative",
     "provided_at", "basis", "items",
@@ -104,7 +106,7 @@ class Writer:
         for kind, model, fields, target, kind_rows in (
             ("source", Source, SOURCE_FIELDS, known.sources, rows["source"]),
             ("purpose", Purpose, PURPOSE_FIELDS, known.purposes, rows["purpose"]),
-            ("person", Person, PERSON_FIELDS, known.persons, [{**row, **person_indexes(row)} for row in rows["person"]]),
+            ("person", Person, PERSON_FIELDS, known.persons, self._person_rows(rows["person"])),
         ):
             ids, created, updated = self._upsert_by_key(model, kind_rows, fields, stored_up_to=None)
             target.update(ids)
@@ -112,6 +114,24 @@ class Writer:
         self._items(rows["item"])
         self._consents(rows["consent"])
         self._provisions(rows["provision"])
+
+    def _person_rows(self, rows: list[dict]) -> list[dict]:
+        """Person rows with their blind indexes (bulk writes bypass the ORM that keeps them);
+        a row that updates only the fields it has (a CSV row) gets the others from the store."""
+        stored: dict[str, sa.Row] = {}
+        partial = [row["key"] for row in rows if row["given"] is not None]
+        for batch in chunked(partial):
+            columns = [getattr(Person, name) for name in PERSON_VALUES]
+            stored.update((found.key, found) for found in db.session.execute(
+                sa.select(Person.key, *columns).where(Person.key.in_(batch))))
+        complete = []
+        for row in rows:
+            values = {name: row[name] for name in PERSON_VALUES}
+            if row["given"] is not None and row["key"] in stored:
+                values.update({name: getattr(stored[row["key"]], name)
+                               for name in PERSON_VALUES if name not in row["given"]})
+            complete.append({"key": row["key"], **values, **person_indexes(values)})
+        return complete
 
     def _stored_before(self, person_id: int) -> bool:
         return person_id <= self.baseline.person
@@ -155,6 +175,7 @@ class Writer:
             "field": row["field"],
             "value": row["value"],
             "amount": line_amount(row["category"], row["value"]),
+            "lookup_index": item_lookup_index(row["category"], row["field"], row["value"]),
             "source_id": self.known.sources[source] if source else None,
             "collected_at": row["collected_at"],
             "retain_until": row["retain_until"],

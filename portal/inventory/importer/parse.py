@@ -21,6 +21,10 @@ from portal.inventory.models import (
 )
 
 RECORD_TYPES = ("source", "purpose", "person", "item", "consent", "provision")
+PERSON_VALUES = ("email", "name", "name_kana", "phone", "birthdate", "customer_number")
+# Marks a person record that updates only the fields it has (a CSV row); not a string, so
+# no JSON line can carry it: there, a field left out is a field without a value.
+PARTIAL = object()
 
 
 class Invalid(Exception):
@@ -167,8 +171,12 @@ class Collect:
 
 # --- one validator per record type ---
 
-def _email(record: dict, name: str) -> str:
-    email = normalise_email(_string(record, name, required=True, max_length=254))
+def _email(record: dict, name: str) -> str | None:
+    """An email address, or None: a person may have none (served by post and at the counter)."""
+    text = _string(record, name, max_length=254)
+    if text is None or not text.strip():
+        return None
+    email = normalise_email(text)
     local, _, domain = email.partition("@")
     if not local or "." not in domain or " " in email:
         raise Invalid(f"'{name}' is not a valid address: {email!r}")
@@ -254,7 +262,9 @@ def _purpose(f: Collect, known: KnownKeys) -> dict:
 
 
 def _person(f: Collect, known: KnownKeys) -> dict:
+    given = frozenset(name for name in PERSON_VALUES if name in f.record) if f.record.get(PARTIAL) else None
     return {
+        "given": given,
         "key": f(_string, "key", required=True, max_length=64),
         "email": f(_email, "email"),
         "name": f(_string, "name", max_length=200),
