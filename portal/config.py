@@ -128,6 +128,12 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_RETENTION_AUTHORITY_DAYS": int(env.get("PORTAL_RETENTION_AUTHORITY_DAYS", "30")),
         "PORTAL_RETENTION_REQUEST_YEARS": int(env.get("PORTAL_RETENTION_REQUEST_YEARS", "5")),
         "PORTAL_RETENTION_PROVISION_YEARS": int(env.get("PORTAL_RETENTION_PROVISION_YEARS", "3")),
+        # Permission campaigns (portal/campaigns): notices `tick` hands to the outbox per minute,
+        # across all campaigns, so a large campaign never floods the relay or the receivers.
+        "PORTAL_CAMPAIGN_RATE_PER_MINUTE": int(env.get("PORTAL_CAMPAIGN_RATE_PER_MINUTE", "60")),
+        # Days after learning of a leak by which the preliminary report (速報) is due; the law
+        # says "promptly", the Commission's guidelines about 3-5 days (portal/incidents/deadlines.py).
+        "PORTAL_INCIDENT_PRELIMINARY_DAYS": int(env.get("PORTAL_INCIDENT_PRELIMINARY_DAYS", "5")),
     }
     config.update(overrides)
     check_config(config)

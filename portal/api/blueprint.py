@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from portal.api.problems import ApiProblem
 from portal.audit.services import Actor, record
 from portal.dsr.errors import DsrError, StaleRequest, english
+from portal.dsr.ownership import NotYourCase
 from portal.dsr.status import InvalidTransition
 from portal.extensions import csrf, db, limiter
 
@@ -85,6 +86,7 @@ def _api_problem(problem: ApiProblem):
 
 
 @bp.errorhandler(StaleRequest)
+@bp.errorhandler(NotYourCase)
 @bp.errorhandler(InvalidTransition)
 def _conflict(error: DsrError):
     return _problem(ApiProblem("conflict", english(error.message)))

@@ -9,7 +9,7 @@ from flask import Response, g, stream_with_context
 from portal.api.auth import api_actor, current_token, token_required
 from portal.api.intake import person_by_key
 from portal.api.operations import Result, api_route
-from portal.api.problems import ApiProblem, parameter_error
+from portal.api.problems import ApiProblem, field_error, parameter_error
 from portal.api.schemas import BOOLEAN_FLAG, MAX_IMPORT_BODY, path, query, string
 from portal.audit.services import record
 from portal.common.time import utcnow
@@ -17,6 +17,7 @@ from portal.inventory import suppression
 from portal.inventory.export import export_person_records
 from portal.inventory.importer import ImportFailed, import_bytes
 from portal.inventory.importer.parse import RECORD_TYPES
+from portal.merging.services import MergeRefused, merge_persons
 
 IMPORT_MEDIA = ("application/x-ndjson", "application/jsonl", "application/json-lines", "text/plain")
 
@@ -61,6 +62,32 @@ def get_person(key: str):
     record("api.person_read", actor=api_actor(), target_type="person", target_id=person.id, person_id=person.id,
            details={"records": len(records)})
     return Result({"person_key": person.key, "records": records})
+
+
+@api_route("POST", "/persons/{key}/merge", tag="Inventory", problems=(404, 409, 422), body="MergeInto",
+           params=[{**path("key", string(64), "The key of the duplicate record, merged away."), "x-slashes": True}],
+           summary="Merge a duplicate record of a person into the surviving record (名寄せ)",
+           description="Moves every item, consent event, provision record and request of `key` to the person "
+                       "`into` in one transaction. `key` stays as an alias: a later import or request naming it "
+                       "reaches the survivor. Refused with 409 when the two cannot be merged (the same person, "
+                       "an erased or already merged record, or open requests on both sides). Staff can undo a "
+                       "merge on the page Duplicates.",
+           responses={200: ("Merged.", "MergeResult")})
+@token_required("inventory:write")
+def merge_person(key: str, body: dict):
+    merged = person_by_key(key)
+    if merged is None:
+        raise ApiProblem("not-found", "No person has this key.")
+    survivor = person_by_key(body["into"])
+    if survivor is None:
+        raise ApiProblem("validation-failed", "No person has the key given in `into`.",
+                         errors=[field_error("/into", "no person has this key")])
+    try:
+        merge = merge_persons(merged, into=survivor, actor=api_actor(), evidence=body.get("evidence") or [])
+    except MergeRefused as refused:
+        raise ApiProblem("conflict", str(refused)) from None
+    return Result({"merge_id": merge.id, "survivor_key": survivor.key, "merged_key": merged.key,
+                   "moved": {name: len(ids) for name, ids in merge.moved.items()}})
 
 
 @api_route("GET", "/suppressions", tag="Suppressions", problems=(422,),

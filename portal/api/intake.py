@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 
 from portal.api.problems import ApiProblem, field_error
 from portal.api.validation import parse_date_time
@@ -18,8 +17,8 @@ from portal.dsr import services as dsr
 from portal.dsr.models import Jurisdiction, Residence
 from portal.dsr.notifications import notify_requester
 from portal.dsr.workflow import Change
-from portal.extensions import db
 from portal.inventory.models import Person
+from portal.inventory import aliases
 
 #: The residence that selects each jurisdiction's policies.
 POLICY_RESIDENCE = {Jurisdiction.APPI: Residence.JP, Jurisdiction.GDPR: Residence.EU, Jurisdiction.CCPA: Residence.US_CA}
@@ -30,7 +29,8 @@ def _invalid(pointer: str, detail: str) -> ApiProblem:
 
 
 def person_by_key(key: str) -> Person | None:
-    return db.session.scalar(sa.select(Person).where(Person.key == key))
+    """The person a key names; a key merged away (名寄せ) names its survivor."""
+    return aliases.person_by_key(key)
 
 
 def file_api_request(body: dict[str, Any], *, actor: Actor, idempotency_key: str | None) -> Change:

@@ -173,10 +173,29 @@ COMPONENTS: dict[str, dict] = {
                                   "properties": {"type": enum(RECORD_TYPES)}}},
         },
     },
+    "MergeInto": {
+        "type": "object", "additionalProperties": False, "required": ["into"],
+        "properties": {
+            "into": {**string(64), "description": "The key of the person who survives the merge."},
+            "evidence": {"type": "array", "maxItems": 10, "items": string(200),
+                         "description": "Why these records are one person (kept with the merge)."},
+        },
+    },
+    "MergeResult": {
+        "type": "object", "required": ["merge_id", "survivor_key", "merged_key", "moved"],
+        "properties": {
+            "merge_id": {"type": "integer"},
+            "survivor_key": {"type": "string"},
+            "merged_key": {"type": "string", "description": "Stays an alias: it keeps leading to the survivor."},
+            "moved": {"type": "object", "additionalProperties": {"type": "integer"},
+                      "description": "Rows moved to the survivor, per table and column."},
+        },
+    },
     "Suppression": {
         "type": "object", "required": ["person_key", "email", "reason", "since"],
         "properties": {
-            "person_key": {"type": "string"}, "email": {"type": "string"},
+            "person_key": {"type": "string"},
+            "email": {"type": ["string", "null"], "description": "null once the person was erased in full."},
             "reason": enum(r.value for r in SuppressionReason), "since": DATE_TIME,
         },
     },

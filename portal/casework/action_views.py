@@ -70,6 +70,10 @@ def _act(reference: str, name: str, perform, success):
         change = perform(case, form)
         notify(change)
         db.session.commit()
+    except services.ConfirmationNeeded as needed:
+        db.session.rollback()
+        return render_case(get_by_reference(reference), failed=name, failed_form=form,
+                           confirm=needed.preview)
     except StaleRequest:
         return _stale(reference, name, form)
     except DsrError as refused:
@@ -137,6 +141,8 @@ def reject(reference: str):
 @bp.post("/requests/<reference>/complete")
 @staff_required
 def complete(reference: str):
+    """Complete with the decision; an erasure (or suspension of everything) first shows what it
+    will change, and is applied only from that confirmation."""
     return _act(reference, "complete",
                 lambda case, form: services.complete_with_decision(
                     case, actor=_actor(), decision_form_data=request.form, expected_version=form.expected_version),

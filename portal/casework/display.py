@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from portal.customer.labels import category_name
 from portal.customer.request_labels import FORMAT_WORDS, GROUND_WORDS
 from portal.dsr.calendar import japan_date
-from portal.dsr.models import ClockStart, DataRequest, EventKind, Jurisdiction, PeriodUnit, RequestEvent
+from portal.dsr.models import ClockStart, DataRequest, EventKind, Jurisdiction, PeriodUnit, RequestEvent, RequestType
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from portal.inventory.models import Category
@@ -204,6 +204,7 @@ def event_line(event: RequestEvent, names: dict[int, str]) -> str:
         E.PAUSED: _("Clock paused"),
         E.RESUMED: _("Clock running again"),
         E.APPLIED: _("Decision applied to the data"),
+        E.PACKAGE_WITHDRAWN: _("Download withdrawn (its data was erased)"),
         E.REMINDER_SENT: _("Reminder sent"),
         E.ESCALATED: _("Escalated"),
     }
@@ -242,3 +243,35 @@ def asked_lines(request: DataRequest) -> list[tuple[str, object]]:
             value = _("Yes") if value else _("No")
         lines.append((str(DETAIL_LABELS.get(key, key)), value))
     return lines
+
+
+def filter_chips(filters, names: dict[int, str]) -> list[tuple[str, str]]:
+    """(words, link without that filter) for each filter in use, shown as removable chips."""
+    chips = []
+
+    def chip(words: str, **cleared) -> None:
+        chips.append((words, url_for("staff.queue", **filters.args(**cleared))))
+
+    if filters.q:
+        chip(_("Search: %(text)s", text=filters.q), q="")
+    if filters.status:
+        words = {"closed": _("Closed"), "answered": _("Answered"), "any": _("Any status")}.get(filters.status)
+        chip(_("Status: %(status)s", status=words or RequestStatus(filters.status).label), status="")
+    if filters.type:
+        chip(_("Type: %(type)s", type=RequestType(filters.type).label), type=None)
+    if filters.jurisdiction:
+        chip(_("Jurisdiction: %(name)s", name=jurisdiction_name(filters.jurisdiction)), jurisdiction=None)
+    if filters.assignee:
+        who = {"me": _("Me"), "none": _("Nobody (unassigned)")}.get(filters.assignee) or names.get(
+            int(filters.assignee), _("Staff member #%(id)s", id=filters.assignee))
+        chip(_("Assignee: %(name)s", name=who), assignee=None)
+    for flag, words in (("risk", _("At risk")), ("overdue", _("Overdue")), ("unmatched", _("Not matched to a person")),
+                        ("agent", _("Filed by an agent")), ("upcoming", _("Not yet overdue"))):
+        if getattr(filters, flag):
+            chip(words, **{flag: False})
+    date_words = {"received_from": _("Received from"), "received_to": _("Received until"),
+                  "closed_from": _("Closed from"), "closed_to": _("Closed until"), "due_before": _("Due by")}
+    for name in date_words:
+        if getattr(filters, name):
+            chip(f"{date_words[name]} {format_date(getattr(filters, name), 'medium')}", **{name: None})
+    return chips

@@ -5,6 +5,7 @@ rendering — after a refused action too, since the page shows the request again
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, render_template, url_for
@@ -12,9 +13,11 @@ from flask import request as http
 from flask_babel import gettext as _
 
 from portal.casework import display, forms, person, services
+from portal.casework.services import decisions_need_confirmation
 from portal.common.time import utcnow
 from portal.customer.labels import category_name, detail_name, field_name
 from portal.customer.request_labels import RESIDENCE_WORDS
+from portal.dsr import ownership
 from portal.dsr.decisions import describe_decision_form
 from portal.dsr.models import DataRequest, EventKind
 from portal.dsr.queries import timeline
@@ -36,8 +39,12 @@ FORMS = {
 }
 
 
-def available_actions(request: DataRequest, *, manager: bool) -> set[str]:
-    """What the status machine (and the viewer's role) allows now; the services check again."""
+def available_actions(request: DataRequest, *, manager: bool, may_act: bool = True) -> set[str]:
+    """What the status machine (and the viewer's role) allows now; the services check again.
+    A colleague's request (`may_act` false) is read-only: the one ownership rule of
+    `portal.dsr.ownership` refuses every change to it."""
+    if not may_act:
+        return set()
     if not request.is_open:
         return {"note"}
     actions = {"note", "message", "reply", "match"}
@@ -60,6 +67,56 @@ def available_actions(request: DataRequest, *, manager: bool) -> set[str]:
     if manager:
         actions.add("assign")
     return actions
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the request needs next, and the one action (a name in FORMS, or None) that does it."""
+
+    action: str | None
+    title: str
+    explanation: str
+
+
+def next_step(request: DataRequest, actions: set[str]) -> NextStep:
+    """The first thing to do on this request, as the top of its page offers it."""
+    if not request.is_open:
+        return NextStep(None, _("Nothing left to do"), _("This request is closed (%(status)s). Only internal notes can still be added.",
+                                                         status=request.status.label))
+    if "verify" in actions:
+        if request.is_agent:
+            return NextStep("verify", _("Check the agent's authority and verify"),
+                            _("Check that the agent's letter of authority covers this request, then verify it."))
+        return NextStep("verify", _("Verify who the requester is"),
+                        _("Verify once you are sure who the requester is. The deadline starts counting under the policy."))
+    if request.person_id is None and "match" in actions:
+        return NextStep("match", _("Find the person in the register"),
+                        _("Match the request to a person before applying a decision."))
+    if request.status is S.AWAITING_REQUESTER:
+        return NextStep("resume", _("Waiting for the requester"),
+                        _("Put the request back in progress, e.g. when the requester answered by another way."))
+    if "complete" in actions:
+        return NextStep("complete", _("Decide and complete"),
+                        _("Completing applies the decision to the data and closes the request, in one step. The requester is told."))
+    return NextStep(None, _("No action is possible now"), "")
+
+
+#: The actions folded under "other actions", in this order, with their titles.
+FOLDED = ("complete", "verify", "start", "resume", "ask", "extend", "reject")
+
+
+def other_actions(request: DataRequest, actions: set[str], step: NextStep, *, failed: str | None) -> list[tuple[str, str]]:
+    titles = {"complete": _("Decide and complete"), "verify": _("Verify"), "start": _("Start work"),
+              "resume": _("Continue without waiting"), "ask": _("Ask the requester for information"),
+              "extend": _("Extend the deadline"), "reject": _("Reject")}
+    offered = []
+    for name in FOLDED:
+        if name == step.action or (name not in actions and name != failed):
+            continue
+        if name == "extend" and failed != "extend" and (not request.policy.extension_period or request.extended_at):
+            continue  # once only, and only where the policy allows it
+        offered.append((name, titles[name]))
+    return offered
 
 
 def assignee_choices(staff: list | None = None) -> list[tuple[str, str]]:
@@ -104,7 +161,8 @@ def build_forms(request: DataRequest, seen: int, actions: set[str], *, failed: s
 
 
 def render_case(request: DataRequest, *, status: int = 200, failed: str | None = None, failed_form=None,
-                error=None, stale_events=None, full_data=None, person_search=None, now: datetime | None = None):
+                error=None, stale_events=None, full_data=None, person_search=None, now: datetime | None = None,
+                confirm=None):
     """Render the request page (and audit that it was seen)."""
     user = current_staff()
     now = now or utcnow()
@@ -112,7 +170,13 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
     seen = max((e.id for e in events), default=0)
     names = display.staff_names(display.event_actor_ids(events + list(stale_events or [])) | {request.assignee_id})
     manager = user.may(StaffRole.MANAGER)
-    actions = available_actions(request, manager=manager)
+    may_act = ownership.may_act(request, user)
+    actions = available_actions(request, manager=manager, may_act=may_act)
+    step = next_step(request, actions)
+    if not may_act:
+        step = NextStep(None, _("Taken by a colleague"), _(
+            "%(name)s has taken this request: you can read it, but only they or a manager can change it.",
+            name=names.get(request.assignee_id, f"#{request.assignee_id}")))
     html = render_template(
         "casework/request.html",
         req=request, user=user, now=now, manager=manager,
@@ -120,7 +184,8 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
         events=events, names=names, event_line=display.event_line, actor_name=display.actor_name,
         messages=[e for e in events if e.kind in MESSAGE_KINDS],
         notes=[e for e in events if e.kind is EventKind.INTERNAL_NOTE],
-        actions=actions,
+        actions=actions, next=step, confirm=confirm, destructive=decisions_need_confirmation(request),
+        other_actions=other_actions(request, actions, step, failed=failed),
         decision_options=describe_decision_form(request) if "complete" in actions else None,
         decision_input=http.form if failed == "complete" else None, category_name=category_name,
         forms=build_forms(request, seen, actions, failed=failed, failed_form=failed_form),

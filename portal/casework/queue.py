@@ -25,7 +25,9 @@ from sqlalchemy.orm import defer, raiseload
 from werkzeug.datastructures import MultiDict
 
 from portal.common.db import UTCDateTime
+from portal.casework.display import SOON_DAYS
 from portal.common.time import JST, parse_date
+from portal.dsr.calendar import japan_date
 from portal.dsr.models import DataRequest, Jurisdiction, RequestType
 from portal.dsr.queries import REFERENCE_PATTERN
 from portal.dsr.status import CLOSED_STATUSES, RequestStatus
@@ -65,6 +67,7 @@ class QueueFilters:
     closed_to: date | None = None
     due_before: date | None = None  # due on or before this date
     upcoming: bool = False  # not yet overdue
+    risk: bool = False  # at risk: overdue, due within SOON_DAYS, or waiting for identity to be checked
 
     @classmethod
     def read(cls, args: MultiDict) -> tuple["QueueFilters", str | None]:
@@ -106,6 +109,7 @@ class QueueFilters:
             agent=args.get("agent") == "1",
             q=(args.get("q") or "").strip()[:200],
             upcoming=args.get("upcoming") == "1",
+            risk=args.get("risk") == "1",
         )
 
     def args(self, **changes: Any) -> dict[str, str]:
@@ -114,7 +118,8 @@ class QueueFilters:
         values = {"status": current.status, "type": current.type, "jurisdiction": current.jurisdiction,
                   "assignee": current.assignee, "q": current.q,
                   "overdue": "1" if current.overdue else None, "unmatched": "1" if current.unmatched else None,
-                  "agent": "1" if current.agent else None, "upcoming": "1" if current.upcoming else None}
+                  "agent": "1" if current.agent else None, "upcoming": "1" if current.upcoming else None,
+                  "risk": "1" if current.risk else None}
         values |= {name: getattr(current, name).isoformat() if getattr(current, name) else None for name in DATE_FILTERS}
         return {key: value for key, value in values.items() if value}
 
@@ -125,6 +130,11 @@ class QueueFilters:
         if REFERENCE_PATTERN.fullmatch(self.q.upper()):
             return "reference"
         return "email" if "@" in self.q else "name"
+
+    def folded_in_use(self) -> bool:
+        """Whether a filter folded under "more filters" is set (the fold then opens)."""
+        return bool(self.jurisdiction or self.assignee or self.overdue or self.unmatched or self.agent
+                    or self.upcoming or any(getattr(self, name) for name in DATE_FILTERS))
 
     def used(self) -> list[str]:
         """Which filters are set (names only: the audit log never holds what was searched for)."""
@@ -236,11 +246,20 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
             terms.append(DataRequest.person_id.is_(None))
         if filters.agent:
             terms.append(DataRequest.is_agent.is_(True))
+        if filters.risk:
+            terms.append(at_risk(now))
         terms += _date_terms(filters, now)
         terms += _search_terms(filters)
     if only_own_or_free:
         terms.append(sa.or_(DataRequest.assignee_id.is_(None), DataRequest.assignee_id == viewer_id))
     return terms
+
+
+def at_risk(now: datetime):
+    """Open and overdue, due within SOON_DAYS (Japan dates), or still waiting for the identity check."""
+    soon = _japan_midnight(japan_date(now) + timedelta(days=SOON_DAYS + 1))
+    return sa.and_(DataRequest.closed_at.is_(None),
+                   sa.or_(DataRequest.due_at < soon, DataRequest.status == RequestStatus.RECEIVED))
 
 
 def _status_terms(status: str) -> list:
@@ -285,11 +304,19 @@ def _search_terms(filters: QueueFilters) -> list:
         people = list(db.session.scalars(sa.select(Person.id).where(Person.with_email(filters.q))))
         return [sa.or_(DataRequest.with_requester_email(filters.q), DataRequest.person_id.in_(people))]
     if filters.search_kind == "name":
-        # Names are encrypted: the whole name (kanji or kana) is found, spaces and case aside.
+        # Encrypted values are found through their blind indexes: the person's key, customer
+        # number or phone (any formatting), or a whole name in kanji or kana (spaces, width and
+        # case aside) — see `portal.encryption.blind`.
         people = list(db.session.scalars(
-            sa.select(Person.id).where(Person.with_name(filters.q)).limit(MAX_PEOPLE_PER_SEARCH)))
+            sa.select(Person.id).where(person_matches(filters.q)).limit(MAX_PEOPLE_PER_SEARCH)))
         return [sa.or_(DataRequest.with_requester_name(filters.q), DataRequest.person_id.in_(people))]
     return []
+
+
+def person_matches(text: str):
+    """People whose key, customer number, phone or whole name (kanji or kana) is `text`."""
+    return sa.or_(Person.key == text, Person.with_customer_number(text), Person.with_phone(text),
+                  Person.with_name(text))
 
 
 def read_page(filters: QueueFilters, *, viewer_id: int, now: datetime, after: str | None = None,

@@ -18,7 +18,7 @@ from portal.common.time import utcnow
 from portal.dsr import decisions
 from portal.dsr import services as dsr
 from portal.dsr.errors import DsrError, StaleRequest
-from portal.dsr.models import DataRequest, RequestEvent
+from portal.dsr.models import DataRequest, RequestEvent, RequestType
 from portal.dsr.queries import get_by_reference
 from portal.dsr.status import RequestStatus
 from portal.dsr.workflow import Change, check_version
@@ -162,6 +162,24 @@ def last_event_id(request: DataRequest) -> int:
 
 # --- completing -----------------------------------------------------------------------------
 
+#: Decisions whose form asks what they cover (everything, or what is ticked).
+SCOPED_TYPES = frozenset({RequestType.ERASURE, RequestType.SUSPENSION, RequestType.STOP_PROVISION})
+
+
+class ConfirmationNeeded(Exception):
+    """An erasure, or a suspension of everything, is shown with what it will change and applied
+    only when sent again with `confirmed=yes`; nothing has changed yet."""
+
+    def __init__(self, preview: decisions.Preview):
+        super().__init__("confirmation needed")
+        self.preview = preview
+
+
+def decisions_need_confirmation(request: DataRequest) -> bool:
+    """Whether completing this request may ask for a confirmation (the button then says "check")."""
+    return request.type in decisions.DESTRUCTIVE_TYPES
+
+
 def complete_with_decision(request: DataRequest, *, actor: Actor, decision_form_data: Any,
                            expected_version: int | None, now: datetime | None = None) -> Change:
     """Complete the request with the decision in the form, applied to the data in the same transaction.
@@ -172,6 +190,11 @@ def complete_with_decision(request: DataRequest, *, actor: Actor, decision_form_
     """
     check_version(request, expected_version)  # a stale form is stale before it is wrong
     decision = decisions.decision_from_form(request, decision_form_data)
+    if request.type in SCOPED_TYPES and request.person_id is not None and not decision_form_data.get("scope"):
+        # Nothing is preselected: staff say what the decision covers, every time.
+        raise decisions.DecisionInvalid(_l("Choose what the decision covers: everything, or only what is ticked."))
+    if decisions.needs_confirmation(request, decision) and decision_form_data.get("confirmed") != "yes":
+        raise ConfirmationNeeded(decisions.preview_decision(request, decision))
     change = decisions.complete_with_decision(request, actor=actor, decision=decision,
                                               expected_version=expected_version, now=now)
     note = (decision_form_data.get("note") or "").strip()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -39,6 +39,11 @@ def notify(change) -> None:
     notify_requester(change)
 
 
+def intake_url() -> str | None:
+    """The staff intake form, when that feature is installed."""
+    return url_for("intake.new_request") if "intake.new_request" in current_app.view_functions else None
+
+
 @bp.get("/")
 @staff_required
 def queue():
@@ -52,6 +57,8 @@ def queue():
     page = read_page(filters, viewer_id=user.id, now=now, after=request.args.get("after"),
                      before=request.args.get("before"), only_own_or_free=restricted)
     mine, mine_capped = capped_count(conditions(QueueFilters(assignee="me"), viewer_id=user.id, now=now))
+    at_risk, at_risk_capped = capped_count(conditions(QueueFilters(risk=True), viewer_id=user.id, now=now,
+                                                      only_own_or_free=restricted))
     manager = user.may(StaffRole.MANAGER)
     staff = services.active_staff()
     names = {member.id: member.name for member in staff}
@@ -64,6 +71,8 @@ def queue():
         names=names, rows=display.queue_rows(page.requests, now), jurisdiction_name=display.jurisdiction_name,
         statuses=list(RequestStatus), types=list(RequestType), jurisdictions=list(Jurisdiction),
         staff=staff, bulk_choices=assignee_choices(staff), previous_login=previous, mask_email=mask_email,
+        at_risk=at_risk, at_risk_capped=at_risk_capped, chips=display.filter_chips(filters, names),
+        more_filters_open=filters.folded_in_use(), intake_url=intake_url(),
     )
     # Audited once the page is built (committing first would expire the rows it shows); no
     # page leaves without its audit entry, as a failed commit ends in an error page.

@@ -15,7 +15,7 @@ from portal.audit.services import Actor
 from portal.customer.request_services import Requester, own_request
 from portal.customer.views import bp
 from portal.dsr.decisions.packages import (DisclosurePackage, file_of, package_of_request, read_package,
-                                           record_package_download)
+                                           record_package_download, withdrawal_words)
 from portal.dsr.models import DataRequest
 from portal.encryption.files import SealedFileError
 from portal.extensions import db
@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 def disclosure_package(req: DataRequest) -> DisclosurePackage | None:
     """The package made for a request, for its page to link to (None when there is none)."""
     return package_of_request(req.id) if req.person_id is not None else None
+
+
+@bp.app_template_global()
+def package_withdrawal(package: DisclosurePackage) -> str:
+    """What the page says of a package an erasure withdrew (the timeline says the same)."""
+    return withdrawal_words(package)
 
 
 @bp.get("/requests/<reference>/package")

@@ -94,6 +94,8 @@ def event_words(event: RequestEvent) -> str:
         return _("The deadline runs again; answer due by %(date)s.", date=_day(data.get("due_at")))
     if kind is EventKind.APPLIED:
         return _("Your request took effect.")
+    if kind is EventKind.PACKAGE_WITHDRAWN:
+        return _("The download was withdrawn.")
     if kind is EventKind.WITHDRAWN:
         return _("The request was withdrawn.")
     if kind is EventKind.DECISION and event.to_status is RequestStatus.REJECTED:

@@ -135,7 +135,7 @@ def request_page(request: DataRequest, *, stepped_up: bool, localized) -> Reques
     for event in timeline(request, for_requester=True):
         body = event.body if event.kind in (
             EventKind.MESSAGE_TO_REQUESTER, EventKind.MESSAGE_FROM_REQUESTER, EventKind.EXTENDED,
-            EventKind.DECISION, EventKind.APPLIED) else None
+            EventKind.DECISION, EventKind.APPLIED, EventKind.PACKAGE_WITHDRAWN) else None
         page.timeline.append(TimelineEntry(event=event, words=event_words(event), body=body))
     return page
 

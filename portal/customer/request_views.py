@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import request as http_request
 from flask_babel import format_date
 from flask_babel import gettext as _
 
@@ -124,6 +125,8 @@ def new_typed_request(kind: str):
     else:
         scope_choices, targets = _restriction_choices(kind, person_id)
         form = RestrictionForm().setup(scope_choices=scope_choices, targets=targets, grounds=GROUNDS_BY_TYPE[kind])
+        if not form.is_submitted() and http_request.args.get("ground") in GROUNDS_BY_TYPE[kind]:
+            form.ground.data = http_request.args["ground"]  # e.g. from a leak notice: "because of the leak"
     if form.validate_on_submit():
         try:
             change = services.file_request(services.Requester.current(), type=kind, residence=form.residence.data,

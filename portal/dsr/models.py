@@ -93,6 +93,7 @@ class EventKind(enum.StrEnum):
     RESUMED = "resumed"
     DECISION = "decision"
     APPLIED = "applied"
+    PACKAGE_WITHDRAWN = "package_withdrawn"  # an erasure withdrew this answer's download
     WITHDRAWN = "withdrawn"
     REMINDER_SENT = "reminder_sent"
     ESCALATED = "escalated"

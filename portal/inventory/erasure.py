@@ -67,6 +67,8 @@ class ErasureResult:
     # (category, field) → how many items were erased.
     erased: Counter = field(default_factory=Counter)
     kept: list[HeldItem] = field(default_factory=list)
+    # category → when its oldest erased item came in (a disclosure written before holds none of them).
+    earliest: dict = field(default_factory=dict)
 
     @property
     def erased_count(self) -> int:
@@ -119,6 +121,8 @@ def erase_items(
     ]
     result.erased.update(count_by_field(erasable))
     if result.erased_count:
+        result.earliest = dict(db.session.execute(
+            sa.select(Item.category, sa.func.min(Item.created_at)).where(erasable).group_by(Item.category)).all())
         _tombstone_and_delete(erasable, actor=actor, request_id=request_id)
     record(
         "inventory.items_erased", actor=actor, target_type="person", target_id=person_id, person_id=person_id,
@@ -182,21 +186,41 @@ def set_legal_hold(item_ids, *, until: date | None, reason: str | None, actor: A
     return len(rows)
 
 
-#: What of the register entry goes when nothing else about the person is held any more.
-REGISTER_CLEARED = ("name", "name_kana", "phone", "birthdate", "customer_number")
+#: The register columns a full erasure empties (their blind indexes follow through the ORM).
+REGISTER_COLUMNS = ("email", "name", "name_kana", "phone", "birthdate", "customer_number")
 
 
-def clear_register(person_id: int, *, actor: Actor, request_id: int | None = None) -> None:
-    """Blank the register entry after everything about the person was erased.
+def tombstone_person(person_id: int, *, actor: Actor, request_id: int | None = None,
+                     reference: str | None = None, kept: list[HeldItem] = ()) -> list[str]:
+    """Turn the register entry into a tombstone after a full erasure; returns the columns kept.
 
-    The row stays with its key and email address only: the company must go on honouring
-    the erasure (the suppression list matches on them, the request register points at the
-    person) and a later import from the CRM must be recognisable as the same person.
-    Keeping this minimal record is what APPI 消去 allows and suppression needs.
+    What stays is the company's key, the erasure date and the request's reference — enough
+    to honour the erasure (the suppression list and a later CRM import recognise the key)
+    without holding who the person was. A register value stays only where an item kept
+    under a legal hold mirrors it (a held contract names the person). Look-ups by email,
+    phone, name or customer number no longer find the person: their indexes are emptied too.
     """
+    from portal.inventory.changes import REGISTER_MIRRORS
+
+    held_columns = {REGISTER_MIRRORS[(held.category, held.field)] for held in kept
+                    if (held.category, held.field) in REGISTER_MIRRORS}
     person = db.session.get(Person, person_id)
-    for column in REGISTER_CLEARED:
+    cleared = [column for column in REGISTER_COLUMNS if column not in held_columns]
+    for column in cleared:
         setattr(person, column, None)
+    person.erased_at = utcnow()
+    person.erasure_reference = reference
     db.session.flush()
-    record("inventory.register_cleared", actor=actor, target_type="person", target_id=person_id,
-           person_id=person_id, details={"request_id": request_id, "cleared": list(REGISTER_CLEARED)})
+    record("inventory.person_tombstoned", actor=actor, target_type="person", target_id=person_id,
+           person_id=person_id, details={"request_id": request_id, "cleared": cleared,
+                                         "kept": sorted(held_columns)})
+    return sorted(held_columns)
+
+
+def erased_person_keys(keys) -> set[str]:
+    """Which of these person keys are tombstones of a full erasure."""
+    wanted, erased = list(dict.fromkeys(keys)), set()
+    for start in range(0, len(wanted), 1000):
+        erased.update(db.session.scalars(sa.select(Person.key).where(
+            Person.key.in_(wanted[start:start + 1000]), Person.erased_at.is_not(None))))
+    return erased

@@ -87,11 +87,15 @@ def _purposes(person_id: int) -> Iterator[dict]:
 
 
 def _person(person: Person) -> dict:
-    return {
+    record = {
         "type": "person", "key": person.key, "email": person.email, "name": person.name,
         "name_kana": person.name_kana, "phone": person.phone,
         "birthdate": _date(person.birthdate), "customer_number": person.customer_number,
     }
+    if person.erased_at is not None:
+        # A tombstone: no value but what a legal hold keeps, and when and by which request it was erased.
+        record |= {"erased_at": _time(person.erased_at), "erasure_reference": person.erasure_reference}
+    return record
 
 
 def _purpose_keys(item_ids: list[int]) -> dict[int, list[str]]:

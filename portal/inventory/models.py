@@ -100,7 +100,7 @@ class Person(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    # No email for a postal list, a paper form or a business card without one (0021).
+    # None for persons reached only by post or at the counter, and once erased in full.
     email: Mapped[str | None] = mapped_column(EncryptedText("person.email"))
     email_index: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str | None] = mapped_column(EncryptedText("person.name"))
@@ -114,6 +114,12 @@ class Person(db.Model):
     customer_number_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # A full erasure leaves the entry as a tombstone: its key, when, and the request that asked.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erasure_reference: Mapped[str | None] = mapped_column(sa.String(40))
+    # Set when this record was merged into another (名寄せ): the row stays as an alias whose key
+    # and addresses lead to the survivor (portal/merging); everything else moved there.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
 
     items: Mapped[list[Item]] = relationship(back_populates="person", lazy="raise_on_sql")
 

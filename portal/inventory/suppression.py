@@ -74,7 +74,7 @@ class UnknownPurpose(LookupError):
 @dataclass(frozen=True)
 class Suppression:
     person_key: str
-    email: str
+    email: str | None  # None for a person erased in full: the key is what stays
     name: str | None
     reason: SuppressionReason
     since: datetime  # aware, UTC
@@ -176,7 +176,7 @@ def csv_chunks(rows: Iterable[Suppression], counter: list[int] | None = None) ->
     writer.writerow(CSV_COLUMNS)
     written = 0
     for row in rows:
-        writer.writerow([neutralise(row.person_key), neutralise(row.email), row.reason.value, csv_time(row.since)])
+        writer.writerow([neutralise(row.person_key), neutralise(row.email or ""), row.reason.value, csv_time(row.since)])
         written += 1
         if counter is not None:
             counter[0] = written
@@ -216,3 +216,9 @@ def export_for_download(purpose_key: str, *, actor: Actor) -> tuple[Purpose, Ite
     record("inventory.suppressions_exported", actor=actor, target_type="purpose", target_id=purpose.key,
            details={"purpose": purpose.key, "rows": count_suppressed(purpose), "since": None})
     return purpose, stream_rows(suppression_statement(purpose))
+
+
+def suppressed_person_ids(purpose_id: int) -> sa.Select:
+    """The ids of everyone on the list for one purpose, as a SELECT to use in other queries
+    (a campaign leaves them out of its audience)."""
+    return sa.select(_entries(purpose_id).c.person_id)

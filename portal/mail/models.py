@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import utcnow
-from portal.encryption.types import EncryptedText
+from portal.encryption.types import EncryptedJSON, EncryptedText
 from portal.extensions import db
 
 
@@ -32,6 +32,8 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(EncryptedText("outbox_message.subject"))
     body_text: Mapped[str] = mapped_column(EncryptedText("outbox_message.body_text"))
     body_html: Mapped[str | None] = mapped_column(EncryptedText("outbox_message.body_html"))
+    # Extra header lines (e.g. List-Unsubscribe): their links are credentials, so encrypted too.
+    headers: Mapped[dict[str, str] | None] = mapped_column(EncryptedJSON("outbox_message.headers"))
     # What the mail is about, for staff and tests; never personal values.
     kind: Mapped[str] = mapped_column(sa.String(64), default="generic")
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus), default=OutboxStatus.PENDING)

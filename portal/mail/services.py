@@ -38,9 +38,13 @@ def external_url(endpoint: str, **values) -> str:
     return current_app.config["PORTAL_BASE_URL"] + adapter.build(endpoint, values)
 
 
-def queue_mail(*, to: str, template: str, language: str, kind: str, **context) -> OutboxMessage:
+def queue_mail(*, to: str, template: str, language: str, kind: str, headers: dict[str, str] | None = None,
+               **context) -> OutboxMessage:
     """Render `templates/mail/<template>.*` in `language` and add the mail to the current
-    transaction; the caller commits, and only then is it sent."""
+    transaction; the caller commits, and only then is it sent. `headers` are extra header
+    lines (one line each; a newline would be a header injection, so it is refused)."""
+    if headers and any("\n" in f"{name}{value}" or "\r" in f"{name}{value}" for name, value in headers.items()):
+        raise ValueError("a mail header must be one line")
     if language not in current_app.config["PORTAL_LANGUAGES"]:
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(language):
@@ -54,6 +58,7 @@ def queue_mail(*, to: str, template: str, language: str, kind: str, **context) -
         body_text=body_text,
         body_html=body_html,
         kind=kind,
+        headers=dict(headers) if headers else None,
     )
     db.session.add(message)
     db.session.flush()

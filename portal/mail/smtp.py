@@ -32,6 +32,7 @@ def build_message(message: OutboxMessage) -> Message:
         html=message.body_html,
         sender=sender,
         charset="utf-8",
+        extra_headers=dict(message.headers) if message.headers else None,
     )
     # The same Message-ID on every attempt lets a receiver drop a duplicate if an attempt
     # was accepted by the server but we never heard the reply.

@@ -10,7 +10,7 @@ import pytest
 from portal.agents import uploads
 from portal.dsr.status import RequestStatus
 from portal.encryption.files import key_id_of_file
-from tests.agents.conftest import AGENT_EMAIL, agent_form
+from tests.fixtures.agents import AGENT_EMAIL, agent_form
 from tests.agents.files import pdf
 from tests.customer.helpers import in_english, text_of
 from tests.inventory.records import PERSON, PURPOSE

@@ -12,8 +12,8 @@ from portal.dsr import services as dsr
 from portal.dsr.models import DataRequest
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
-from tests.agents.conftest import idempotency_key_from
-from tests.conftest import csrf_from
+from tests.fixtures.agents import idempotency_key_from
+from tests.fixtures.pages import csrf_from
 from tests.customer.helpers import in_english, text_of
 from tests.inventory.records import PERSON
 

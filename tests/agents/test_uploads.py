@@ -8,7 +8,6 @@ import pytest
 
 from portal.agents import uploads
 from tests.agents import files
-from tests.agents.conftest import agent_form
 from tests.customer.helpers import in_english, text_of
 
 

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from portal.api.models import ApiToken
 from portal.api.webhooks.models import DeliveryStatus, WebhookDelivery
 from portal.extensions import db
-from tests.api.conftest import is_problem
-from tests.staff.conftest import in_english, text_of
+from tests.fixtures.api import is_problem
+from tests.fixtures.pages import in_english, text_of
 
 
 def test_an_admin_creates_a_token_that_is_shown_once_and_works(app, client, login_as, post_form, api):

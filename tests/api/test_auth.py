@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from portal.api.models import ApiToken
-from tests.api.conftest import expire, is_problem
+from tests.fixtures.api import expire, is_problem
 
 
 def test_no_token_is_401_with_a_bearer_challenge(api):

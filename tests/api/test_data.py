@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timezone
 
 from portal.inventory.models import Item, Person
-from tests.api.conftest import is_problem
+from tests.fixtures.api import is_problem
 from tests.inventory.records import CONSENT, ITEM, PERSON, PURPOSE, SOURCE, VALID_FILE
 
 NDJSON = {"Content-Type": "application/x-ndjson"}

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from portal.api.models import ApiIdempotencyRecord
 from portal.dsr.models import DataRequest
 from portal.mail.models import OutboxMessage
-from tests.api.conftest import is_problem
+from tests.fixtures.api import is_problem
 
 BODY = {"type": "disclosure", "channel": "phone", "policy": "appi", "requester": {"email": "taro@example.jp"}}
 

@@ -6,7 +6,7 @@ import json
 import uuid
 
 from portal.dsr.models import DataRequest
-from tests.api.conftest import is_problem
+from tests.fixtures.api import is_problem
 from tests.inventory.records import PERSON
 
 

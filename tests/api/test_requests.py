@@ -5,7 +5,7 @@ import pytest
 
 from portal.dsr.models import DataRequest
 from portal.mail.models import OutboxMessage
-from tests.api.conftest import is_problem
+from tests.fixtures.api import is_problem
 from tests.inventory.records import PERSON
 
 PHONE_REQUEST = {"type": "disclosure", "channel": "phone", "policy": "appi",

@@ -5,11 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 import sqlalchemy as sa
 
 from portal.api.webhooks import services
@@ -17,62 +14,9 @@ from portal.api.webhooks.models import DeliveryStatus, WebhookDelivery
 from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.extensions import db
-from tests.dsr.decision_fixtures import decide, file_about, people  # noqa: F401  (fixtures)
 from tests.inventory.records import CONSENT, PERSON, PURPOSE, SOURCE
 
 BODY = {"type": "disclosure", "channel": "phone", "policy": "appi", "requester": {"email": "taro@example.jp"}}
-
-
-class Receiver:
-    """An HTTP server on 127.0.0.1 that records what it gets and answers the statuses queued."""
-
-    def __init__(self):
-        self.received: list[tuple[dict, bytes]] = []
-        self.statuses: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def events(self) -> list[str]:
-        return [json.loads(body)["event"] for _headers, body in self.received]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def webhook(app, receiver):
-    def make(*events: str) -> tuple[int, str]:
-        with app.app_context():
-            hook, secret = services.create_webhook(url=receiver.url, events=list(events), description="CRM",
-                                                   actor=Actor("test"))
-            db.session.commit()
-            hook_id = hook.id
-            db.session.remove()
-        return hook_id, secret
-
-    return make
 
 
 def tick(app) -> str:

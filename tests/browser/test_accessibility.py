@@ -12,11 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.casework.conftest import file_case, make_person  # noqa: F401  (fixtures)
 from tests.customer.records import HANAKO_VALUES as V
 from tests.customer.records import two_customers
-from tests.staff.conftest import create_staff  # noqa: F401  (fixture)
-from tests.verification.conftest import read_mail
+from tests.fixtures.verification import read_mail
 
 pytestmark = pytest.mark.browser
 

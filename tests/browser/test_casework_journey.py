@@ -8,9 +8,6 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.inventory.models import Item
 from portal.mail.models import OutboxMessage
-from tests.casework.conftest import case_state, file_case, make_person  # noqa: F401  (fixtures)
-from tests.customer.conftest import login_customer  # noqa: F401  (fixture)
-from tests.staff.conftest import create_staff  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -57,6 +54,7 @@ def test_an_agent_works_a_correction_from_the_queue_to_completion(
     decision = page.locator("form", has=page.get_by_role("button", name="請求を完了する"))
     assert OLD_ADDRESS in decision.inner_text() and NEW_ADDRESS in decision.inner_text()
     decision.get_by_label("受け入れる").check()
+    decision.get_by_text("請求者への回答・内部メモを加える").click()  # folded under the primary action
     decision.get_by_label("請求者への回答（任意）").fill("ご指摘のとおり住所を訂正しました。")
     decision.get_by_role("button", name="請求を完了する").click()
     page.wait_for_url(f"**/staff/requests/{correction.reference}")

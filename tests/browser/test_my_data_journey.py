@@ -8,7 +8,7 @@ import pytest
 
 from tests.customer.records import HANAKO_VALUES as V
 from tests.customer.records import two_customers
-from tests.verification.conftest import read_mail
+from tests.fixtures.verification import read_mail
 
 pytestmark = pytest.mark.browser
 

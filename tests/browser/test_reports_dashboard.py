@@ -5,8 +5,7 @@ from datetime import timedelta
 import pytest
 
 from portal.common.time import JST, utcnow
-from tests.reports.conftest import add_request  # noqa: F401  (fixture)
-from tests.staff.conftest import create_staff, totp_code_for  # noqa: F401  (fixture)
+from tests.fixtures.staff import totp_code_for
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 import pytest
 
 from tests.inventory.records import PERSON
-from tests.verification.conftest import CODE, read_mail
+from tests.fixtures.verification import CODE, read_mail
 
 pytestmark = pytest.mark.browser
 

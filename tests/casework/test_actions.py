@@ -8,7 +8,7 @@ from portal.dsr.queries import timeline
 from portal.extensions import db
 from portal.inventory.models import Item
 from portal.mail.models import OutboxMessage
-from tests.staff.conftest import in_english, text_of
+from tests.fixtures.pages import in_english, text_of
 
 OLD_ADDRESS, NEW_ADDRESS = "東京都港区旧町1-1", "東京都港区新町2-2"
 
@@ -207,3 +207,28 @@ def test_a_form_without_its_version_or_with_nonsense_is_refused_plainly(client, 
     assert client.get("/staff/", query_string={"assignee": "99999999999999999999",
                                                "after": "1~2026-01-01T00:00:00+00:00~99999999999999"}).status_code == 200
     assert case_state(case.reference)[0].status.value == "in_progress"
+
+
+def _held(app, person_id):
+    with app.app_context():
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Item).where(Item.person_id == person_id))
+        db.session.remove()
+    return count
+
+
+def test_an_erasure_is_applied_only_from_its_confirmation_step(
+        app, client, english_agent, make_person, file_case, act, case_state):
+    person_id = make_person(items={("contact", "address"): "東京都港区1-1", ("purchase", "order-1"): "お茶"})
+    erasure = file_case(type="erasure", person_id=person_id)
+
+    unscoped = act(erasure, "complete")
+    assert unscoped.status_code == 422 and "Choose what the decision covers" in text_of(unscoped)
+
+    asked = act(erasure, "complete", scope="all")
+    assert asked.status_code == 200
+    assert "Confirm the erasure" in text_of(asked) and "2 items will be erased" in text_of(asked)
+    assert _held(app, person_id) == 2 and case_state(erasure.reference)[0].status.value == "verified"
+
+    confirmed = act(erasure, "complete", scope="all", confirmed="yes")
+    assert confirmed.status_code == 302
+    assert _held(app, person_id) == 0 and case_state(erasure.reference)[0].status.value == "completed"

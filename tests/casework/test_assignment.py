@@ -5,9 +5,8 @@ import re
 
 import pytest
 
-from tests.casework.conftest import event_kinds
-from tests.conftest import csrf_from
-from tests.staff.conftest import in_english, text_of
+from tests.fixtures.casework import event_kinds
+from tests.fixtures.pages import csrf_from, in_english, text_of
 
 
 def claim(client, reference: str, version: int, next_url: str | None = None):

@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.inventory.models import Item, ItemRevision
 from portal.mail.models import OutboxMessage
-from tests.conftest import csrf_from
-from tests.staff.conftest import in_english, text_of
+from tests.fixtures.pages import csrf_from, in_english, text_of
 
 STALE = "This request changed since you opened it"
 

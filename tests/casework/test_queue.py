@@ -8,7 +8,7 @@ import pytest
 
 from portal.common.time import utcnow
 from portal.dsr.calendar import end_of_japan_day, japan_date
-from tests.staff.conftest import in_english, text_of
+from tests.fixtures.pages import in_english, text_of
 
 REFERENCE = re.compile(r"MG-\d{4}-\d{6}")
 
@@ -74,8 +74,9 @@ def test_badges_and_relative_due_dates_say_what_needs_attention(
     paused = file_case(status="awaiting_requester", residence="eu", person_id=make_person())
 
     page = client.get("/staff/")
-    assert "Overdue" in row(page, overdue.reference) and "2 days overdue" in row(page, overdue.reference)
-    assert "Due within 3 days" in row(page, soon.reference) and "2 days left" in row(page, soon.reference)
+    # One badge per row says how the deadline stands; the row's edge is coloured by it.
+    assert "due-overdue" in row(page, overdue.reference) and "2 days overdue" in row(page, overdue.reference)
+    assert "due-soon" in row(page, soon.reference) and "2 days left" in row(page, soon.reference)
     assert "14 days left" in row(page, relaxed.reference)
     assert "Overdue" not in row(page, relaxed.reference) and "Unmatched" not in row(page, relaxed.reference)
     assert "By an agent" in row(page, agent.reference) and "Unmatched" in row(page, agent.reference)
@@ -226,3 +227,35 @@ def test_the_landing_page_greets_and_counts_capped(client, english_agent, file_c
     page = client.get("/staff/")
     assert english_agent.name in text_of(page)
     assert "1 request." in text_of(page)
+
+
+def test_search_finds_the_person_by_key_customer_number_or_phone_in_any_format(
+        app, client, english_agent, file_case):
+    from portal.extensions import db
+    from portal.inventory.models import Person
+
+    with app.app_context():
+        person = Person(key="C-000001", email="yamada@example.jp", name="山田 花子", name_kana="ヤマダ ハナコ",
+                        phone="090-0000-0111", customer_number="M-55500037")
+        db.session.add(person)
+        db.session.commit()
+        person_id = person.id
+        db.session.remove()
+    theirs = file_case(person_id=person_id, email="yamada@example.jp")
+    file_case()
+    for text in ("C-000001", "M-55500037", "ｍ５５５０００３７", "090-0000-0111", "09000000111",
+                 "０９０（００００）０１１１", "ﾔﾏﾀﾞ ﾊﾅｺ", "山田　花子"):
+        assert listed(client.get("/staff/", query_string={"q": text})) == [theirs.reference], text
+
+
+def test_at_risk_is_overdue_due_within_three_days_or_waiting_for_the_identity_check(
+        client, english_agent, file_case, set_due, make_person):
+    overdue, soon, later = (file_case(person_id=make_person()) for _ in range(3))
+    set_due(overdue.reference, due_in(-1))
+    set_due(soon.reference, due_in(3))
+    set_due(later.reference, due_in(4))
+    unverified = file_case(status="received")
+    file_case(status="completed")
+    page = client.get("/staff/", query_string={"risk": "1"})
+    assert listed(page) == [unverified.reference, overdue.reference, soon.reference]
+    assert "Remove the filter: At risk" in page.get_data(as_text=True)

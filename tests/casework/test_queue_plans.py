@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 
-from portal.extensions import db
+from tests.fixtures.plans import full_scans
+
 
 PAGES = [
     "/staff/",
@@ -27,34 +27,6 @@ PAGES = [
     "/staff/?q=MG-2026-000001",
     "/staff/?q=山田",  # a name: read through the open requests' index, not the whole table
 ]
-
-
-@pytest.fixture
-def captured(app):
-    """The SELECTs on data_request run while the block runs: [(statement, parameters)]."""
-    queries = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and re.search(r"\bFROM data_request\b", statement):
-            queries.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", capture)
-    yield queries
-    sa.event.remove(engine, "before_cursor_execute", capture)
-
-
-def full_scans(app, statement: str, parameters) -> list[str]:
-    """The plan's lines that read the whole requests table."""
-    with app.app_context(), db.engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SET enable_seqscan = off")
-            plan = [row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters)]
-            connection.exec_driver_sql("RESET enable_seqscan")
-            return [line for line in plan if "Seq Scan on data_request" in line]
-        plan = [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
-        return [line for line in plan if re.match(r"SCAN data_request\b(?! USING)", line.strip())]
 
 
 @pytest.mark.parametrize("page", PAGES)

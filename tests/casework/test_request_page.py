@@ -6,7 +6,7 @@ import pytest
 from portal.common.time import utcnow
 from portal.dsr.calendar import add_months, japan_date
 
-from tests.staff.conftest import in_english, text_of
+from tests.fixtures.pages import in_english, text_of
 
 ADDRESS = "東京都港区サンプル1-2-3"
 HOSTILE = '<script>alert("x")</script>'

@@ -10,20 +10,12 @@ import re
 import zipfile
 
 import pytest
-import sqlalchemy as sa
 from flask import url_for
 
 from portal import create_app
-from portal.audit.services import Actor
-from portal.extensions import db
-from portal.inventory.models import Item, Person
-from tests.conftest import TEST_SECRET_KEY
-from tests.customer.records import HANAKO_VALUES, JIRO, JIRO_VALUES, item
-
-# Values for URL arguments that are not objects: categories both people have, a request kind.
-PLAIN_ARGUMENTS = {"category": "purchase", "kind": "disclosure"}
-# Arguments naming an object: filled from 佐藤 次郎's objects (see `jiro_objects`).
-OBJECT_ARGUMENTS = {"item_id", "reference"}
+from tests.fixtures.app import TEST_SECRET_KEY
+from tests.customer.records import HANAKO_VALUES, JIRO, JIRO_VALUES
+from tests.fixtures.customers import OBJECT_ARGUMENTS, PLAIN_ARGUMENTS
 
 
 def _customer_rules() -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
@@ -47,25 +39,6 @@ JIRO_SECRETS = [
     JIRO, "次郎", "ジロウ", "jiro@", "j***@", "9876", "4321", "大阪府大阪市北区見本", "1970", "M-9999", "8888",
     JIRO_VALUES["product"], "ジロウだけの趣味",
 ]
-
-
-@pytest.fixture
-def jiro_objects(app, customers, import_lines):
-    """次郎's own objects, whose ids 花子 might try in a URL: an item and a request."""
-    from portal.dsr.services import create_request
-
-    import_lines(item(JIRO, "preference", "hobby", "ジロウだけの趣味"))
-    with app.app_context():
-        person_id = db.session.scalar(sa.select(Person.id).where(Person.key == JIRO))
-        item_id = db.session.scalar(sa.select(Item.id).where(Item.person_id == person_id).limit(1))
-        change = create_request(
-            type="disclosure", person_id=person_id, requester_email=JIRO_VALUES["email"], channel="web",
-            language="ja", residence="jp", actor=Actor("customer", person_id), verified=True,
-        )
-        db.session.commit()
-        objects = {"item_id": item_id, "reference": change.request.reference}
-        db.session.remove()
-    return objects
 
 
 def _url(app, endpoint: str, arguments: tuple[str, ...], objects: dict) -> str:

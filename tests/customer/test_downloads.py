@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.inventory.export import export_person_records
 from portal.inventory.importer import import_bytes
 from portal.audit.services import Actor
-from tests.conftest import empty_all_tables
+from tests.fixtures.app import empty_all_tables
 from tests.customer.records import HANAKO, HANAKO_VALUES, item
 
 pytestmark = pytest.mark.usefixtures("customers")

@@ -12,7 +12,7 @@ import portal.customer.request_services as filing
 from portal.common.time import JST
 from tests.customer.helpers import text_of
 from tests.customer.records import HANAKO_VALUES
-from tests.customer_requests.conftest import mail_text
+from tests.fixtures.customer_requests import mail_text
 
 
 @pytest.fixture

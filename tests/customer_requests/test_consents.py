@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.inventory.models import ConsentEvent, ConsentState, Purpose
 from tests.customer.helpers import in_english, text_of
 from tests.customer.records import HANAKO, HANAKO_VALUES
-from tests.customer_requests.conftest import mail_text
+from tests.fixtures.customer_requests import mail_text
 
 CONSENTS = "/my/consents"
 
@@ -78,7 +78,7 @@ def test_stop_all_marketing_withdraws_every_consent_used_to_reach_the_person(app
 
 
 def test_withdrawing_twice_from_one_page_files_one_request(app, client, hanako, requests_of):
-    from tests.customer_requests.conftest import form_fields
+    from tests.fixtures.customer_requests import form_fields
 
     newsletter = _purpose_id(app, "newsletter-email")
     fields = {name: values[0] for name, values in form_fields(client.get(CONSENTS).get_data(as_text=True)).items()}

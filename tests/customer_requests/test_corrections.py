@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.inventory.models import Item, ItemRevision, Person
 from tests.customer.helpers import in_english, text_of
 from tests.customer.records import HANAKO_VALUES, JIRO
-from tests.customer_requests.conftest import mail_text
+from tests.fixtures.customer_requests import mail_text
 
 CORRECTION = "/my/requests/new/correction"
 NEW_ADDRESS = "東京都港区サンプル9-9-9 サンプルタワー1201"
@@ -173,7 +173,7 @@ def test_validation_messages_in_english(client, hanako, submit, requests_of, ent
 
 
 def test_a_double_submitted_correction_changes_once_and_files_once(app, app_ctx, client, hanako, requests_of, entry):
-    from tests.customer_requests.conftest import form_fields
+    from tests.fixtures.customer_requests import form_fields
 
     prefix = entry("phone")
     fields = form_fields(client.get(CORRECTION).get_data(as_text=True))

@@ -6,7 +6,7 @@ from portal.dsr.models import RequestType
 from portal.dsr.status import RequestStatus
 from tests.customer.helpers import in_english, text_of
 from tests.customer.records import HANAKO_VALUES
-from tests.customer_requests.conftest import japanese_date, mail_text
+from tests.fixtures.customer_requests import japanese_date, mail_text
 
 CASES = [
     ("disclosure", {"format": "electronic", "note": "全部まとめて見たいです"},
@@ -71,7 +71,7 @@ def test_a_ccpa_receipt_mail_is_the_confirmation_of_receipt(client, hanako, subm
 
 def test_a_double_submit_files_one_request_and_sends_one_mail(client, hanako, submit, smtp_server, requests_of):
     html = client.get("/my/requests/new/erasure").get_data(as_text=True)
-    from tests.customer_requests.conftest import form_fields
+    from tests.fixtures.customer_requests import form_fields
 
     fields = {name: values[0] for name, values in form_fields(html).items()}
     fields.update(scope="all", ground="leak")

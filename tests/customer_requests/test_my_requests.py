@@ -10,7 +10,7 @@ from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from tests.customer.helpers import in_english, text_of
 from tests.customer.records import HANAKO_VALUES, JIRO
-from tests.customer_requests.conftest import japanese_date, mail_text
+from tests.fixtures.customer_requests import japanese_date, mail_text
 
 STAFF = Actor("staff", 7)
 
@@ -42,7 +42,7 @@ def test_another_persons_request_is_not_found(app, client, hanako, login_custome
     # 佐藤 次郎 files a request in his own browser.
     jiro_browser = app.test_client()
     login_customer(jiro_browser, "jiro@example.jp", stepped_up=True)
-    from tests.customer_requests.conftest import form_fields
+    from tests.fixtures.customer_requests import form_fields
 
     fields = {k: v[0] for k, v in form_fields(jiro_browser.get("/my/requests/new/erasure").get_data(as_text=True)).items()}
     jiro_browser.post("/my/requests/new/erasure", data={**fields, "scope": "all", "ground": "leak"})

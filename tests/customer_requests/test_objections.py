@@ -10,7 +10,7 @@ from portal.inventory.models import Purpose
 from portal.inventory.restrictions import RestrictionKind, UseRestriction
 from tests.customer.helpers import in_english, text_of
 from tests.customer.records import HANAKO, HANAKO_VALUES, item
-from tests.customer_requests.conftest import mail_text
+from tests.fixtures.customer_requests import mail_text
 
 CONSENTS = "/my/consents"
 CATALOGUE = {"type": "purpose", "key": "catalogue-post", "channel": "post", "consent_required": False,

@@ -22,7 +22,7 @@ from portal.dsr.models import DataRequest, Policy
 from portal.extensions import db
 from portal.staff.models import StaffUser
 from portal.startup import MIGRATIONS_DIR
-from tests.fixtures.migrations import app_at_revision, empty_database  # noqa: F401  (fixture)
+from tests.fixtures.migrations import app_at_revision
 
 NOTHING = "0 due-soon, 0 overdue escalations, 0 unassigned escalations"
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)

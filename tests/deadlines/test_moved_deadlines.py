@@ -12,7 +12,7 @@ from portal.dsr import services as dsr
 from portal.dsr.models import DataRequest, EventKind
 from portal.dsr.workflow import iso
 from portal.extensions import db
-from tests.deadlines.conftest import run_at
+from tests.fixtures.deadlines import run_at
 
 STAFF = Actor("staff", 1)
 REQUESTER = Actor("customer", None)

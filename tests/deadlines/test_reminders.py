@@ -10,7 +10,7 @@ from portal.common.time import utcnow
 from portal.deadlines.models import DeadlineNotice
 from portal.dsr.models import EventKind
 from portal.extensions import db
-from tests.deadlines.conftest import REQUESTER, REQUESTER_NAME, run_at
+from tests.fixtures.deadlines import REQUESTER, REQUESTER_NAME, run_at
 
 NOTHING = "reminders: 0 due-soon, 0 overdue escalations, 0 unassigned escalations"
 

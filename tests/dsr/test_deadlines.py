@@ -2,7 +2,7 @@
 from portal.dsr import services
 from portal.dsr.models import Jurisdiction
 
-from tests.dsr.conftest import STAFF, jst
+from tests.fixtures.dsr import STAFF, jst
 
 
 def test_appi_request_is_due_fourteen_calendar_days_after_verification(verified_request):

@@ -15,7 +15,7 @@ from portal.inventory.erasure import ItemTombstone
 from portal.inventory.models import ItemRevision
 from portal.mail.models import OutboxMessage
 from tests.customer.records import HANAKO_VALUES, JIRO_VALUES
-from tests.dsr.decision_fixtures import *  # noqa: F401,F403
+from tests.fixtures.decisions import STAFF, item_of, items_of
 
 
 def _count(model) -> int:

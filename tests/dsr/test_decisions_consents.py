@@ -7,7 +7,7 @@ from portal.dsr.decisions import Decision
 from portal.extensions import db
 from portal.inventory.consents import current_states
 from portal.inventory.models import ConsentState, Purpose
-from tests.dsr.decision_fixtures import *  # noqa: F401,F403
+from tests.fixtures.decisions import applied_event
 
 
 def test_a_staff_filed_consent_request_records_what_was_asked(people, file_about, decide):

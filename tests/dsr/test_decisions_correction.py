@@ -13,7 +13,7 @@ from portal.inventory.changes import item_history
 from portal.inventory.erasure import ItemTombstone
 from portal.inventory.models import ItemRevision, Source, SourceKind
 from tests.customer.records import HANAKO_VALUES
-from tests.dsr.decision_fixtures import *  # noqa: F401,F403
+from tests.fixtures.decisions import item_of, applied_event
 
 NEW_ADDRESS = "東京都渋谷区サンプル4-5-6"
 
@@ -92,7 +92,7 @@ def test_refused_change_is_stated_with_its_reason_and_changes_nothing(people, fi
 ])
 def test_a_correction_decision_must_answer_every_proposal(people, file_about, verdicts, message):
     from portal.dsr.decisions import complete_with_decision
-    from tests.dsr.decision_fixtures import STAFF
+    from tests.fixtures.decisions import STAFF
 
     hanako = people["hanako"]
     address, phone = item_of(hanako, "contact", "address"), item_of(hanako, "contact", "phone")

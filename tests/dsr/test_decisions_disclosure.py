@@ -19,10 +19,9 @@ from portal.common.time import utcnow
 from portal.dsr.decisions import Decision
 from portal.dsr.decisions.packages import file_of, read_package
 from portal.extensions import db
-from tests.customer.conftest import login_customer  # noqa: F401  (fixture)
 from tests.customer.helpers import text_of
 from tests.customer.records import HANAKO_VALUES
-from tests.dsr.decision_fixtures import *  # noqa: F401,F403
+from tests.fixtures.decisions import applied_event, package_of
 
 
 @pytest.fixture

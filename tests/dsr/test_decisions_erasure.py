@@ -16,7 +16,7 @@ from portal.inventory.restrictions import RestrictionKind, active_restrictions
 from portal.inventory.suppression import suppressed_for_purpose
 from portal.inventory.suspension import usable_items
 from tests.customer.records import HANAKO, HANAKO_VALUES, JIRO_VALUES
-from tests.dsr.decision_fixtures import *  # noqa: F401,F403
+from tests.fixtures.decisions import item_of, items_of, applied_event
 
 TERMS_REASON = "会員規約への同意の記録を契約終了後も保存する義務があるため"
 
@@ -69,7 +69,8 @@ def test_erasure_of_everything_keeps_items_under_legal_hold_and_names_them(peopl
 
     assert [(i.id, i.value) for i in items_of(hanako)] == [(terms.id, "2024年版 会員規約に同意")]
     person = db.session.get(Person, hanako)
-    assert person.name == HANAKO_VALUES["name"]  # the register stays while data is held
+    # The held terms name no register field: the register entry goes all the same.
+    assert (person.key, person.name, person.email, person.erasure_reference) == (HANAKO, None, None, request.reference)
     body = applied_event(request).body
     assert "購入履歴 8件を消去しました。" in body
     assert "お客様の基本情報の氏名、氏名（フリガナ）を消去しました。" in body
@@ -95,7 +96,7 @@ def test_erasure_of_everything_withdraws_consents_and_puts_the_person_on_every_s
     assert "同意" in applied_event(request).body
 
 
-def test_erasure_of_everything_leaves_a_register_entry_with_key_and_email_only(people, file_about, decide):
+def test_erasure_of_everything_leaves_a_tombstone_with_key_erasure_date_and_request_only(people, file_about, decide):
     hanako = people["hanako"]
     request = file_about(hanako, "erasure", {"scope": "all", "ground": "no_longer_needed"})
 
@@ -103,8 +104,10 @@ def test_erasure_of_everything_leaves_a_register_entry_with_key_and_email_only(p
 
     assert items_of(hanako) == []
     person = db.session.get(Person, hanako)
-    assert (person.key, person.email) == (HANAKO, HANAKO_VALUES["email"])
-    assert (person.name, person.name_kana, person.phone, person.birthdate, person.customer_number) == (None,) * 5
+    assert (person.key, person.erasure_reference) == (HANAKO, request.reference) and person.erased_at is not None
+    assert (person.email, person.name, person.name_kana, person.phone, person.birthdate,
+            person.customer_number) == (None,) * 6
+    assert (person.email_index, person.phone_index, person.name_index) == (None,) * 3
     assert len(_tombstones(hanako)) == 16
     assert db.session.get(Person, people["jiro"]).name == JIRO_VALUES["name"]
     assert applied_event(request).data["register_cleared"] is True
@@ -122,3 +125,17 @@ def test_a_hold_that_ended_no_longer_keeps_the_item(people, file_about, decide):
 
     assert item_of(hanako, "membership", "member_number") is None
     assert "保存" not in applied_event(request).body
+
+
+def test_a_register_value_a_legal_hold_keeps_stays_on_the_tombstone(people, file_about, decide):
+    hanako = people["hanako"]
+    name = item_of(hanako, "identity", "name")
+    set_legal_hold([name.id], until=date(2031, 3, 31), reason=TERMS_REASON, actor=Actor("staff", 7))
+    db.session.commit()
+    request = file_about(hanako, "erasure", {"scope": "all", "ground": "no_longer_needed"})
+
+    decide(request, Decision())
+
+    person = db.session.get(Person, hanako)
+    assert (person.name, person.email, person.phone) == (HANAKO_VALUES["name"], None, None)
+    assert "法令上保存が必要なもの（上記）を除いて消去しました" in applied_event(request).body

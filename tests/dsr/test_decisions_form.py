@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.inventory.erasure import set_legal_hold
 from portal.inventory.models import Category
 from tests.customer.records import HANAKO_VALUES
-from tests.dsr.decision_fixtures import *  # noqa: F401,F403
+from tests.fixtures.decisions import item_of
 
 
 def test_a_correction_offers_each_proposal_with_the_value_held_now(people, file_about):

@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.inventory.erasure import set_legal_hold
 from portal.mail.services import deliver_due
 from tests.customer.records import HANAKO_VALUES
-from tests.dsr.decision_fixtures import *  # noqa: F401,F403
+from tests.fixtures.decisions import item_of
 
 
 def _send_and_read(smtp_server) -> str:

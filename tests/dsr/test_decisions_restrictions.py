@@ -7,9 +7,8 @@ from portal.inventory.export import export_person_records, export_usable_items
 from portal.inventory.provision_stops import is_provision_blocked
 from portal.inventory.restrictions import RestrictionKind, active_restrictions
 from portal.inventory.suppression import suppressed_for_purpose
-from tests.customer.conftest import login_customer  # noqa: F401  (fixture)
 from tests.customer.records import HANAKO, HANAKO_VALUES, JIRO
-from tests.dsr.decision_fixtures import *  # noqa: F401,F403
+from tests.fixtures.decisions import items_of, applied_event
 
 
 def _keys_and_fields(records) -> list[tuple[str, str]]:

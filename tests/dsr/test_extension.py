@@ -7,7 +7,7 @@ from portal.dsr.models import EventKind
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 
-from tests.dsr.conftest import STAFF, jst
+from tests.fixtures.dsr import STAFF, jst
 
 REASON = "ご請求の対象となる記録が多く、確認に時間を要するため"
 

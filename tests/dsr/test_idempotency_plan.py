@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from portal.dsr.models import DataRequest
 from portal.dsr.queries import find_by_idempotency_key
 from portal.extensions import db
-from tests.casework.test_queue_plans import captured, full_scans  # noqa: F401  (fixture)
+from tests.fixtures.plans import full_scans
 
 COPIES = 3000  # enough rows for the planners to weigh a scan against the index
 

@@ -13,7 +13,7 @@ from portal.dsr.queries import get_by_reference
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 
-from tests.dsr.conftest import OTHER_STAFF, STAFF
+from tests.fixtures.dsr import OTHER_STAFF, STAFF
 
 S = RequestStatus
 

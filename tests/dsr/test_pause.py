@@ -8,7 +8,7 @@ from portal.dsr.policies import create_policy
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 
-from tests.dsr.conftest import STAFF, jst
+from tests.fixtures.dsr import STAFF, jst
 
 S = RequestStatus
 QUESTION = "ご登録のお電話番号をお知らせください。"

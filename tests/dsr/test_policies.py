@@ -8,7 +8,7 @@ from portal.dsr.models import Jurisdiction, PeriodUnit, Policy
 from portal.dsr.policies import DEFAULT_POLICIES, PolicyInvalid, choose_policy, create_policy, update_policy
 from portal.extensions import db
 
-from tests.dsr.conftest import STAFF, jst
+from tests.fixtures.dsr import STAFF, jst
 
 ADMIN = STAFF
 

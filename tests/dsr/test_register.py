@@ -12,7 +12,7 @@ from portal.dsr.queries import get_by_reference, requests_for_person, timeline
 from portal.dsr.status import InvalidTransition, RequestStatus
 from portal.extensions import db
 
-from tests.dsr.conftest import STAFF, jst
+from tests.fixtures.dsr import STAFF, jst
 
 S = RequestStatus
 
@@ -81,13 +81,13 @@ def test_the_requester_cannot_verify_their_own_request(file_request):
 
 
 def test_an_unmatched_request_is_matched_to_a_person(file_request, make_person):
-    person = make_person()
+    person_id = make_person()
     request = file_request(type="correction", details={"changes": [{"op": "change", "field": "phone"}]})
-    change = services.match_person(request, person.id, actor=STAFF)
+    change = services.match_person(request, person_id, actor=STAFF)
     db.session.commit()
-    assert request.person_id == person.id
+    assert request.person_id == person_id
     assert change.events[0].kind is EventKind.MATCHED and not change.events[0].visible_to_requester
-    assert requests_for_person(person.id) == [request]
+    assert requests_for_person(person_id) == [request]
 
 
 def test_messages_are_shown_to_the_requester_and_notes_are_not(file_request):
@@ -107,10 +107,10 @@ def test_the_requester_cannot_write_internal_notes(file_request):
         services.add_internal_note(request, body="x", actor=Actor("customer", None))
 
 
-def test_a_self_service_download_is_registered_as_a_completed_disclosure(make_person):
-    person = make_person()
-    change = services.record_self_service_disclosure(person_id=person.id, format="json",
-                                                     actor=Actor("customer", person.id), now=jst(2026, 11, 2, 20))
+def test_a_self_service_download_is_registered_as_a_completed_disclosure(app_ctx, make_person):
+    person_id = make_person()
+    change = services.record_self_service_disclosure(person_id=person_id, format="json",
+                                                     actor=Actor("customer", person_id), now=jst(2026, 11, 2, 20))
     db.session.commit()
     request = change.request
     assert request.type is RequestType.DISCLOSURE and request.status is S.COMPLETED
@@ -118,7 +118,7 @@ def test_a_self_service_download_is_registered_as_a_completed_disclosure(make_pe
     assert request.due_at == jst(2026, 11, 16, 23, 59, 59)
     assert request.details == {"self_service": True, "format": "json"}
     assert [e.to_status for e in timeline(request)] == [S.RECEIVED, S.VERIFIED, S.IN_PROGRESS, S.COMPLETED]
-    assert requests_for_person(person.id) == [request]
+    assert requests_for_person(person_id) == [request]
 
 
 def test_assigning_a_request_is_recorded_for_staff_only(file_request):

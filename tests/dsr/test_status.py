@@ -14,7 +14,7 @@ from portal.dsr.status import (
 )
 from portal.extensions import db
 
-from tests.dsr.conftest import STAFF
+from tests.fixtures.dsr import STAFF
 
 S = RequestStatus
 CUSTOMER = Actor("customer", None)

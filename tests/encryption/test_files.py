@@ -25,13 +25,10 @@ from portal.extensions import db
 from portal.verification.models import CustomerSession
 from portal.verification.session import TOKEN_KEY
 from tests.agents import files as samples
-from tests.agents.conftest import upload_dir  # noqa: F401  (fixture)
 from tests.agents.factories import agent_request_with_document
-from tests.conftest import TEST_SECRET_KEY
-from tests.customer.conftest import login_customer  # noqa: F401  (fixture)
+from tests.fixtures.app import TEST_SECRET_KEY
 from tests.customer.records import HANAKO_VALUES
-from tests.dsr.decision_fixtures import *  # noqa: F401,F403
-from tests.staff.conftest import audit_actions, create_staff, login_as, login_staff  # noqa: F401  (fixtures)
+from tests.fixtures.decisions import package_of
 
 HANAKO_EMAIL = "hanako@example.jp"
 HANAKO_NAME = "山田 花子"

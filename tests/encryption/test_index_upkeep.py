@@ -8,8 +8,6 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.inventory.models import Item, Person
-from tests.customer_requests.conftest import hanako, submit  # noqa: F401  (fixtures)
-from tests.customer.conftest import customers, login_customer  # noqa: F401  (fixtures)
 
 PERSON = {"type": "person", "key": "C-4242", "email": "before@example.jp", "name": "前田 一", "name_kana": "マエダ ハジメ",
           "phone": "03-1111-2222"}

@@ -16,7 +16,7 @@ from portal.encryption.cipher import decrypt, encrypt, key_id_of, keyring
 from portal.encryption.keys import DEVELOPMENT_DATA_KEYS, DEVELOPMENT_INDEX_KEY, Keyring, UnknownKey
 from portal.extensions import db
 from portal.inventory.models import Person
-from tests.conftest import TEST_SECRET_KEY
+from tests.fixtures.app import TEST_SECRET_KEY
 
 
 def new_key() -> str:

@@ -21,7 +21,7 @@ from portal.mail.models import OutboxMessage
 from portal.staff.models import StaffUser
 from portal.startup import MIGRATIONS_DIR
 from portal.verification.models import CustomerSession, EmailChallenge
-from tests.fixtures.migrations import app_at_revision, empty_database  # noqa: F401  (fixture)
+from tests.fixtures.migrations import app_at_revision
 
 NOW = datetime(2025, 6, 1, 3, 0, 0)  # naive UTC, as UTCDateTime stores it
 EMAIL = "Migrated.Person@Example.JP"  # stored as typed before 0013; the index normalises it

@@ -22,14 +22,10 @@ from werkzeug.datastructures import MultiDict
 from portal.dsr.models import DataRequest
 from portal.extensions import db
 from portal.inventory.models import Person
-from tests.agents.conftest import agent_form, submit_agent_form, upload_dir, verify_address  # noqa: F401
-from tests.api.conftest import api, make_token, token  # noqa: F401
-from tests.api.test_webhooks import receiver, webhook  # noqa: F401
-from tests.casework.conftest import act  # noqa: F401  (fixture)
+from tests.fixtures.agents import agent_form
 from tests.customer.helpers import text_of
-from tests.customer_requests.conftest import form_fields, submit  # noqa: F401  (fixture)
-from tests.staff.conftest import create_staff, login_as, login_staff  # noqa: F401  (fixtures)
-from tests.verification.conftest import ask_for_mail, post  # noqa: F401  (fixture)
+from tests.fixtures.customer_requests import form_fields
+from tests.fixtures.pages import post_page_form
 
 KEY = "C-777001"
 EMAIL = "ruriko.torii.zz@example.jp"
@@ -122,8 +118,8 @@ def journey(app, client, import_lines, ask_for_mail, smtp_server, submit, login_
     # The customer proves her address with the code from the mail, then answers the extra check.
     browser = app.test_client()
     mail = ask_for_mail(EMAIL, browser=browser)
-    assert post(browser, "/verify/code", {"code": mail.code}).status_code == 302
-    response = post(browser, "/verify/step-up", {"check": "phone_last4", "answer": "8686"}, page="/verify/step-up")
+    assert post_page_form(browser, "/verify/code", {"code": mail.code}).status_code == 302
+    response = post_page_form(browser, "/verify/step-up", {"check": "phone_last4", "answer": "8686"}, page="/verify/step-up")
     assert response.status_code == 302, text_of(response.get_data(as_text=True))[:500]
 
     def send(page: str, data: dict, *, url: str | None = None):

@@ -12,7 +12,7 @@ from portal.common.time import JST
 from portal.dsr import services as dsr
 from portal.dsr.models import DataRequest, Jurisdiction, Policy, RequestType
 from portal.extensions import db
-from tests.staff.conftest import in_english, post_page_form, text_of
+from tests.fixtures.pages import in_english, post_page_form, text_of
 
 POLICIES = "/staff/policies"
 APPI_DEFAULT = POLICIES + "/appi/default"

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.reports.test_pages import OCTOBER_ARGS, manager  # noqa: F401  (fixture)
+from tests.fixtures.reports import OCTOBER_ARGS
 
 
 def figures(response) -> tuple[int, int]:

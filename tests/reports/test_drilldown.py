@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 from portal.common.time import JST, utcnow
-from tests.reports.test_pages import manager  # noqa: F401  (fixture)
 
 LINK = re.compile(r'<a href="(/staff/(?:\?[^"]*)?)">(\d+)</a>')
 QUEUE_COUNT = re.compile(r'role="status">\s*(\d+) requests?\.')

@@ -3,32 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 
 from portal.reports import queries
 from portal.reports.summary import Period, summary_figures
-from tests.reports.conftest import jst
+from tests.fixtures.reports import jst
 
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
-
-
-@pytest.fixture
-def october(add_request):
-    """Disclosures answered in 1, 4, 20 and 28 days (one late); erasures: one answered in 20
-    days under a business-day policy with a pause, one withdrawn, one still open."""
-    add_request(received="2026-10-01 10:00", closed="2026-10-05 09:00", due="2026-10-15 23:59")
-    # 23:30 to 00:30 Japan time: the same UTC date, but the next day in Japan.
-    add_request(received="2026-10-01 23:30", closed="2026-10-02 00:30", due="2026-10-15 23:59")
-    # Received in September, due 4 October, extended to 20 October: answered on time.
-    add_request(received="2026-09-20 10:00", closed="2026-10-10 10:00", original_due="2026-10-04 23:59",
-                due="2026-10-20 23:59", extended="2026-10-01 10:00")
-    add_request(received="2026-10-02 10:00", closed="2026-10-30 10:00", status="rejected", due="2026-10-16 23:59")
-    add_request(type="erasure", policy="gdpr", received="2026-10-03 10:00", closed="2026-10-04 10:00",
-                status="withdrawn", due="2026-11-03 23:59")
-    # CCPA: 10 business days + a 5-day pause moved the due date to 23 October.
-    add_request(type="erasure", policy="ccpa", received="2026-10-02 10:00", closed="2026-10-22 10:00",
-                original_due="2026-10-16 23:59", due="2026-10-23 23:59", paused_seconds=5 * 86400)
-    add_request(type="erasure", policy="ccpa", received="2026-10-10 10:00", due="2026-10-20 23:59")
 
 
 def test_figures_per_request_type_match_the_hand_computed_ones(app_ctx, october):

@@ -7,17 +7,8 @@ import io
 import pytest
 
 from portal.reports.exports import CCPA_COLUMNS, REGISTER_COLUMNS
-from tests.reports.test_figures import october  # noqa: F401  (the hand-computed dataset)
-from tests.staff.conftest import in_english, text_of
-
-OCTOBER_ARGS = "?from=2026-10-01&to=2026-10-31"
-
-
-@pytest.fixture
-def manager(login_as, client):
-    account = login_as("manager")
-    in_english(client)
-    return account
+from tests.fixtures.pages import text_of
+from tests.fixtures.reports import OCTOBER_ARGS
 
 
 def rows_of(response) -> list[list[str]]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.casework.test_queue_plans import captured, full_scans  # noqa: F401  (fixture)
-from tests.reports.test_pages import manager  # noqa: F401  (fixture)
+from tests.fixtures.plans import full_scans
 
 PAGES = [
     "/staff/reports?from=2026-10-01&to=2026-10-31",

@@ -6,12 +6,11 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from portal.common.time import JST
 from portal.dsr.models import DataRequest, Policy
 from portal.extensions import db
 from portal.reports import exports
 from portal.reports.summary import Period
-from tests.reports.conftest import jst
+from tests.fixtures.reports import jst
 
 ROWS = 20_000
 

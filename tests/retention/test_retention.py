@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.inventory.models import Item, Provision
 from tests.agents.factories import agent_request_with_document
 from tests.inventory.records import ITEM, PERSON, PROVISION, PURPOSE, SOURCE
-from tests.staff.conftest import in_english, text_of
+from tests.fixtures.pages import in_english, text_of
 
 
 def close(app, reference: str, *, days_ago: int) -> None:

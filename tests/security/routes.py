@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from portal import create_app
-from tests.conftest import TEST_SECRET_KEY
+from tests.fixtures.app import TEST_SECRET_KEY
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -14,8 +14,8 @@ from portal.audit.models import AuditEntry
 from portal.dsr.models import DataRequest, RequestEvent
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
-from tests.conftest import csrf_from
-from tests.customer.test_access import OBJECT_ARGUMENTS, PLAIN_ARGUMENTS, jiro_objects  # noqa: F401
+from tests.fixtures.pages import csrf_from
+from tests.fixtures.customers import OBJECT_ARGUMENTS, PLAIN_ARGUMENTS
 from tests.security.routes import all_rules, build
 
 

@@ -19,9 +19,9 @@ from werkzeug.datastructures import MultiDict
 from portal.dsr.models import DataRequest
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
-from tests.conftest import csrf_from
+from tests.fixtures.pages import csrf_from
 from tests.customer.records import HANAKO, two_customers
-from tests.customer_requests.conftest import form_fields
+from tests.fixtures.customer_requests import form_fields
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://x")'

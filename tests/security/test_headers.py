@@ -16,7 +16,7 @@ from portal.config import DEVELOPMENT_SECRET_KEY
 from portal.extensions import db
 from portal.site.views import safe_next
 from portal.staff.views import safe_staff_next
-from tests.conftest import TEST_SECRET_KEY
+from tests.fixtures.app import TEST_SECRET_KEY
 from tests.security.routes import SAMPLE_VALUES, STATE_CHANGING, all_rules, build
 
 EXPECTED = {

@@ -21,8 +21,7 @@ from portal.extensions import db
 from portal.inventory.importer import ImportFailed, import_bytes
 from portal.inventory.models import ConsentEvent, Item, Person, Provision, Purpose, Source
 from portal.mail.models import OutboxMessage
-from tests.conftest import csrf_from
-from tests.customer.records import item as item_record
+from tests.fixtures.pages import csrf_from
 from tests.inventory.records import VALID_FILE
 
 BOUNDED = settings(max_examples=40, deadline=None,

@@ -1,9 +1,8 @@
 """Landing page, public notice, language switch, health check, error pages."""
 import pytest
-import sqlalchemy as sa
 
 from portal import create_app
-from tests.conftest import TEST_SECRET_KEY
+from tests.fixtures.app import TEST_SECRET_KEY
 from tests.inventory.records import PURPOSE
 
 

@@ -86,10 +86,35 @@ ACCESS: dict[str, frozenset[str]] = {
     "api_admin.webhook_deactivate": ADMINS,
     "api_admin.webhook_reactivate": ADMINS,
     "api_admin.delivery_resend": ADMINS,
+    # permission campaigns (portal/campaign_pages): managers define, send, follow and close them
+    "campaigns.index": MANAGERS,
+    "campaigns.new": MANAGERS,
+    "campaigns.detail": MANAGERS,
+    "campaigns.send": MANAGERS,
+    "campaigns.close": MANAGERS,
+    "campaigns.results": MANAGERS,
+    "campaigns.letters": MANAGERS,
+    # 名寄せ: candidate duplicates, merge with a preview, undo (portal/duplicates)
+    "duplicates.index": MANAGERS,
+    "duplicates.confirm": MANAGERS,
+    "duplicates.merge": MANAGERS,
+    "duplicates.undo": MANAGERS,
     # the manager dashboard and its CSV exports (viewing and exporting are audited)
     "reports.dashboard": MANAGERS,
     "reports.register_csv": MANAGERS,
     "reports.ccpa_csv": MANAGERS,
+    # leak incidents (portal/incident_pages): the company's duty to the Commission
+    "incidents.index": MANAGERS,
+    "incidents.new": MANAGERS,
+    "incidents.detail": MANAGERS,
+    "incidents.edit": MANAGERS,
+    "incidents.choose_affected": MANAGERS,
+    "incidents.report": MANAGERS,
+    "incidents.submit_report": MANAGERS,
+    "incidents.print_report": MANAGERS,
+    "incidents.notify": MANAGERS,
+    "incidents.postal_list": MANAGERS,
+    "incidents.posted": MANAGERS,
 }
 
 
@@ -138,4 +163,9 @@ SAMPLE_ARGUMENTS: dict[str, Callable[[World], object]] = {
     "token_id": lambda world: 999999,
     "webhook_id": lambda world: 999999,
     "delivery_id": lambda world: 999999,
+    "campaign_id": lambda world: 999999,
+    # No such incident: managers get 404, everyone else is refused first.
+    "incident_id": lambda world: 999999,
+    "kind": lambda world: "preliminary",
+    "merge_id": lambda world: 999999,
 }

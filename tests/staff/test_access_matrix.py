@@ -17,7 +17,8 @@ import pytest
 from portal import create_app
 from portal.extensions import db
 from portal.staff import services
-from tests.conftest import TEST_SECRET_KEY, csrf_from
+from tests.fixtures.app import TEST_SECRET_KEY
+from tests.fixtures.pages import csrf_from
 from tests.staff.access_table import ACCESS, ANONYMOUS, CUSTOMER, ROLES, SAMPLE_ARGUMENTS, World
 
 PREFIX = "/staff/"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.staff.conftest import in_english, post_page_form, text_of
+from tests.fixtures.pages import in_english, post_page_form, text_of
 
 
 def change(client, current: str, new: str, confirm: str | None = None):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.staff.models import StaffRole, StaffUser
-from tests.staff.conftest import in_english, post_page_form, text_of
+from tests.fixtures.pages import in_english, post_page_form, text_of
 
 LINK = re.compile(r"http://portal\.test(/staff/set-password/\S+)")
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from portal.common.time import utcnow
 from portal.extensions import db
 from portal.staff.models import StaffUser
-from tests.staff.conftest import in_english, post_page_form, text_of
+from tests.fixtures.pages import in_english, post_page_form, text_of
 
 WRONG = "The e-mail address or the password is not correct."
 

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from tests.inventory.test_suppression import DM, NEWSLETTER, consent, person
-from tests.staff.conftest import in_english, text_of
+from tests.fixtures.pages import in_english, text_of
 
 
 @pytest.fixture

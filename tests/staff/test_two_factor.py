@@ -8,7 +8,8 @@ import pytest
 
 from portal.extensions import db
 from portal.staff.models import StaffUser
-from tests.staff.conftest import in_english, post_page_form, text_of, totp_code_for
+from tests.fixtures.pages import in_english, post_page_form, text_of
+from tests.fixtures.staff import totp_code_for
 
 
 def password_step(client, account):

@@ -6,7 +6,7 @@ from portal.inventory.models import Person
 from portal.verification.models import CustomerSession
 from tests.inventory.records import ITEM, PERSON, PURPOSE, SOURCE
 from tests.inventory.test_contact_points import POSTAL, contact
-from tests.verification.conftest import post
+from tests.fixtures.pages import post_page_form as post
 
 
 def test_verifying_with_a_second_address_opens_that_persons_data(client, import_lines, ask_for_mail, app):

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from portal.verification.models import CustomerSession
 from tests.inventory.records import PERSON
-from tests.verification.conftest import post
+from tests.fixtures.pages import post_page_form
 
 FULL_DATA = "/my/download.json"  # a stepped_up_required view
 
@@ -18,7 +18,7 @@ def verified(app, ask_for_mail):
     def login(email: str = "hanako@example.jp"):
         browser = app.test_client()
         mail = ask_for_mail(email, browser=browser)
-        assert post(browser, "/verify/code", {"code": mail.code}).status_code == 302
+        assert post_page_form(browser, "/verify/code", {"code": mail.code}).status_code == 302
         return browser
 
     return login
@@ -26,11 +26,11 @@ def verified(app, ask_for_mail):
 
 def _answer(browser, check: str, answer: str, next: str | None = None):
     page = "/verify/step-up" + (f"?next={next}" if next else "")
-    return post(browser, "/verify/step-up", {"check": check, "answer": answer, **({"next": next} if next else {})},
+    return post_page_form(browser, "/verify/step-up", {"check": check, "answer": answer, **({"next": next} if next else {})},
                 page=page)
 
 
-def test_full_data_views_send_a_verified_customer_to_the_step_up_and_let_them_through_after(hanako, verified):
+def test_full_data_views_send_a_verified_customer_to_the_step_up_and_let_them_through_after(hanako_on_record, verified):
     browser = verified()
     response = browser.get(FULL_DATA)
     assert response.status_code == 302
@@ -45,7 +45,7 @@ def test_step_up_needs_the_mail_check_first(client):
     assert response.status_code == 302 and response.headers["Location"].startswith("/verify?next=")
 
 
-def test_the_page_explains_why_and_offers_the_checks_we_hold_data_for(hanako, verified):
+def test_the_page_explains_why_and_offers_the_checks_we_hold_data_for(hanako_on_record, verified):
     page = verified().get("/verify/step-up").get_data(as_text=True)
     assert "お尋ねする理由" in page
     for check in ("customer_number", "birthdate", "phone_last4"):
@@ -59,7 +59,7 @@ def test_only_checks_with_data_are_offered(import_lines, verified):
     assert 'value="birthdate"' not in page and 'value="customer_number"' not in page
 
 
-def test_configuration_chooses_which_checks_count(app, hanako, verified, monkeypatch):
+def test_configuration_chooses_which_checks_count(app, hanako_on_record, verified, monkeypatch):
     monkeypatch.setitem(app.config, "PORTAL_STEP_UP_CHECKS", "birthdate")
     browser = verified()
     page = browser.get("/verify/step-up").get_data(as_text=True)
@@ -77,11 +77,11 @@ def test_configuration_chooses_which_checks_count(app, hanako, verified, monkeyp
     ("phone_last4", "5678"),
     ("phone_last4", "５６７８"),
 ])
-def test_a_right_answer_in_any_usual_spelling_opens_full_data(hanako, verified, audit_actions, check, answer):
+def test_a_right_answer_in_any_usual_spelling_opens_full_data(hanako_on_record, verified, verification_audit, check, answer):
     browser = verified()
     assert _answer(browser, check, answer).status_code == 302
     assert browser.get(FULL_DATA).status_code == 200
-    succeeded = [a for a in audit_actions() if a[0] == "verification.step_up_succeeded"]
+    succeeded = [a for a in verification_audit() if a[0] == "verification.step_up_succeeded"]
     assert succeeded and succeeded[0][3] == {"check": check}
 
 
@@ -92,18 +92,18 @@ def test_a_right_answer_in_any_usual_spelling_opens_full_data(hanako, verified, 
     ("phone_last4", "1234"),
     ("phone_last4", "45678"),
 ])
-def test_a_wrong_answer_is_refused_and_audited_without_the_answer(hanako, verified, audit_actions, check, answer):
+def test_a_wrong_answer_is_refused_and_audited_without_the_answer(hanako_on_record, verified, verification_audit, check, answer):
     browser = verified()
     response = _answer(browser, check, answer)
     assert response.status_code == 200
     assert "一致しません" in response.get_data(as_text=True)
     assert browser.get(FULL_DATA).status_code == 302
-    [failed] = [a for a in audit_actions() if a[0] == "verification.step_up_failed"]
+    [failed] = [a for a in verification_audit() if a[0] == "verification.step_up_failed"]
     assert failed[3] == {"check": check}
     assert answer not in str(failed)
 
 
-def test_five_wrong_answers_pause_the_check_even_for_the_right_answer(hanako, verified):
+def test_five_wrong_answers_pause_the_check_even_for_the_right_answer(hanako_on_record, verified):
     browser = verified()
     for _ in range(5):
         _answer(browser, "phone_last4", "0000")
@@ -113,7 +113,7 @@ def test_five_wrong_answers_pause_the_check_even_for_the_right_answer(hanako, ve
     assert browser.get(FULL_DATA).status_code == 302
 
 
-def test_wrong_answers_count_per_person_across_sessions_within_the_hour(hanako, verified, sql):
+def test_wrong_answers_count_per_person_across_sessions_within_the_hour(hanako_on_record, verified, sql):
     first, second = verified(), verified()
     for _ in range(3):
         _answer(first, "birthdate", "2000-01-01")

@@ -7,3 +7,4 @@ the choices from `describe_decision_form(request)`.
 from portal.dsr.decisions.apply import complete_with_decision  # noqa: F401
 from portal.dsr.decisions.decision import Decision, DecisionInvalid, Verdict, decision_from_form  # noqa: F401
 from portal.dsr.decisions.options import describe_decision_form  # noqa: F401
+from portal.dsr.decisions.preview import DESTRUCTIVE_TYPES, Preview, needs_confirmation, preview_decision  # noqa: F401

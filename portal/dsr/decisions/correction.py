@@ -19,7 +19,7 @@ from portal.dsr.models import DataRequest
 from portal.extensions import db
 from portal.inventory.changes import ChangeRefused, change_item_value
 from portal.inventory.erasure import erase_items
-from portal.inventory.models import Category, Item, Source, SourceKind
+from portal.inventory.models import Category, Item, Person, Source, SourceKind
 
 #: The source of values the person gave us in a correction request.
 CORRECTION_SOURCE_KEY = "madoguchi-correction"
@@ -71,9 +71,22 @@ def _checked(request: DataRequest, decision: Decision, person_id: int) -> list[t
     return checked
 
 
+def _follow_name(person_id: int, old_name: str | None, new_name: str | None) -> None:
+    """The person's own requests filed under the old name take the corrected one, so the
+    queue finds them by it (an agent's requests name the agent, and stay as they are)."""
+    if not old_name or not new_name:
+        return
+    for filed in db.session.scalars(sa.select(DataRequest).where(
+            DataRequest.person_id == person_id, DataRequest.is_agent.is_(False),
+            DataRequest.with_requester_name(old_name))):
+        filed.requester_name = new_name
+
+
 def apply_correction(request: DataRequest, decision: Decision, *, actor: Actor, person_id: int,
                      now: datetime) -> Outcome:
     outcome = Outcome()
+    person = db.session.get(Person, person_id)
+    name_before = person.name
     for change, verdict, item in _checked(request, decision, person_id):
         category, field = Category(change["category"]), str(change.get("field") or "")
         if not verdict.accept:
@@ -92,6 +105,8 @@ def apply_correction(request: DataRequest, decision: Decision, *, actor: Actor, 
             outcome.kept.extend(result.kept)
             if result.erased_count:
                 outcome.deleted.append(ItemRef(item.id, item.category, item.field))
+    if person.name != name_before:
+        _follow_name(person_id, name_before, person.name)
     return outcome
 
 

@@ -9,16 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.audit.services import Actor
 from portal.dsr.decisions.decision import FORMATS, Decision, DecisionInvalid, asked
 from portal.dsr.decisions.outcome import Outcome
-from portal.dsr.decisions.packages import create_package, expire_person_packages
-from portal.dsr.models import DataRequest, RequestType
+from portal.dsr.decisions.packages import create_package, withdraw_packages_holding, withdrawal_words
+from portal.dsr.models import DataRequest, EventKind, RequestType
+from portal.dsr.workflow import add_event
 from portal.extensions import db
 from portal.inventory.consents import current_states, record_consent
-from portal.inventory.erasure import ErasureResult, clear_register, erase_items
+from portal.inventory.erasure import ErasureResult, erase_items, tombstone_person
 from portal.inventory.models import Category, ConsentState, Item, Purpose
 from portal.inventory.provision_stops import stop_provision
 from portal.inventory.restrictions import RestrictionKind, restrict_use
@@ -55,6 +57,8 @@ def decided_scope(request: DataRequest, decision: Decision, person_id: int) -> S
 
 def _take(outcome: Outcome, result: ErasureResult) -> None:
     outcome.erased.update(result.erased)
+    for category, since in result.earliest.items():
+        outcome.erased_since[category] = min(since, outcome.erased_since.get(category, since))
     outcome.kept.extend(held for held in result.kept if held not in outcome.kept)
 
 
@@ -63,8 +67,9 @@ def apply_erasure(request: DataRequest, decision: Decision, *, actor: Actor, per
     """Erase what was decided (held items stay); erasing everything also ends every use.
 
     Everything: all consents are withdrawn, an erasure restriction on all data puts the
-    person on every suppression list, and once nothing is held any more the register entry
-    keeps only key and email address. Disclosure packages made earlier are withdrawn.
+    person on every suppression list, and the register entry becomes a tombstone (key,
+    erasure date, request; a value only where a legal hold keeps it). Disclosure packages
+    holding erased data are withdrawn.
     """
     scope = decided_scope(request, decision, person_id)
     outcome = Outcome(everything=scope.everything)
@@ -73,9 +78,8 @@ def apply_erasure(request: DataRequest, decision: Decision, *, actor: Actor, per
         _take(outcome, erase_items(person_id, **erase))
         outcome.consents = withdraw_all_consents(person_id, actor=actor, request=request)
         restrict_use(person_id=person_id, kind=RestrictionKind.ERASURE, **erase)
-        if not outcome.kept:
-            clear_register(person_id, **erase)
-            outcome.register_cleared = True
+        tombstone_person(person_id, reference=request.reference, kept=outcome.kept, **erase)
+        outcome.register_cleared = True
     if scope.categories:
         _take(outcome, erase_items(person_id, categories=scope.categories, **erase))
         for category in scope.categories:
@@ -83,10 +87,23 @@ def apply_erasure(request: DataRequest, decision: Decision, *, actor: Actor, per
             restrict_use(person_id=person_id, kind=RestrictionKind.ERASURE, category=category, **erase)
     if scope.item_ids:
         _take(outcome, erase_items(person_id, item_ids=scope.item_ids, **erase))
-    if outcome.erased:
-        # A package made earlier still holds what was just erased: no longer offer it.
-        expire_person_packages(person_id, now=now)
+    if outcome.erased or outcome.register_cleared:
+        # A package made earlier that holds what was just erased is no longer offered; the others stay.
+        for package in withdraw_packages_holding(person_id, erased_since=outcome.erased_since,
+                                                 register=outcome.register_cleared, reference=request.reference,
+                                                 now=now):
+            _announce_withdrawal(package, actor=actor, now=now)
+            outcome.withdrawn_packages.append(package.id)
     return outcome
+
+
+def _announce_withdrawal(package, *, actor: Actor, now: datetime) -> None:
+    """Say on the disclosure's own timeline what its page says: withdrawn, when and why."""
+    answered = db.session.get(DataRequest, package.request_id)
+    with force_locale(answered.language.value):
+        body = withdrawal_words(package)
+    add_event(answered, EventKind.PACKAGE_WITHDRAWN, actor=actor, at=now, visible=True, body=body,
+              data={"package_id": package.id, "erasure_reference": package.withdrawal_reference})
 
 
 def withdraw_all_consents(person_id: int, *, actor: Actor, request: DataRequest) -> list[tuple[Purpose, ConsentState]]:

@@ -41,6 +41,8 @@ class Outcome:
     refused: list[Refusal] = field(default_factory=list)
     erased: Counter = field(default_factory=Counter)  # (category, field) → count
     kept: list[HeldItem] = field(default_factory=list)  # under a legal hold
+    erased_since: dict = field(default_factory=dict)  # category → oldest erased item's arrival
+    withdrawn_packages: list[int] = field(default_factory=list)  # disclosure packages that held erased data
     suspended: Counter = field(default_factory=Counter)
     everything: bool = False  # the decision covered all of the person's data
     use_stopped: bool = False  # a suspension of all use, including data received later
@@ -61,6 +63,8 @@ class Outcome:
         if self.erased:
             data["erased"] = by_field_name(self.erased)
             data["erased_count"] = sum(self.erased.values())
+        if self.withdrawn_packages:
+            data["withdrawn_package_ids"] = self.withdrawn_packages
         if self.kept:
             data["kept_item_ids"] = [held.item_id for held in self.kept]
         if self.suspended:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_date
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.audit.services import Actor, record
@@ -27,6 +29,7 @@ from portal.common.time import utcnow
 from portal.customer.downloads import jsonl_chunks, zip_chunks
 from portal.encryption import files
 from portal.extensions import db
+from portal.inventory.models import Item
 
 VALID_FOR = timedelta(days=7)
 # A stray file older than this cannot belong to a decision still being saved.
@@ -66,6 +69,13 @@ class DisclosurePackage(db.Model):
     downloaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     download_count: Mapped[int] = mapped_column(default=0)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The item categories the file holds (None: not recorded, so any); the register entry is in every package
+    # that holds the person record, i.e. all but a provision-records-only one (`holds_register`).
+    categories: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    holds_register: Mapped[bool] = mapped_column(default=True)
+    # An erasure withdrew the package before its time, because it held what was erased.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reference: Mapped[str | None] = mapped_column(sa.String(40))
 
     def is_available(self, now: datetime | None = None) -> bool:
         return self.deleted_at is None and (now or utcnow()) < self.expires_at
@@ -100,9 +110,13 @@ def create_package(*, request_id: int, person_id: int, format: PackageFormat | s
     data = b"".join(_chunks(person_id, format, only))
     files.write_file(path, data, files.DISCLOSURE_PACKAGE)
     digest, size = hashlib.sha256(data), len(data)
+    holds_items = only is None or "item" in only
+    categories = sorted(db.session.scalars(sa.select(Item.category).where(Item.person_id == person_id).distinct())
+                        ) if holds_items else []
     package = DisclosurePackage(
         request_id=request_id, person_id=person_id, path=name, format=format, size=size,
         sha256=digest.hexdigest(), created_at=now, expires_at=now + VALID_FOR,
+        categories=[str(category) for category in categories], holds_register=only is None or "person" in only,
     )
     db.session.add(package)
     db.session.flush()
@@ -131,16 +145,35 @@ def package_of_request(request_id: int) -> DisclosurePackage | None:
     )
 
 
-def expire_person_packages(person_id: int, *, now: datetime | None = None) -> int:
-    """Withdraw a person's packages at once (their data was just erased); `tick` deletes the files."""
-    now = now or utcnow()
-    return db.session.execute(
-        sa.update(DisclosurePackage)
-        .where(DisclosurePackage.person_id == person_id, DisclosurePackage.deleted_at.is_(None),
-               DisclosurePackage.expires_at > now)
-        .values(expires_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+def withdraw_packages_holding(person_id: int, *, erased_since: dict, register: bool, reference: str,
+                              now: datetime) -> list[DisclosurePackage]:
+    """Withdraw the person's live packages that hold what an erasure just erased; `tick` deletes the files.
+
+    `erased_since` maps each erased category to when its oldest erased item came in: a package
+    written before that holds none of it. `register`: the register entry was erased too. Each
+    withdrawal is said on the package's own request, in the words its page shows.
+    """
+    live = db.session.scalars(sa.select(DisclosurePackage).where(
+        DisclosurePackage.person_id == person_id, DisclosurePackage.deleted_at.is_(None),
+        DisclosurePackage.expires_at > now).order_by(DisclosurePackage.id))
+    withdrawn = []
+    for package in live:
+        held = set(package.categories) if package.categories is not None else None
+        holds_erased = (register and package.holds_register) or any(
+            (held is None or str(category) in held) and package.created_at >= since
+            for category, since in erased_since.items())
+        if holds_erased:
+            package.expires_at = package.withdrawn_at = now
+            package.withdrawal_reference = reference
+            withdrawn.append(package)
+    db.session.flush()
+    return withdrawn
+
+
+def withdrawal_words(package: DisclosurePackage) -> str:
+    """The one sentence both the customer's page and the timelines say about a withdrawn package."""
+    return _("We withdrew this download on %(date)s, because the data in it was erased at your request "
+             "%(reference)s.", date=format_date(package.withdrawn_at, "long"), reference=package.withdrawal_reference)
 
 
 def record_package_download(package: DisclosurePackage, *, actor: Actor, now: datetime | None = None) -> None:

@@ -69,9 +69,12 @@ def describe_outcome(outcome: Outcome) -> str:
         lines.append(_("We recorded the withdrawal of your consent to: %(purposes)s", purposes=_join(withdrawn)))
     if granted:
         lines.append(_("We recorded your consent to: %(purposes)s", purposes=_join(granted)))
-    if outcome.register_cleared:
-        lines.append(_("We keep only your email address and our reference number for you, so that we never "
-                       "contact you or use your data again."))
+    if outcome.register_cleared and outcome.kept:
+        lines.append(_("We erased your registration, except what the law obliges us to keep (above). Besides it we "
+                       "keep only our reference number for you, the date of the erasure and this request."))
+    elif outcome.register_cleared:
+        lines.append(_("We erased your registration. We keep only our reference number for you, the date of "
+                       "the erasure and this request, so that we never use your data again."))
     for recipient in outcome.recipients_stopped:
         lines.append(_("We will no longer give your data to %(recipient)s.", recipient=recipient) if recipient
                      else _("We will no longer give your data to any other company."))

@@ -57,6 +57,8 @@ class ImportResult:
         summary = f"{created} created, {updated} updated"
         if self.changes.not_restored:
             summary += f", {self.changes.not_restored} erased item lines not restored"
+        if self.changes.not_restored_persons:
+            summary += f", {self.changes.not_restored_persons} erased persons not restored"
         return summary
 
 

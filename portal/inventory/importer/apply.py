@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.inventory.amounts import line_amount
-from portal.inventory.erasure import ItemTombstone
+from portal.inventory.erasure import ItemTombstone, erased_person_keys
 from portal.inventory.importer.bulk import chunked, insert_rows, insert_with_new_ids
 from portal.inventory.importer.parse import PERSON_VALUES, Chunk, KnownKeys, References
 from portal.inventory.importer.persons import emails_in_use, resolve_person_keys
@@ -65,6 +65,8 @@ class Changes:
     updated: dict[str, int] = field(default_factory=dict)
     # Item lines the file still holds but a person had erased: not brought back.
     not_restored: int = 0
+    # Person lines of persons erased in full: their register entry stays a tombstone.
+    not_restored_persons: int = 0
 
     def note(self, kind: str, created: int, updated: int = 0) -> None:
         self.created[kind] = self.created.get(kind, 0) + created
@@ -106,18 +108,26 @@ class Writer:
         for kind, model, fields, target, kind_rows in (
             ("source", Source, SOURCE_FIELDS, known.sources, rows["source"]),
             ("purpose", Purpose, PURPOSE_FIELDS, known.purposes, rows["purpose"]),
-            ("person", Person, PERSON_FIELDS, known.persons, self._person_rows(rows["person"])),
+            ("person", Person, PERSON_FIELDS, None, self._person_rows(rows["person"])),
         ):
             ids, created, updated = self._upsert_by_key(model, kind_rows, fields, stored_up_to=None)
-            target.update(ids)
+            if target is not None:
+                target.update(ids)
             self.changes.note(kind, created, updated)
+        # A person record of a merged-away key (名寄せ) updates that alias row (how the person is
+        # found under the old key and address); what refers to the key goes to the survivor.
+        known.persons.update(resolve_person_keys(row["key"] for row in rows["person"]))
         self._items(rows["item"])
         self._consents(rows["consent"])
         self._provisions(rows["provision"])
 
     def _person_rows(self, rows: list[dict]) -> list[dict]:
         """Person rows with their blind indexes (bulk writes bypass the ORM that keeps them);
-        a row that updates only the fields it has (a CSV row) gets the others from the store."""
+        a row that updates only the fields it has (a CSV row) gets the others from the store.
+        A person erased in full stays a tombstone: an older CRM export does not refill it."""
+        erased = erased_person_keys(row["key"] for row in rows) if self.baseline.person else set()
+        self.changes.not_restored_persons += sum(row["key"] in erased for row in rows)
+        rows = [row for row in rows if row["key"] not in erased]
         stored: dict[str, sa.Row] = {}
         partial = [row["key"] for row in rows if row["given"] is not None]
         for batch in chunked(partial):

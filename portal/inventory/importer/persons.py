@@ -1,7 +1,7 @@
 """Finding stored persons for an import: by the company's key, and by email.
 
-Every look-up of a person key by the importer goes through `resolve_person_keys`, so a later
-rule about which person a key means (a merged key that names its survivor) has one place.
+Every look-up of a person key by the importer goes through `resolve_person_keys`, so the rule
+about which person a key means has one place: a key merged away (名寄せ) names its survivor.
 """
 from __future__ import annotations
 
@@ -11,15 +11,18 @@ import sqlalchemy as sa
 
 from portal.encryption.blind import email_index
 from portal.extensions import db
+from portal.inventory.aliases import canonical_person_id
 from portal.inventory.importer.bulk import chunked
 from portal.inventory.models import Person
 
 
 def resolve_person_keys(keys: Iterable[str]) -> dict[str, int]:
-    """The stored persons among `keys`: key → person id (keys not stored are left out)."""
+    """The stored persons among `keys`: key → the id of the person it stands for now (the
+    survivor, for a key merged away); keys not stored are left out."""
     found: dict[str, int] = {}
     for batch in chunked(keys):
-        found.update(tuple(row) for row in db.session.execute(sa.select(Person.key, Person.id).where(Person.key.in_(batch))))
+        stmt = sa.select(Person.key, canonical_person_id()).where(Person.key.in_(batch))
+        found.update(tuple(row) for row in db.session.execute(stmt))
     return found
 
 

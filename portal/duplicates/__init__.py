@@ -1,0 +1,1 @@
+"""Staff pages for 名寄せ: candidate duplicates with their evidence, merge with a preview, undo."""
