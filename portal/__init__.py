@@ -59,6 +59,7 @@ def _import_models() -> None:
     from portal.dsr import models as _dsr  # noqa: F401
     from portal.dsr.decisions import packages as _packages  # noqa: F401
     from portal.incidents import models as _incidents  # noqa: F401
+    from portal.inventory import csv_uploads as _csv_uploads  # noqa: F401
     from portal.inventory import erasure as _erasure  # noqa: F401
     from portal.inventory import models as _inventory  # noqa: F401
     from portal.inventory import restrictions as _restrictions  # noqa: F401
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.campaigns.cli import bp as campaign_cli
     from portal.customer.views import bp as customer
     from portal.incident_pages.views import bp as incidents
+    from portal.csv_imports.views import bp as csv_imports
     from portal.duplicates.views import bp as duplicates
     from portal.encryption.cli import bp as encryption_cli
     from portal.customer import change_views, package_views, request_views  # noqa: F401  (routes on `customer`)
@@ -135,4 +137,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaign_cli)
     app.register_blueprint(incidents)
     app.register_blueprint(duplicates)
+    app.register_blueprint(csv_imports)
     app.register_blueprint(merging_cli)
