@@ -40,7 +40,9 @@ def _new_request(*, type, person_id, requester_email, channel, language, residen
         jurisdiction=policy.jurisdiction,
         status=S.RECEIVED,
         person_id=person_id,
-        requester_email=normalise_email(requester_email),
+        # None for a requester without email (a letter, the form for people without email):
+        # every answer then goes by post (dsr/letters.py).
+        requester_email=normalise_email(requester_email) if requester_email else None,
         channel=RequestChannel(channel),
         language=Language(language),
         residence=Residence(residence or Residence.JP),
@@ -53,7 +55,7 @@ def _new_request(*, type, person_id, requester_email, channel, language, residen
 def _replay(existing: DataRequest, requester_email: str, person_id: int | None) -> Change:
     """The same submission again: hand back its request, unless someone else's key collided."""
     same_person = person_id is None or existing.person_id in (None, person_id)
-    if existing.requester_email != normalise_email(requester_email) or not same_person:
+    if existing.requester_email != (normalise_email(requester_email) if requester_email else None) or not same_person:
         raise IdempotencyConflict()
     return Change(existing, [], created=False)
 
@@ -63,7 +65,7 @@ def create_request(
     *,
     type: RequestType | str,
     person_id: int | None,
-    requester_email: str,
+    requester_email: str | None,
     channel: RequestChannel | str,
     language: Language | str,
     residence: Residence | str | None,
@@ -86,8 +88,8 @@ def create_request(
     """
     if verified and is_agent:
         raise ValueError("an agent's request stays `received` until staff check the authority")
-    if not (requester_email or "").strip():
-        raise ValueError("a request needs the requester's email address")
+    if not (requester_email or "").strip() and not (subject or {}).get("address"):
+        raise ValueError("a request needs the requester's email address or postal address")
     now = utcnow()
     if received_at is not None and received_at > now:
         raise ValueError("a request cannot be received in the future")

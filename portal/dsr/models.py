@@ -30,6 +30,11 @@ class RequestType(enum.StrEnum):
     def label(self):
         return REQUEST_TYPE_LABELS[self]
 
+    @property
+    def staff_label(self):
+        """The type as staff pages name it: about "the person", never "your"."""
+        return STAFF_TYPE_LABELS.get(self) or REQUEST_TYPE_LABELS[self]
+
 
 REQUEST_TYPE_LABELS = {
     RequestType.DISCLOSURE: _l("Disclosure of your data"),
@@ -39,6 +44,11 @@ REQUEST_TYPE_LABELS = {
     RequestType.SUSPENSION: _l("Stop of use"),
     RequestType.ERASURE: _l("Erasure"),
     RequestType.STOP_PROVISION: _l("Stop of provision to third parties"),
+}
+#: Where staff read a type differently from the requester (the rest read the same).
+STAFF_TYPE_LABELS = {
+    RequestType.DISCLOSURE: _l("Disclosure of the person's data"),
+    RequestType.CORRECTION: _l("Correction of the person's data"),
 }
 
 
@@ -177,7 +187,8 @@ class DataRequest(db.Model):
     )
 
     # Encrypted; staff search the queue by the requester's address or name (blind indexes).
-    requester_email: Mapped[str] = mapped_column(EncryptedText("data_request.requester_email"))
+    # NULL for a requester without email: answers go by post to `subject`'s address.
+    requester_email: Mapped[str | None] = mapped_column(EncryptedText("data_request.requester_email"))
     requester_email_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     requester_name: Mapped[str | None] = mapped_column(EncryptedText("data_request.requester_name"))
     requester_name_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
@@ -240,6 +251,11 @@ class DataRequest(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status.is_open
+
+    @property
+    def answers_by_post(self) -> bool:
+        """No email to write to: every answer is a printed letter (dsr/letters.py)."""
+        return not self.requester_email
 
     @property
     def outcome(self) -> RequestStatus | None:

@@ -8,14 +8,14 @@ from portal.extensions import db, limiter
 from portal.i18n import LANGUAGE_SESSION_KEY
 from portal.inventory.models import Purpose
 from portal.retention.periods import periods as retention_periods
-from portal.site.company import company_profile, text
+from portal.site.company import company_profile, day, text
 
 bp = Blueprint("site", __name__)
 
 
 @bp.app_context_processor
 def _company():
-    return {"company": company_profile(), "ctext": text}
+    return {"company": company_profile(), "ctext": text, "cdate": day}
 
 
 @bp.get("/")

@@ -7,6 +7,7 @@ from wtforms import HiddenField, RadioField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from portal.common.text import normalise_email
+from portal.verification.postal import is_well_formed
 from portal.verification.services import is_valid_email
 
 
@@ -44,3 +45,19 @@ class StepUpForm(FlaskForm):
                          validators=[InputRequired(message=_l("Please enter your answer."))],
                          render_kw={"autocomplete": "off"})
     next = HiddenField()
+
+
+class PostalCodeForm(FlaskForm):
+    """The reference and the 8-digit code from a letter."""
+
+    reference = StringField(_l("Reference number"), filters=[lambda text: text.strip() if isinstance(text, str) else text],
+                            validators=[InputRequired(message=_l("Please enter the reference number from the letter."))],
+                            render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
+    code = StringField(_l("8-digit code"),
+                       validators=[InputRequired(message=_l("Please enter the 8-digit code from the letter."))],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "class": "code-input"})
+
+    def validate_code(self, field) -> None:
+        # A typo in the form (letters, too few digits) is not a try at the code.
+        if not is_well_formed(field.data):
+            raise ValidationError(_l("The code has 8 digits, e.g. 1234-5678. Please check it."))

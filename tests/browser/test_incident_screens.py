@@ -23,10 +23,15 @@ pytestmark = pytest.mark.browser
 WIDE = {"width": 1440, "height": 900}
 
 
-def shoot(page, tmp_path, name: str) -> None:
+def shoot(page, tmp_path, name: str, *, element: str | None = None) -> None:
+    """Check nothing scrolls sideways, then take the first screen as the person sees it (or one
+    `element` of the page, e.g. a section further down)."""
     folder = Path(os.environ.get("PORTAL_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{name} scrolls sideways"
+    if element:
+        page.locator(element).screenshot(path=str(folder / f"{name}.png"))
+        return
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
 

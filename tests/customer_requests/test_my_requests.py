@@ -138,14 +138,21 @@ def test_form_errors_in_japanese_and_english(client, hanako, submit, requests_of
     assert requests_of(hanako) == []
 
 
-def test_a_download_appears_as_a_completed_disclosure(client, hanako, requests_of):
+def test_a_download_is_a_completed_disclosure_listed_apart_from_the_requests(client, hanako, requests_of):
     in_english(client)
-    assert client.get("/my/download.json").status_code == 200
-    [request] = requests_of(hanako)
-    assert request.type.value == "disclosure" and request.status is RequestStatus.COMPLETED
-    assert request.details == {"self_service": True, "format": "json"}
-    text = text_of(client.get("/my/requests").get_data(as_text=True))
-    assert request.reference in text and "(download)" in text
+    for _ in range(3):
+        assert client.get("/my/download.json").status_code == 200
+    downloads = requests_of(hanako)
+    assert len(downloads) == 3
+    for request in downloads:
+        assert request.type.value == "disclosure" and request.status is RequestStatus.COMPLETED
+        assert request.details == {"self_service": True, "format": "json"}
+    page = client.get("/my/requests").get_data(as_text=True)
+    assert 'class="card request"' not in page  # no request filed: the list stays empty
+    assert "You have not made any requests yet." in text_of(page)
+    downloads_section = text_of(page.split('id="downloads"')[1])
+    assert "3 downloads, the latest on" in downloads_section
+    assert all(request.reference in downloads_section for request in downloads)
 
 
 def test_a_tampered_withdraw_form_changes_nothing_and_never_fails(app, client, hanako, submit, requests_of):
@@ -155,3 +162,16 @@ def test_a_tampered_withdraw_form_changes_nothing_and_never_fails(app, client, h
     assert response.status_code == 200
     [request] = requests_of(hanako)
     assert request.status is not RequestStatus.WITHDRAWN
+
+
+def test_an_answered_request_shows_where_it_stands_and_where_to_complain(app, client, hanako, requests_of):
+    in_english(client)
+    assert client.get("/my/download.json").status_code == 200
+    [request] = requests_of(hanako)
+    page = client.get(f"/my/requests/{request.reference}").get_data(as_text=True)
+    tracker = page.split('class="steps-tracker"')[1].split("</ol>")[0]
+    assert tracker.count('class="done"') == 3 and 'aria-current="step"' in tracker  # answered is the step now
+    complaints = text_of(page.split('id="complaints"')[1])
+    assert "0120-000-000" in complaints and "privacy@example.jp" in complaints  # every channel of the desk
+    assert "Sample Personal Information Protection Association" in complaints
+    assert "Personal Information Protection Commission" in complaints

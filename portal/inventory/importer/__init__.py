@@ -18,6 +18,7 @@ from typing import Any, BinaryIO, Callable, Iterator, Protocol
 from portal.audit.services import Actor, record
 from portal.extensions import db
 from portal.inventory.importer.apply import Changes, Writer, load_known_keys
+from portal.inventory.importer.opt_out import OnwardOptOutCheck
 from portal.inventory.importer.csv_rows import CsvReader, Mapping, MappingInvalid, detect_encoding
 from portal.inventory.importer.parse import RECORD_TYPES, KnownKeys, Seen, collect_references, validate_chunk
 from portal.inventory.importer.reader import LineReader, Problem
@@ -110,11 +111,13 @@ def import_records(reader: RecordSource, *, actor: Actor, dry_run: bool = False,
     known, seen = KnownKeys(), Seen()
     try:
         writer = None if dry_run else Writer(known)
+        onward_opt_out = OnwardOptOutCheck()
         records = 0
         for lines in _chunks(reader, problems):
             load_known_keys(collect_references(lines, known), known)
             chunk = validate_chunk(lines, known, seen)
             problems.extend(chunk.problems)
+            onward_opt_out.see(chunk)
             for kind, rows in chunk.rows.items():
                 counts[kind] += len(rows)
             if writer is not None and not problems:
@@ -122,6 +125,7 @@ def import_records(reader: RecordSource, *, actor: Actor, dry_run: bool = False,
             records += len(lines)
             if progress is not None:
                 progress(records, reader.bytes_read)
+        problems.extend(onward_opt_out.problems())
         if problems:
             raise ImportFailed(problems)
         result = ImportResult(counts=counts, dry_run=dry_run)

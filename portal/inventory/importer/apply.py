@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.inventory.amounts import line_amount
 from portal.inventory.erasure import ItemTombstone, erased_person_keys
-from portal.inventory.importer.bulk import chunked, insert_rows, insert_with_new_ids
+from portal.common.db import insert_many
+from portal.inventory.importer.bulk import chunked, insert_with_new_ids
 from portal.inventory.importer.parse import PERSON_VALUES, Chunk, KnownKeys, References
 from portal.inventory.importer.persons import emails_in_use, resolve_person_keys
 from portal.inventory.models import (
@@ -35,7 +36,8 @@ from portal.inventory.models import (
     person_indexes,
 )
 
-SOURCE_FIELDS = ("kind", "name_ja", "name_en", "obtained_on", "provider", "provider_obtained_by", "note")
+SOURCE_FIELDS = ("kind", "name_ja", "name_en", "obtained_on", "provider", "provider_obtained_by", "note",
+                 "obtained_via_opt_out", "provider_opt_out_filed_on")
 PURPOSE_FIELDS = ("title_ja", "title_en", "description_ja", "description_en", "consent_required", "channel")
 PERSON_FIELDS = ("email", "name", "name_kana", "phone", "birthdate", "customer_number",
                  "email_index", "name_index", "name_kana_index", "phone_index", "customer_number_index")
@@ -226,7 +228,7 @@ class Writer:
         new_ids = insert_with_new_ids(Item.__table__, [item_rows[i] for i in fresh])
         for i, item_id in zip(fresh, new_ids):
             links.extend({"item_id": item_id, "purpose_id": p} for p in wanted[i])
-        insert_rows(item_purpose, links)
+        insert_many(item_purpose, links)
         # An item whose only change is its purposes still counts as updated.
         self.changes.note("item", created + len(fresh), max(updated, len(stale)))
 
@@ -324,7 +326,7 @@ class Writer:
             if identity not in existing:
                 existing.add(identity)
                 new_rows.append(event)
-        insert_rows(ConsentEvent.__table__, new_rows)
+        insert_many(ConsentEvent.__table__, new_rows)
         self.changes.note("consent", len(new_rows))
 
     def _provisions(self, rows: list[dict]) -> None:
@@ -350,7 +352,7 @@ class Writer:
             else:
                 fresh.append(row)
         _, created, updated = self._upsert_by_key(Provision, keyed, PROVISION_FIELDS, stored_up_to=None)
-        insert_rows(Provision.__table__, fresh)
+        insert_many(Provision.__table__, fresh)
         self.changes.note("provision", created + len(fresh), updated)
 
 

@@ -244,7 +244,17 @@ def _source(f: Collect, known: KnownKeys) -> dict:
         "provider": provider,
         "provider_obtained_by": f(_string, "provider_obtained_by"),
         "note": f(_string, "note"),
+        **_opt_out_source(f),
     }
+
+
+def _opt_out_source(f: Collect) -> dict:
+    """Optional: the source gave us the data by opt-out, and when it filed that with the Commission."""
+    via_opt_out = f(_bool, "obtained_via_opt_out", False)
+    filed_on = f(_date, "provider_opt_out_filed_on")
+    if filed_on and not via_opt_out:
+        f.errors.append("'provider_opt_out_filed_on' needs 'obtained_via_opt_out': true")
+    return {"obtained_via_opt_out": via_opt_out, "provider_opt_out_filed_on": filed_on}
 
 
 def _purpose(f: Collect, known: KnownKeys) -> dict:
@@ -405,5 +415,7 @@ def validate_chunk(records: list[tuple[int, dict]], known: KnownKeys, seen: Seen
         if fields.errors:
             chunk.problems.extend(Problem(number, f"{kind}: {error}") for error in fields.errors)
             continue
+        if kind == "provision":
+            clean["line"] = number  # for checks made after the whole file is seen (opt_out.py)
         chunk.rows[kind].append(clean)
     return chunk
