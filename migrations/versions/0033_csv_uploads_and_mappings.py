@@ -1,13 +1,13 @@
 """CSV uploads waiting to be loaded, and the column mappings saved for them
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0033
+Revises: 0032
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0029"
-down_revision = "0028"
+revision = "0033"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 

@@ -6,16 +6,16 @@ so verification and staff search find the person by any of their addresses and n
 contact items already stored get theirs here (their values are decrypted to compute it, so
 the data keys must be set, as for every upgrade since 0013).
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0032
+Revises: 0031
 """
 import json
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0028"
-down_revision = "0027"
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 
