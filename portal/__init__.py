@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.campaigns.cli import bp as campaign_cli
     from portal.customer.views import bp as customer
     from portal.customer.opt_out_views import bp as opt_out
+    from portal.casework.fee_views import bp as fees
     from portal.incident_pages.views import bp as incidents
     from portal.csv_imports.views import bp as csv_imports
     from portal.intake.views import bp as intake
@@ -144,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(incidents)
     app.register_blueprint(intake)
     app.register_blueprint(opt_out)
+    app.register_blueprint(fees)
     app.register_blueprint(duplicates)
     app.register_blueprint(csv_imports)
     app.register_blueprint(postal)

@@ -232,7 +232,8 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
         # A reference names one request: show it whatever else is chosen.
         terms = [DataRequest.reference == filters.q.upper()]
     else:
-        terms = _status_terms(filters.status)
+        # "At risk" among the open requests also takes in closed ones whose answer did not arrive.
+        terms = [] if filters.risk and filters.status == OPEN else _status_terms(filters.status)
         if filters.type:
             terms.append(DataRequest.type == RequestType(filters.type))
         if filters.jurisdiction:
@@ -261,10 +262,12 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
 
 
 def at_risk(now: datetime):
-    """Open and overdue, due within SOON_DAYS (Japan dates), or still waiting for the identity check."""
+    """Open and overdue, due within SOON_DAYS (Japan dates), or still waiting for the identity
+    check; or (open or not) with an answer that was not delivered."""
     soon = _japan_midnight(japan_date(now) + timedelta(days=SOON_DAYS + 1))
-    return sa.and_(DataRequest.closed_at.is_(None),
-                   sa.or_(DataRequest.due_at < soon, DataRequest.status == RequestStatus.RECEIVED))
+    return sa.or_(sa.and_(DataRequest.closed_at.is_(None),
+                          sa.or_(DataRequest.due_at < soon, DataRequest.status == RequestStatus.RECEIVED)),
+                  DataRequest.id.in_(undelivered_request_ids()))
 
 
 def _status_terms(status: str) -> list:

@@ -1,5 +1,7 @@
 """My requests: the list, one request with its timeline and messages, replies, withdrawal, and
 the mail that follows every staff action; someone else's request is "not found"."""
+import re
+
 import sqlalchemy as sa
 
 from portal.audit.services import Actor
@@ -175,3 +177,16 @@ def test_an_answered_request_shows_where_it_stands_and_where_to_complain(app, cl
     assert "0120-000-000" in complaints and "privacy@example.jp" in complaints  # every channel of the desk
     assert "Sample Personal Information Protection Association" in complaints
     assert "Personal Information Protection Commission" in complaints
+
+
+def test_a_form_with_errors_lists_them_first_with_links_to_the_fields(client, hanako, submit, requests_of):
+    in_english(client)
+    page = submit("/my/requests/new/erasure", {"ground": "", "scope": "chosen"}).get_data(as_text=True)
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    assert page.index('id="error-summary"') < page.index("<form method=\"post\"")  # above the form
+    assert "autofocus" in page.split('id="error-summary"')[0].rsplit("<div", 1)[1] + summary.split(">")[0]
+    links = re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', summary)
+    assert ("ground-0", "Please choose the reason that fits best.") in links  # its first choice
+    ids = set(re.findall(r'id="([\w-]+)"', page))
+    assert all(field_id in ids for field_id, _ in links)  # every link lands on a field
+    assert requests_of(hanako) == []

@@ -62,6 +62,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "suppressions.download": STAFF,
     # data kept past its retention date (portal/retention)
     "retention.index": STAFF,
+    "retention.hold": MANAGERS,           # legal holds: the `legal-hold` command's rules
     # letters of authority uploaded by agents (an audited download)
     "authority_documents.authority_document": STAFF,
     # staff management
@@ -129,6 +130,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "incidents.notify": MANAGERS,
     "incidents.postal_list": MANAGERS,
     "incidents.posted": MANAGERS,
+    # a request's fee recorded as paid or waived (portal/casework/fee_views.py)
+    "fees.record": STAFF,
 }
 
 

@@ -19,6 +19,7 @@ from portal.audit.services import Actor, record
 from portal.extensions import db
 from portal.inventory.importer.apply import Changes, Writer, load_known_keys
 from portal.inventory.importer.opt_out import OnwardOptOutCheck
+from portal.inventory.provision_stops import refused_provisions
 from portal.inventory.importer.csv_rows import CsvReader, Mapping, MappingInvalid, detect_encoding
 from portal.inventory.importer.parse import RECORD_TYPES, KnownKeys, Seen, collect_references, validate_chunk
 from portal.inventory.importer.reader import LineReader, Problem
@@ -117,6 +118,9 @@ def import_records(reader: RecordSource, *, actor: Actor, dry_run: bool = False,
             load_known_keys(collect_references(lines, known), known)
             chunk = validate_chunk(lines, known, seen)
             problems.extend(chunk.problems)
+            # Before the chunk is written: a stop counts only against provision records not stored yet.
+            problems.extend(Problem(line, message) for line, message in refused_provisions(
+                [(row["line"], row) for row in chunk.rows["provision"]]))
             onward_opt_out.see(chunk)
             for kind, rows in chunk.rows.items():
                 counts[kind] += len(rows)

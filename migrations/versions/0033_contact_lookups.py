@@ -6,16 +6,16 @@ so verification and staff search find the person by any of their addresses and n
 contact items already stored get theirs here (their values are decrypted to compute it, so
 the data keys must be set, as for every upgrade since 0013).
 
-Revision ID: 0032
-Revises: 0031
+Revision ID: 0033
+Revises: 0032
 """
 import json
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0032"
-down_revision = "0031"
+revision = "0033"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 
