@@ -150,14 +150,6 @@ def _japan_day(moment: datetime) -> date:
     return moment.astimezone(JST).date()
 
 
-def provision_stop_problems(parsed) -> list:
-    """The importer's check (`import_bytes` calls it before writing): a Problem per refused line."""
-    # Late: the importer calls this module, so importing it at the top would make a loop.
-    from portal.inventory.importer.parse import Problem
-
-    return [Problem(line, message) for line, message in refused_provisions(parsed.records["provision"])]
-
-
 def refused_provisions(records: list[tuple[int, dict]]) -> list[tuple[int, str]]:
     """(line, message) for each new provision record in an import that a stop forbids.
 
