@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     outbox.init_app(app)
     _import_models()
     _register_jobs()
+    _connect_signals()
     _register_blueprints(app)
     errors.init_app(app)
     if app.config["PORTAL_CHECK_DATABASE_ON_START"]:
@@ -60,6 +61,7 @@ def _import_models() -> None:
     from portal.dsr.decisions import packages as _packages  # noqa: F401
     from portal.dsr import letters as _letters  # noqa: F401
     from portal.incidents import models as _incidents  # noqa: F401
+    from portal.inventory import csv_uploads as _csv_uploads  # noqa: F401
     from portal.inventory import erasure as _erasure  # noqa: F401
     from portal.inventory import models as _inventory  # noqa: F401
     from portal.inventory import restrictions as _restrictions  # noqa: F401
@@ -68,6 +70,13 @@ def _import_models() -> None:
     from portal.staff import models as _staff  # noqa: F401
     from portal.verification import models as _verification  # noqa: F401
     from portal.verification import postal as _postal  # noqa: F401
+
+
+def _connect_signals() -> None:
+    """Domain signals that other layers act on (webhook deliveries)."""
+    from portal.api.webhooks import signals as webhook_signals
+
+    webhook_signals.connect()
 
 
 def _register_jobs() -> None:
@@ -96,7 +105,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.campaigns.cli import bp as campaign_cli
     from portal.customer.views import bp as customer
     from portal.customer.opt_out_views import bp as opt_out
+    from portal.casework.fee_views import bp as fees
     from portal.incident_pages.views import bp as incidents
+    from portal.csv_imports.views import bp as csv_imports
     from portal.intake.views import bp as intake
     from portal.duplicates.views import bp as duplicates
     from portal.encryption.cli import bp as encryption_cli
@@ -142,7 +153,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(incidents)
     app.register_blueprint(intake)
     app.register_blueprint(opt_out)
+    app.register_blueprint(fees)
     app.register_blueprint(duplicates)
+    app.register_blueprint(csv_imports)
     app.register_blueprint(postal)
     app.register_blueprint(postal_staff)
     app.register_blueprint(merging_cli)

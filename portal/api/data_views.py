@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from itertools import islice
 from typing import Iterator
 
 from flask import Response, g, stream_with_context
@@ -9,12 +10,14 @@ from flask import Response, g, stream_with_context
 from portal.api.auth import api_actor, current_token, token_required
 from portal.api.intake import person_by_key
 from portal.api.operations import Result, api_route
+from portal.api.requests_views import decode_cursor, encode_cursor
 from portal.api.problems import ApiProblem, field_error, parameter_error
 from portal.api.schemas import BOOLEAN_FLAG, MAX_IMPORT_BODY, path, query, string
 from portal.audit.services import record
 from portal.common.time import utcnow
 from portal.inventory import suppression
 from portal.inventory.export import export_person_records
+from portal.inventory.provision_stops import stops_in_force
 from portal.inventory.importer import ImportFailed, import_bytes
 from portal.inventory.importer.parse import RECORD_TYPES
 from portal.merging.services import MergeRefused, merge_persons
@@ -122,3 +125,30 @@ def _stream_list(head: dict, rows) -> Iterator[str]:
                  "since": row.since.isoformat()}
         yield ("," if index else "") + json.dumps(entry, ensure_ascii=False)
     yield "]}"
+
+
+STOPS_LIMIT, STOPS_MAX = 100, 1000
+
+
+@api_route("GET", "/provision-stops", tag="Suppressions",
+           params=[query("recipient", string(300), "Only the stops covering this company (named so — full-width or "
+                                                   "half-width, spaces and case aside — or every recipient)."),
+                   query("limit", {"type": "integer", "minimum": 1, "maximum": STOPS_MAX},
+                         f"Page size (default {STOPS_LIMIT})."),
+                   query("cursor", string(100), "The `next_cursor` of the previous page.")],
+           summary="Stops of third-party provision in force: whose data may no longer go to which company",
+           description="Oldest first; follow `next_cursor`. Check it before giving a person's data to a third "
+                       "party; the `provision.stopped` webhook says when a new stop takes effect.",
+           responses={200: "ProvisionStopList"})
+@token_required("suppressions:read")
+def list_provision_stops(query: dict):
+    limit = query.get("limit", STOPS_LIMIT)
+    after = decode_cursor(query["cursor"], "s") if "cursor" in query else 0
+    page = list(islice(stops_in_force(recipient=query.get("recipient"), after_id=after), limit + 1))
+    more, page = len(page) > limit, page[:limit]
+    record("inventory.provision_stops_exported", actor=api_actor(), target_type="provision_stops",
+           details={"rows": len(page), "recipient": "recipient" in query, "via": "api"})
+    next_cursor = encode_cursor(page[-1].id, "s") if more else None
+    return Result({"items": [{"person_key": stop.person_key, "recipient": stop.recipient,
+                              "since": stop.since.isoformat(), "request": stop.request} for stop in page],
+                   "next_cursor": next_cursor})

@@ -106,7 +106,7 @@ def test_a_late_ccpa_confirmation_of_receipt_is_marked_on_the_page_queue_and_das
 
 
 def test_the_upgrade_gives_waiting_requests_their_due_dates(empty_database):
-    with app_at_revision(empty_database, "0031") as old_app, old_app.app_context():
+    with app_at_revision(empty_database, "0034") as old_app, old_app.app_context():
         db.session.execute(sa.text("UPDATE policy SET clock_starts = 'verified' WHERE jurisdiction = 'appi'"))
         db.session.commit()
         change = dsr.create_request(type="disclosure", person_id=None, requester_email="old@example.jp",

@@ -6,16 +6,16 @@ open request still waiting for verification under a policy counting from receipt
 due dates it would have had (received date + the policy's periods): it shows as due or
 overdue, counts in the dashboard and gets reminders like the others.
 
-Revision ID: 0032
-Revises: 0031
+Revision ID: 0035
+Revises: 0034
 """
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0032"
-down_revision = "0031"
+revision = "0035"
+down_revision = "0034"
 branch_labels = None
 depends_on = None
 
