@@ -51,8 +51,9 @@ def create_app(config: dict | None = None) -> Flask:
 def _import_models() -> None:
     """Make every model known to SQLAlchemy's metadata (Alembic reads it)."""
     from portal.agents import models as _agents  # noqa: F401
+    from portal.agents import uploads as _authority_files  # noqa: F401  (registers its stored-file kind)
     from portal.api import models as _api  # noqa: F401
-    from portal.api.webhooks import models as _webhooks  # noqa: F401
+    from portal.webhooks import models as _webhooks  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
     from portal.campaigns import models as _campaigns  # noqa: F401
     from portal.deadlines import models as _deadlines  # noqa: F401
@@ -71,7 +72,7 @@ def _import_models() -> None:
 def _register_jobs() -> None:
     """Periodic work for `tick`: each module registers its jobs with @register_job."""
     from portal.api import jobs as _api_jobs  # noqa: F401
-    from portal.api.webhooks import jobs as _webhook_jobs  # noqa: F401
+    from portal.webhooks import jobs as _webhook_jobs  # noqa: F401
     from portal.campaigns import jobs as _campaign_jobs  # noqa: F401
     from portal.deadlines import jobs as _deadline_jobs  # noqa: F401
     from portal.dsr.decisions import jobs as _package_jobs  # noqa: F401
@@ -88,7 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.agents.staff_views import bp as authority_documents
     from portal.agents.views import bp as agents
     from portal.audit.cli import bp as audit_cli
-    from portal.audit.views import bp as audit
+    from portal.audit_log.views import bp as audit
     from portal.campaign_pages.landing_views import bp as campaign_landing
     from portal.campaign_pages.staff_views import bp as campaigns
     from portal.campaigns.cli import bp as campaign_cli

@@ -18,7 +18,7 @@ from portal.campaigns.services import (CampaignRefused, Wording, close_campaign,
                                        default_when_silent, send_campaign)
 from portal.campaigns.wording import WordingInvalid
 from portal.common.time import JST, utcnow
-from portal.customer.labels import CATEGORY_ORDER, category_name
+from portal.inventory.labels import CATEGORY_ORDER, category_name
 from portal.extensions import db
 from portal.i18n import localized
 from portal.inventory.models import Category, Item, Person, Purpose, Source

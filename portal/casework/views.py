@@ -11,6 +11,7 @@ from portal.casework import display, forms, services
 from portal.casework.page import assignee_choices
 from portal.casework.queue import COUNT_CAP, ID, QueueFilters, capped_count, conditions, read_page
 from portal.common.time import utcnow
+from portal.common.urls import safe_next
 from portal.customer.masking import mask_email
 from portal.dsr.models import Jurisdiction, RequestType
 from portal.dsr.notifications import notify_requester
@@ -26,8 +27,6 @@ from portal.staff.models import StaffRole
 def back_to(default: str) -> str:
     """Where a form asked to return to: only a path inside the staff area (no open redirect)."""
     target = request.form.get("next") or ""
-    from portal.site.views import safe_next
-
     if target.startswith("/staff/") and safe_next(target, "") == target:
         return target
     return default

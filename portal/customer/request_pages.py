@@ -11,9 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from portal.customer.labels import category_name, field_name
+from portal.inventory.labels import category_name, field_name
 from portal.customer.masking import mask_value
-from portal.customer.request_labels import (ACTION_WORDS, FORMAT_WORDS, GROUND_WORDS, RESIDENCE_WORDS,
+from portal.dsr.labels import (ACTION_WORDS, FORMAT_WORDS, GROUND_WORDS, RESIDENCE_WORDS,
                                             event_words)
 from portal.dsr.models import DataRequest, EventKind, RequestEvent, RequestType
 from portal.dsr.queries import timeline

@@ -6,8 +6,9 @@ from flask_babel import format_currency, format_decimal
 
 from portal.audit.services import Actor
 from portal.common.time import JST, utcnow
-from portal.customer import downloads, services
-from portal.customer.labels import channel_words, detail_name, source_kind_words
+from portal.customer import services
+from portal.inventory import downloads
+from portal.inventory.labels import channel_words, detail_name, source_kind_words
 from portal.extensions import db
 from portal.inventory.models import Category
 from portal.site.company import company_profile

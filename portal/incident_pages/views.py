@@ -22,7 +22,7 @@ from portal.incidents.deadlines import preliminary_days
 from portal.incidents.models import Incident, IncidentCase, IncidentReport, ReportKind
 from portal.incidents.queries import reports_at_risk
 from portal.incidents.reports import REPORT_ITEMS
-from portal.customer.labels import category_name
+from portal.inventory.labels import category_name
 from portal.inventory.models import Category, Source
 from portal.staff.auth import current_staff, role_required
 from portal.staff.login import staff_actor

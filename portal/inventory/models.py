@@ -13,6 +13,7 @@ from portal.common.time import utcnow
 from portal.encryption.blind import email_index, index_matches, kept_in_step, name_index, number_index, phone_index
 from portal.encryption.types import EncryptedDate, EncryptedJSON, EncryptedText
 from portal.extensions import db
+from portal.webhooks.services import resolve_person_keys_with
 from portal.inventory.amounts import line_amount
 
 
@@ -292,3 +293,11 @@ class ItemRevision(db.Model):
     )
     actor_type: Mapped[str] = mapped_column(sa.String(16))
     actor_id: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+def _person_key(person_id: int) -> str | None:
+    return db.session.scalar(sa.select(Person.key).where(Person.id == person_id))
+
+
+# Webhook receivers know persons by the company's key, not our ids.
+resolve_person_keys_with(_person_key)

@@ -10,7 +10,8 @@ from flask_babel import ngettext
 from portal.dsr.models import Jurisdiction, RequestType
 from portal.dsr.policies import PolicyInvalid
 from portal.extensions import db
-from portal.policies import services, wording
+from portal.dsr import wording
+from portal.policies import services
 from portal.policies.forms import PolicyForm
 from portal.staff.auth import current_staff, role_required
 from portal.staff.login import staff_actor

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
-from portal.customer.labels import category_name, field_name
+from portal.inventory.labels import category_name, field_name
 from portal.retention.periods import periods
 from portal.retention.services import count_items_past_retention, items_past_retention, legal_holds_in_force
 from portal.staff.auth import role_required

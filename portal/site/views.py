@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 
+from portal.common.urls import safe_next
 from portal.extensions import db, limiter
 from portal.i18n import LANGUAGE_SESSION_KEY
 from portal.inventory.models import Purpose
@@ -29,19 +30,6 @@ def notice():
     """The public notice required by APPI Art. 32, filled from the company profile and purposes."""
     purposes = db.session.scalars(sa.select(Purpose).order_by(Purpose.id)).all()
     return render_template("site/notice.html", purposes=purposes, periods=retention_periods())
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths are followed, so `next=` cannot send anyone elsewhere.
-
-    Browsers read `//host`, `/\\host` and (after dropping tabs and newlines) `/\t/host` as
-    another site, so a path must start with one slash and hold no backslash, control
-    character or whitespace.
-    """
-    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
-            or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)):
-        return default
-    return target
 
 
 @bp.post("/language")

@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from portal.common.text import normalise_email
 from portal.common.time import utcnow
+from portal.common.urls import safe_next
 from portal.extensions import db, limiter
 from portal.staff import auth, login as logins, security, services
 from portal.staff.auth import current_staff
@@ -46,8 +47,6 @@ def _login_email_key() -> str:
 
 def safe_staff_next(target: str | None) -> str | None:
     """Only a path inside the staff area is followed after log-in (no open redirect)."""
-    from portal.site.views import safe_next
-
     if not target or safe_next(target, "") != target or not target.startswith("/staff/"):
         return None
     if target.startswith(("/staff/login", "/staff/logout")):

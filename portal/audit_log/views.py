@@ -10,9 +10,9 @@ import json
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
 
-from portal.audit import browse
-from portal.audit.export import csv_lines
-from portal.audit.forms import KNOWN_TARGET_TYPES, AuditFilterForm
+from portal.audit_log import browse
+from portal.audit_log.export import csv_lines
+from portal.audit_log.forms import KNOWN_TARGET_TYPES, AuditFilterForm
 from portal.common.time import utcnow
 from portal.extensions import db
 from portal.staff.auth import current_staff, role_required
