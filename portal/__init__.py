@@ -24,7 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from portal import encryption, extensions, i18n, errors, security, startup
     from portal.mail import services as outbox
-    from portal.staff import auth as staff_auth
+    from portal.staff import area as staff_area, auth as staff_auth
 
     startup.ensure_instance_folder(app)
     use_real_sqlite_transactions()
@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     staff_auth.init_app(app)
+    staff_area.init_app(app)
     outbox.init_app(app)
     _import_models()
     _register_jobs()
@@ -97,7 +98,6 @@ def _register_blueprints(app: Flask) -> None:
     from portal.incident_pages.views import bp as incidents
     from portal.duplicates.views import bp as duplicates
     from portal.encryption.cli import bp as encryption_cli
-    from portal.customer import change_views, package_views, request_views  # noqa: F401  (routes on `customer`)
     from portal.inventory.cli import bp as inventory_cli
     from portal.merging.cli import bp as merging_cli
     from portal.policies.views import bp as policies
@@ -108,8 +108,15 @@ def _register_blueprints(app: Flask) -> None:
     from portal.scheduler.cli import bp as scheduler_cli
     from portal.site.views import bp as site
     from portal.staff.cli import bp as staff_cli
-    from portal.staff.views import bp as staff
+    from portal.staff.blueprint import bp as staff
     from portal.verification.views import bp as verification
+
+    # Two blueprints are shared by several modules; importing a module adds its routes:
+    # `customer` (/my/…): my data, then changes, packages and requests;
+    from portal.customer import change_views, package_views, request_views, views as _customer  # noqa: F401
+    # `staff` (/staff/…): log-in and accounts (portal.staff), the queue and the request page (portal.casework).
+    from portal.staff import account_views, admin_views, views as _staff  # noqa: F401
+    from portal.casework import action_views, request_views as _case, views as _queue  # noqa: F401
 
     app.register_blueprint(site)
     app.register_blueprint(staff)

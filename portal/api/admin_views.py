@@ -19,13 +19,6 @@ from portal.staff.models import StaffRole, StaffUser
 bp = Blueprint("api_admin", __name__, url_prefix="/staff")
 
 
-@bp.after_request
-def _never_cache(response):
-    # Pages that show a token or a secret once must not be kept by any cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.app_context_processor
 def _labels():
     return {"api_scope_labels": SCOPE_LABELS, "api_event_labels": EVENT_LABELS}

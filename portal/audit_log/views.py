@@ -28,18 +28,6 @@ CHAIN_REASONS = {
 }
 
 
-@bp.after_request
-def _never_cache(response):
-    # Audit entries name people and requests: no copy in any browser or proxy cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.errorhandler(403)
-def _forbidden(error):
-    return render_template("staff/forbidden.html"), 403
-
-
 @bp.app_template_filter("pretty_json")
 def _pretty_json(value) -> str:
     """Details as indented JSON; the template escapes it like any other text."""

@@ -30,12 +30,6 @@ bp = Blueprint("campaigns", __name__, url_prefix="/staff/campaigns")
 SAMPLE_SIZE = 10
 
 
-@bp.after_request
-def _never_cache(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _actor():
     return staff_actor(current_staff())
 

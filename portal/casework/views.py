@@ -116,6 +116,3 @@ def bulk_assign():
         flash(_("Left unchanged (closed, unknown or already assigned that way): %(references)s.",
                 references=", ".join(outcome.skipped)), "info")
     return redirect(target)
-
-
-from portal.casework import action_views, request_views  # noqa: E402,F401  (attach their routes)

@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+from portal.extensions import db
+
 
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC, hands back aware UTC; refuses naive input so no local time slips in."""
@@ -65,8 +67,6 @@ def use_real_sqlite_transactions() -> None:
 def keyset_batches(stmt, key, batch_size: int):
     """The rows of `stmt` in `key` order, one batch at a time, for work that commits between
     batches: each batch starts after the last key seen, so it never rereads or skips a row."""
-    from portal.extensions import db
-
     last = None
     while True:
         page = stmt.order_by(key).limit(batch_size)

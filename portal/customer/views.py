@@ -11,7 +11,7 @@ from portal.inventory import downloads
 from portal.inventory.labels import channel_words, detail_name, source_kind_words
 from portal.extensions import db
 from portal.inventory.models import Category
-from portal.site.company import company_profile
+from portal.common.company import company_profile
 from portal.verification.session import current_customer, customer_required, stepped_up_required
 
 bp = Blueprint("customer", __name__, url_prefix="/my")

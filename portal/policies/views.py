@@ -23,17 +23,6 @@ bp = Blueprint("policies", __name__, url_prefix="/staff/policies")
 DEFAULT_SCOPE = "default"
 
 
-@bp.after_request
-def _never_cache(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.errorhandler(403)
-def _forbidden(error):
-    return render_template("staff/forbidden.html"), 403
-
-
 @bp.app_context_processor
 def _policy_wording():
     return {"policy_wording": wording}

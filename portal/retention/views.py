@@ -1,7 +1,7 @@
 """/staff/retention: items kept past their `retain_until`, and the periods `tick` applies."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, render_template
 
 from portal.inventory.labels import category_name, field_name
 from portal.retention.periods import periods
@@ -9,12 +9,6 @@ from portal.retention.services import count_items_past_retention, items_past_ret
 from portal.staff.auth import role_required
 
 bp = Blueprint("retention", __name__, url_prefix="/staff/retention")
-
-
-@bp.after_request
-def _never_cache(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("")

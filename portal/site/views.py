@@ -9,7 +9,7 @@ from portal.extensions import db, limiter
 from portal.i18n import LANGUAGE_SESSION_KEY
 from portal.inventory.models import Purpose
 from portal.retention.periods import periods as retention_periods
-from portal.site.company import company_profile, text
+from portal.common.company import company_profile, text
 
 bp = Blueprint("site", __name__)
 

@@ -12,7 +12,7 @@ import math
 from datetime import datetime
 
 import segno
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -190,8 +190,3 @@ def twofa_qr():
     svg = io.BytesIO()
     segno.make(uri, error="m", micro=False).save(svg, kind="svg", scale=5, border=2, xmldecl=False)
     return current_app.response_class(svg.getvalue(), mimetype="image/svg+xml")
-
-
-from portal.staff import account_views, admin_views  # noqa: E402,F401  (attach their routes)
-# The queue (`staff.queue`, the landing page /staff/) and the request page.
-from portal.casework import views as casework_views  # noqa: E402,F401
