@@ -95,9 +95,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.campaign_pages.staff_views import bp as campaigns
     from portal.campaigns.cli import bp as campaign_cli
     from portal.customer.views import bp as customer
+    from portal.customer.opt_out_views import bp as opt_out
     from portal.incident_pages.views import bp as incidents
     from portal.duplicates.views import bp as duplicates
-    from portal.encryption.cli import bp as encryption_cli
+    from portal.key_rotation.cli import bp as encryption_cli
     from portal.inventory.cli import bp as inventory_cli
     from portal.merging.cli import bp as merging_cli
     from portal.policies.views import bp as policies
@@ -142,5 +143,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaign_landing)
     app.register_blueprint(campaign_cli)
     app.register_blueprint(incidents)
+    app.register_blueprint(opt_out)
     app.register_blueprint(duplicates)
     app.register_blueprint(merging_cli)

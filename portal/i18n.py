@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Flask, current_app, g, has_app_context, has_request_context, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Domain, format_date, format_datetime, get_locale, get_timezone
 
 from portal.extensions import babel
@@ -12,13 +12,16 @@ LANGUAGE_SESSION_KEY = "lang"
 
 
 def select_locale() -> str:
-    """An explicit choice (the switch) wins; otherwise Japanese, the portal's default."""
+    """An explicit choice (the switch) wins; then the browser's Accept-Language; then Japanese."""
     languages = current_app.config["PORTAL_LANGUAGES"]
     # CLI and `tick` run without a request (and so without a session): use the default.
-    chosen = session.get(LANGUAGE_SESSION_KEY) if has_request_context() else None
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get(LANGUAGE_SESSION_KEY)
     if chosen in languages:
         return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    # Until the person chooses, the browser's languages decide (Japanese when it names neither).
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def current_language() -> str:
@@ -68,6 +71,19 @@ def _remembered(formatter):
     return filter_
 
 
+#: How the customer's pages write a moment and a day: 2024年6月10日 10:00, no seconds.
+WHEN_PATTERNS = {"ja": "y年M月d日 H:mm", "en": "MMM d, y, HH:mm"}
+DAY_PATTERNS = {"ja": "y年M月d日", "en": "MMMM d, y"}
+
+
+def _format_when(value, format: str | None = None) -> str:
+    return format_datetime(value, WHEN_PATTERNS.get(current_language(), WHEN_PATTERNS["en"]))
+
+
+def _format_day(value, format: str | None = None) -> str:
+    return format_date(value, DAY_PATTERNS.get(current_language(), DAY_PATTERNS["en"]))
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(
         app,
@@ -76,7 +92,8 @@ def init_app(app: Flask) -> None:
     )
     # One domain for the app; Flask-Babel builds its default lazily, so setting it first wins.
     domain = babel.domain_instance = RequestCachedDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
-    app.jinja_env.filters.update(dateformat=_remembered(format_date), datetimeformat=_remembered(format_datetime))
+    app.jinja_env.filters.update(dateformat=_remembered(format_date), datetimeformat=_remembered(format_datetime),
+                                 when=_remembered(_format_when), day=_remembered(_format_day))
     # Templates call the domain straight away (Flask-Babel's callables look the domain up first).
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: domain.get_translations().ugettext(s),

@@ -18,6 +18,7 @@ from portal.api.problems import ApiProblem, opendsr_error
 from portal.api.tokens import hash_token
 from portal.audit.services import Actor, record
 from portal.dsr.errors import DsrError, StaleRequest, english
+from portal.dsr.ownership import NotYourCase
 from portal.dsr.status import InvalidTransition
 from portal.extensions import csrf, db, limiter
 
@@ -82,6 +83,7 @@ def _api_problem(problem: ApiProblem):
 
 
 @bp.errorhandler(StaleRequest)
+@bp.errorhandler(NotYourCase)
 @bp.errorhandler(InvalidTransition)
 def _conflict(error: DsrError):
     return _problem(ApiProblem("conflict", english(error.message)))

@@ -29,6 +29,7 @@ from portal.api.blueprint import bp
 from portal.api.problems import ApiProblem, parameter_error
 from portal.api.schemas import COMPONENTS, MAX_JSON_BODY
 from portal.api.validation import Validator, parse_date_time
+from portal.common.json_input import BadJson, loads_untrusted
 from portal.common.time import JST
 from portal.extensions import db
 
@@ -122,22 +123,16 @@ def _read_body(op: Operation) -> bytes:
     return data
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not allowed in JSON")
-
-
 def _parse_json(data: bytes, schema_name: str) -> dict:
     if not data.strip():
         raise ApiProblem("invalid-json", "The body is empty; send a JSON object.")
     try:
-        value = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        value = loads_untrusted(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise ApiProblem("invalid-json", "The body is not UTF-8.") from None
-    except json.JSONDecodeError as error:
-        raise ApiProblem("invalid-json", f"Malformed JSON at line {error.lineno}, column {error.colno}: "
-                                         f"{error.msg}.") from None
-    except (ValueError, RecursionError) as error:
-        raise ApiProblem("invalid-json", f"Malformed JSON: {error}.") from None
+    except BadJson as error:
+        where = f" at line {error.line}, column {error.column}" if error.line else ""
+        raise ApiProblem("invalid-json", f"Malformed JSON{where}: {error.message}.") from None
     errors = validator.errors(value, {"$ref": f"#/components/schemas/{schema_name}"})
     if errors:
         raise ApiProblem("validation-failed", f"{len(errors)} field(s) are invalid.", errors=errors)

@@ -12,11 +12,7 @@ def audit_verify_command() -> None:
     """Check the audit log's hash chain and name the first broken entry."""
     report = verify_chain()
     if report.ok:
-        click.echo(f"audit log intact: {report.checked} entries checked")
+        click.echo(report.describe())
         return
-    click.echo(
-        f"audit log BROKEN at entry {report.first_broken_id}: {report.reason} "
-        f"({report.checked} entries before it are intact)",
-        err=True,
-    )
+    click.echo(report.describe(), err=True)
     raise SystemExit(1)

@@ -30,3 +30,20 @@ class AuditEntry(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+
+class AuditHead(db.Model):
+    """The chain's head, kept apart from it and updated in the same transaction as each
+    append: deleting the last entries leaves the head naming an entry that is gone.
+
+    `mac` is an HMAC (keyed by PORTAL_INDEX_KEY, which the database does not hold) over the
+    other columns, so whoever can only write the database cannot move the head back either.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # always 1: one row
+    last_id: Mapped[int] = mapped_column()
+    last_hash: Mapped[str] = mapped_column(sa.String(64))
+    entries: Mapped[int] = mapped_column()
+    mac: Mapped[str] = mapped_column(sa.String(64))

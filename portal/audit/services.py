@@ -2,11 +2,14 @@
 
 Every entry's hash covers its content and the previous entry's hash, so changing or
 deleting any row breaks the chain from there on; `audit-verify` finds the first break.
+Deleting the LAST rows breaks no link, so a signed head checkpoint (`AuditHead`, updated
+with every append) names the newest entry and the number of entries; a shorter chain shows.
 """
 from __future__ import annotations
 
 import getpass
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -14,8 +17,9 @@ from typing import Any, Iterator
 import sqlalchemy as sa
 from flask import has_request_context, request
 
-from portal.audit.models import AuditEntry
+from portal.audit.models import AuditEntry, AuditHead
 from portal.common.time import utcnow
+from portal.encryption.cipher import keyring
 from portal.extensions import db
 
 GENESIS_HASH = "0" * 64
@@ -77,7 +81,10 @@ def record(
 ) -> AuditEntry:
     """Add an audit entry to the current transaction (the caller commits with its change)."""
     _lock_chain()
-    last_hash = db.session.scalar(
+    head = db.session.get(AuditHead, HEAD_ID)
+    # Linking to the head, not to whatever row is last, makes entries cut off the end break
+    # the link of the next one written, on top of the head's count no longer matching.
+    last_hash = head.last_hash if head else db.session.scalar(
         sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
     )
     entry = AuditEntry(
@@ -96,7 +103,29 @@ def record(
     entry.hash = _entry_hash(entry)
     db.session.add(entry)
     db.session.flush()
+    _advance_head(head, entry)
     return entry
+
+
+HEAD_ID = 1
+
+
+def head_mac(last_id: int, last_hash: str, entries: int) -> str:
+    """The checkpoint's signature; the key is not in the database, so rows alone cannot forge it."""
+    message = f"audit-head:{last_id}:{last_hash}:{entries}".encode()
+    return hmac.new(keyring().index_key, message, hashlib.sha256).hexdigest()
+
+
+def _advance_head(head: AuditHead | None, entry: AuditEntry) -> None:
+    """Move the checkpoint to `entry` (the chain lock is held, so no one else moves it)."""
+    if head is None:
+        # An empty log (the migration made the head of any log that existed before it).
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+        head = AuditHead(id=HEAD_ID, entries=count - 1)
+        db.session.add(head)
+    head.last_id, head.last_hash, head.entries = entry.id, entry.hash, head.entries + 1
+    head.mac = head_mac(head.last_id, head.last_hash, head.entries)
+    db.session.flush()
 
 
 @dataclass(frozen=True)
@@ -104,10 +133,31 @@ class ChainReport:
     checked: int
     first_broken_id: int | None
     reason: str | None
+    # For "last entries deleted": what the checkpoint says the log ended with.
+    head_last_id: int | None = None
+    head_entries: int | None = None
 
     @property
     def ok(self) -> bool:
-        return self.first_broken_id is None
+        return self.reason is None
+
+    def describe(self) -> str:
+        """One line for the CLI and the operator's log."""
+        if self.ok:
+            return f"audit log intact: {self.checked} entries checked"
+        if self.first_broken_id is not None:
+            return (f"audit log BROKEN at entry {self.first_broken_id}: {self.reason} "
+                    f"({self.checked} entries before it are intact)")
+        if self.reason == TAIL_DELETED:
+            return (f"audit log BROKEN at its end: the last entries were deleted — the signed checkpoint "
+                    f"names entry {self.head_last_id} as the newest of {self.head_entries} entries, "
+                    f"but the log holds {self.checked}")
+        return f"audit log BROKEN: {self.reason} ({self.checked} entries checked)"
+
+
+TAIL_DELETED = "last entries deleted"
+HEAD_MISSING = "head checkpoint missing"
+HEAD_ALTERED = "head checkpoint altered"
 
 
 def _entries_in_order() -> Iterator[AuditEntry]:
@@ -116,14 +166,28 @@ def _entries_in_order() -> Iterator[AuditEntry]:
 
 
 def verify_chain() -> ChainReport:
-    """Walk the log in order and name the first entry whose link or content does not match."""
+    """Walk the log in order and name the first entry whose link or content does not match,
+    then check that the chain still reaches the signed head checkpoint."""
     expected_prev = GENESIS_HASH
     checked = 0
+    last_id = None
     for entry in _entries_in_order():
         if entry.prev_hash != expected_prev:
             return ChainReport(checked, entry.id, "previous entry missing or changed")
         if _entry_hash(entry) != entry.hash:
             return ChainReport(checked, entry.id, "entry content changed")
         expected_prev = entry.hash
+        last_id = entry.id
         checked += 1
+    return _check_head(checked, last_id, expected_prev)
+
+
+def _check_head(checked: int, last_id: int | None, last_hash: str) -> ChainReport:
+    head = db.session.get(AuditHead, HEAD_ID)
+    if head is None:
+        return ChainReport(checked, None, HEAD_MISSING if checked else None)
+    if not hmac.compare_digest(head.mac, head_mac(head.last_id, head.last_hash, head.entries)):
+        return ChainReport(checked, None, HEAD_ALTERED)
+    if (last_id, last_hash, checked) != (head.last_id, head.last_hash, head.entries):
+        return ChainReport(checked, None, TAIL_DELETED, head_last_id=head.last_id, head_entries=head.entries)
     return ChainReport(checked, None, None)

@@ -25,6 +25,11 @@ bp = Blueprint("audit", __name__, url_prefix="/staff/audit")
 CHAIN_REASONS = {
     "previous entry missing or changed": _l("The entry before it is missing or was changed."),
     "entry content changed": _l("The content of this entry was changed after it was written."),
+    "last entries deleted": _l("The newest entries were deleted: the signed checkpoint names a later entry "
+                               "and more entries than the log now holds."),
+    "head checkpoint missing": _l("The signed checkpoint of the newest entry is missing, so entries deleted "
+                                  "from the end cannot be ruled out."),
+    "head checkpoint altered": _l("The signed checkpoint of the newest entry was changed."),
 }
 
 
@@ -65,7 +70,7 @@ def verify():
     report = browse.check_chain(actor=staff_actor(current_staff()))
     db.session.commit()
     broken_link = None
-    if not report.ok:
+    if report.first_broken_id is not None:
         broken_link = url_for("audit.entries", before=report.first_broken_id + 1)
     return render_template(
         "audit/verify.html", report=report, broken_link=broken_link,

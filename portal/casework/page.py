@@ -17,6 +17,7 @@ from portal.casework.services import decisions_need_confirmation
 from portal.common.time import utcnow
 from portal.inventory.labels import category_name, detail_name, field_name
 from portal.dsr.labels import RESIDENCE_WORDS
+from portal.dsr import ownership
 from portal.dsr.decisions import describe_decision_form
 from portal.dsr.models import DataRequest, EventKind
 from portal.dsr.queries import timeline
@@ -38,8 +39,12 @@ FORMS = {
 }
 
 
-def available_actions(request: DataRequest, *, manager: bool) -> set[str]:
-    """What the status machine (and the viewer's role) allows now; the services check again."""
+def available_actions(request: DataRequest, *, manager: bool, may_act: bool = True) -> set[str]:
+    """What the status machine (and the viewer's role) allows now; the services check again.
+    A colleague's request (`may_act` false) is read-only: the one ownership rule of
+    `portal.dsr.ownership` refuses every change to it."""
+    if not may_act:
+        return set()
     if not request.is_open:
         return {"note"}
     actions = {"note", "message", "reply", "match"}
@@ -165,8 +170,13 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
     seen = max((e.id for e in events), default=0)
     names = display.staff_names(display.event_actor_ids(events + list(stale_events or [])) | {request.assignee_id})
     manager = user.may(StaffRole.MANAGER)
-    actions = available_actions(request, manager=manager)
+    may_act = ownership.may_act(request, user)
+    actions = available_actions(request, manager=manager, may_act=may_act)
     step = next_step(request, actions)
+    if not may_act:
+        step = NextStep(None, _("Taken by a colleague"), _(
+            "%(name)s has taken this request: you can read it, but only they or a manager can change it.",
+            name=names.get(request.assignee_id, f"#{request.assignee_id}")))
     html = render_template(
         "casework/request.html",
         req=request, user=user, now=now, manager=manager,

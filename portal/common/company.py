@@ -6,6 +6,7 @@ demo company shipped in the package is used.
 from __future__ import annotations
 
 import json
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,3 +32,8 @@ def text(value):
     if isinstance(value, dict):
         return value.get(current_language()) or value.get("ja")
     return value
+
+
+def day(value):
+    """A `YYYY-MM-DD` of the profile as a date (shown in the reader's format); None stays None."""
+    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -102,16 +102,29 @@ def has_amount(person_id: int, category: Category) -> bool:
     return db.session.scalar(stmt) is not None
 
 
-def newest_item_ids(person_id: int, category: Category, limit: int, offset: int = 0) -> list[int]:
-    """Ids of a category's newest lines; walks the (person, category, collected_at) index."""
+def _collected_between(since: datetime | None, before: datetime | None) -> list:
+    return [*([Item.collected_at >= since] if since else []), *([Item.collected_at < before] if before else [])]
+
+
+def newest_item_ids(person_id: int, category: Category, limit: int, offset: int = 0, *,
+                    since: datetime | None = None, before: datetime | None = None) -> list[int]:
+    """Ids of a category's newest lines (collected in [since, before) when given); walks the
+    (person, category, collected_at) index."""
     stmt = (
         sa.select(Item.id)
-        .where(Item.person_id == person_id, Item.category == category)
+        .where(Item.person_id == person_id, Item.category == category, *_collected_between(since, before))
         .order_by(Item.collected_at.desc(), Item.id.desc())
         .limit(limit)
         .offset(offset)
     )
     return list(db.session.scalars(stmt))
+
+
+def count_lines(person_id: int, category: Category, *, since: datetime | None, before: datetime | None) -> int:
+    """How many of a category's lines were collected in [since, before)."""
+    stmt = sa.select(sa.func.count()).select_from(Item).where(
+        Item.person_id == person_id, Item.category == category, *_collected_between(since, before))
+    return db.session.scalar(stmt) or 0
 
 
 def items(person_id: int, *, categories: list[Category], extra_ids: list[int] = ()) -> list[Item]:

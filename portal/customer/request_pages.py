@@ -109,6 +109,8 @@ def _facts(request: DataRequest, localized, *, with_note: bool = True) -> list[t
         facts.append((_("Covers"), ", ".join(chosen) if chosen else _("Every company we gave your data to")))
     if details.get("ground"):
         facts.append((_("Why"), str(GROUND_WORDS.get(details["ground"], details["ground"]))))
+    if details.get("opt_out"):
+        facts.append((_("Why"), _("Stop of provision by opt-out: no reason is needed")))
     if request.type is RequestType.CONSENT_WITHDRAWAL:
         consents = details.get("consents", [])
         objections = details.get("objections", [])

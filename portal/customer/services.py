@@ -6,14 +6,15 @@ carries the full value anywhere in its HTML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from portal.audit.services import Actor, record
-from portal.customer import queries
+from portal.customer import queries, recipients
 from portal.inventory.labels import BASIS_WORDS, CATEGORY_ORDER, category_name, field_name, item_name
 from portal.customer.masking import mask_person, mask_value
 from portal.dsr.filing import record_self_service_disclosure
+from portal.common.time import JST
 from portal.i18n import current_language
 from portal.inventory.models import Category, ConsentEvent, ConsentState, Item, Provision, Purpose, Source
 
@@ -77,6 +78,8 @@ class MyData:
     consents: list[ConsentView]
     provisions: list[ProvisionView]
     stepped_up: bool
+    recipients: list[recipients.RecipientGroup] = field(default_factory=list)
+    received_from: list[Source] = field(default_factory=list)  # 受領記録: third parties who gave us data
 
     @property
     def item_count(self) -> int:
@@ -137,13 +140,28 @@ def my_data(person_id: int, *, stepped_up: bool) -> MyData | None:
             _set_total(group, person_id, stepped_up=stepped_up)
         else:
             group.items.sort(key=lambda view: field_order(view.field))
+            group.sources = _unique(view.source for view in group.items)
+            group.purposes = _unique(p for view in group.items for p in view.purposes)
         groups.append(group)
+    provisions = queries.provisions(person_id)
+    all_source_ids = {i for s in ordered for i in s.source_ids}
     return MyData(
         register=_register(person, stepped_up=stepped_up), groups=groups,
         consents=_consents(queries.consent_events(person_id)),
-        provisions=[_provision_view(p) for p in queries.provisions(person_id)],
+        provisions=[_provision_view(p) for p in provisions],
         stepped_up=stepped_up,
+        recipients=recipients.grouped(provisions),
+        received_from=recipients.received_from(queries.by_id(Source, all_source_ids).values()),
     )
+
+
+def _unique(rows) -> list:
+    """Sources or purposes once each, in the order first met (None left out)."""
+    seen: dict[int, Any] = {}
+    for row in rows:
+        if row is not None:
+            seen.setdefault(row.id, row)
+    return list(seen.values())
 
 
 def _set_total(group: CategoryGroup, person_id: int, *, stepped_up: bool) -> None:
@@ -185,23 +203,49 @@ class CategoryPage:
     group: CategoryGroup
     page: int
     pages: int
+    matching: int                    # lines in the chosen period (all lines without one)
+    since: date | None = None
+    until: date | None = None
+    common_source: Source | None = None     # said once above the lines when every line shares it
+    common_purposes: list[Purpose] | None = None
 
 
-def category_page(person_id: int, category: str, page: int, *, stepped_up: bool) -> CategoryPage | None:
-    """One page of a category's lines, newest first; None when the person has no such page."""
+def _japan_midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=JST)
+
+
+def category_page(person_id: int, category: str, page: int, *, stepped_up: bool,
+                  since: date | None = None, until: date | None = None) -> CategoryPage | None:
+    """One page of a category's lines, newest first, optionally only those collected from
+    `since` to `until` (Japan dates, both included); None when the person has no such page."""
     try:
         category = Category(category)
     except ValueError:
         return None
     stats = queries.category_stats(person_id, only=category).get(category)
-    pages = -(-stats.count // PAGE_SIZE) if stats else 0
-    if stats is None or not 1 <= page <= pages:
+    if stats is None:
         return None
-    ids = queries.newest_item_ids(person_id, category, PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    window = dict(since=_japan_midnight(since) if since else None,
+                  before=_japan_midnight(until + timedelta(days=1)) if until else None)
+    matching = queries.count_lines(person_id, category, **window) if since or until else stats.count
+    pages = max(1, -(-matching // PAGE_SIZE))
+    if not 1 <= page <= pages:
+        return None
+    ids = queries.newest_item_ids(person_id, category, PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **window)
     group = CategoryGroup(category, category_name(category), stats, bulk=True)
     group.items = [_item_view(i, stepped_up=stepped_up) for i in queries.items(person_id, categories=[], extra_ids=ids)]
+    if len(stats.source_ids) == 1:
+        group.sources = list(queries.by_id(Source, stats.source_ids).values())
+    purpose_ids = queries.purpose_ids_by_category(person_id, [category])[category]
+    group.purposes = sorted(queries.by_id(Purpose, purpose_ids).values(), key=lambda p: p.id)
     _set_total(group, person_id, stepped_up=stepped_up)
-    return CategoryPage(group=group, page=page, pages=pages)
+    common_purposes = None
+    if group.items and all({p.id for p in view.purposes} == purpose_ids for view in group.items):
+        common_purposes = group.purposes
+    return CategoryPage(
+        group=group, page=page, pages=pages, matching=matching, since=since, until=until,
+        common_source=group.sources[0] if group.sources else None, common_purposes=common_purposes,
+    )
 
 
 def record_download(person_id: int, *, format: str, actor: Actor) -> None:

@@ -1,14 +1,19 @@
 """The customer's own pages under /my/: what we hold about them, and their downloads."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 from flask_babel import format_currency, format_decimal
+from flask_babel import gettext as _
 
 from portal.audit.services import Actor
+from portal.common.text import parse_date
 from portal.common.time import JST, utcnow
 from portal.customer import services
 from portal.inventory import downloads
-from portal.inventory.labels import channel_words, detail_name, source_kind_words
+from portal.customer import recipients
+from portal.inventory.labels import channel_words, detail_name, detail_value, source_kind_words
 from portal.extensions import db
 from portal.inventory.models import Category
 from portal.common.company import company_profile
@@ -22,7 +27,8 @@ def _helpers():
     return {
         "source_kind_words": source_kind_words, "channel_words": channel_words,
         "detail_name": detail_name, "format_currency": format_currency,
-        "format_decimal": format_decimal, "Category": Category,
+        "format_decimal": format_decimal, "Category": Category, "detail_value": detail_value,
+        "recipients": recipients,
     }
 
 
@@ -57,15 +63,30 @@ def my_data():
     return render_template("customer/my_data.html", data=data, joint_use=company_profile().get("joint_use", []))
 
 
+def _day_arg(name: str) -> tuple[date | None, str | None]:
+    """A date from the query string, typed any common way; (None, error) when it is not one."""
+    typed = request.args.get(name, "").strip()
+    if not typed:
+        return None, None
+    try:
+        return parse_date(typed), None
+    except ValueError:
+        return None, _("Enter a date such as 2024-06-10 or 令和6年6月10日.")
+
+
 @bp.get("/data/category/<category>")
 @customer_required
 def category(category: str):
-    """All lines of one large category (purchases, points), 50 a page, newest first."""
+    """All lines of one category, 50 a page, newest first, optionally within a period."""
     page = request.args.get("page", 1, type=int)
-    result = services.category_page(_own_person_id(), category, page, stepped_up=_stepped_up())
+    since, since_error = _day_arg("from")
+    until, until_error = _day_arg("to")
+    result = services.category_page(_own_person_id(), category, page, stepped_up=_stepped_up(),
+                                    since=since, until=until)
     if result is None:
         abort(404)
-    return render_template("customer/category.html", result=result, stepped_up=_stepped_up())
+    errors = [(field, message) for field, message in (("from", since_error), ("to", until_error)) if message]
+    return render_template("customer/category.html", result=result, stepped_up=_stepped_up(), errors=errors)
 
 
 def _attachment(chunks, *, mimetype: str, extension: str) -> Response:

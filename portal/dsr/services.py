@@ -26,6 +26,7 @@ from portal.dsr.filing import create_request, format_reference, record_self_serv
 from portal.dsr.models import DataRequest, EventKind
 from portal.dsr.policies import PolicyInvalid, choose_policy, create_policy, update_policy  # noqa: F401
 from portal.dsr.status import InvalidTransition, RequestStatus, can_transition
+from portal.dsr.ownership import case_action
 from portal.dsr.workflow import Change, add_event, audit, check_version, iso, move, start_clock, translate_stale
 from portal.extensions import db
 from portal.inventory.models import Person
@@ -48,6 +49,7 @@ def _require_open(request: DataRequest) -> None:
 # --- staff actions --------------------------------------------------------------------------
 
 @translate_stale
+@case_action
 def verify_request(request: DataRequest, *, actor: Actor, verified_at: datetime | None = None,
                    expected_version: int | None = None, note: str | None = None) -> Change:
     """The requester (or the agent's authority) checked out: start the clock."""
@@ -64,6 +66,7 @@ def verify_request(request: DataRequest, *, actor: Actor, verified_at: datetime 
 
 
 @translate_stale
+@case_action
 def match_person(request: DataRequest, person_id: int, *, actor: Actor,
                  expected_version: int | None = None) -> Change:
     """Link an unmatched (or wrongly matched) request to the person it is about."""
@@ -81,6 +84,7 @@ def match_person(request: DataRequest, person_id: int, *, actor: Actor,
 
 
 @translate_stale
+@case_action
 def assign(request: DataRequest, *, assignee_id: int | None, actor: Actor,
            expected_version: int | None = None) -> Change:
     """Give the request to a staff member (or take it back to the shared queue with None)."""
@@ -95,6 +99,7 @@ def assign(request: DataRequest, *, assignee_id: int | None, actor: Actor,
 
 
 @translate_stale
+@case_action
 def acknowledge(request: DataRequest, *, actor: Actor, now: datetime | None = None) -> Change:
     """Record that receipt was confirmed to the requester (CCPA's 10-business-day step)."""
     if request.acknowledged_at is not None:
@@ -107,6 +112,7 @@ def acknowledge(request: DataRequest, *, actor: Actor, now: datetime | None = No
 
 
 @translate_stale
+@case_action
 def transition(
     request: DataRequest,
     to_status: RequestStatus | str,
@@ -153,6 +159,7 @@ def transition(
 
 
 @translate_stale
+@case_action
 def ask_requester(request: DataRequest, *, body: str, actor: Actor, expected_version: int | None = None,
                   now: datetime | None = None) -> Change:
     """Ask the requester for information and wait for them (pausing where the policy allows).
@@ -177,6 +184,7 @@ def ask_requester(request: DataRequest, *, body: str, actor: Actor, expected_ver
 
 
 @translate_stale
+@case_action
 def extend_deadline(request: DataRequest, *, reason: str, amount: int, actor: Actor,
                     expected_version: int | None = None, now: datetime | None = None) -> Change:
     """Extend the deadline once, by at most the policy's maximum, before it passes.
@@ -216,6 +224,7 @@ def extend_deadline(request: DataRequest, *, reason: str, amount: int, actor: Ac
 # --- messages and notes ---------------------------------------------------------------------
 
 @translate_stale
+@case_action
 def add_message(request: DataRequest, *, body: str, to_requester: bool, actor: Actor,
                 now: datetime | None = None) -> Change:
     """A message to the requester, or from them (their reply, or staff recording a call).
@@ -239,6 +248,7 @@ def add_message(request: DataRequest, *, body: str, to_requester: bool, actor: A
 
 
 @translate_stale
+@case_action
 def add_internal_note(request: DataRequest, *, body: str, actor: Actor, now: datetime | None = None) -> Change:
     """A note for staff only; the requester never sees it."""
     _require_staff_side(actor)

@@ -68,6 +68,9 @@ def _sources(person_id: int) -> Iterator[dict]:
             "name": _text(source.name_ja, source.name_en), "obtained_on": _date(source.obtained_on),
             "provider": source.provider, "provider_obtained_by": source.provider_obtained_by,
             "note": source.note,
+            # Only when set, so exports of other sources read as before.
+            **({"obtained_via_opt_out": True, "provider_opt_out_filed_on": _date(source.provider_opt_out_filed_on)}
+               if source.obtained_via_opt_out else {}),
         }
 
 

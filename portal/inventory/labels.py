@@ -1,6 +1,7 @@
 """Words a customer understands for the inventory's codes: categories, source kinds, bases, fields."""
 from __future__ import annotations
 
+from flask_babel import format_currency, format_decimal
 from flask_babel import lazy_gettext as _l
 
 from portal.inventory.models import Category, Channel, ProvisionBasis, SourceKind
@@ -117,6 +118,21 @@ DETAIL_NAMES = {
 def detail_name(key: str) -> str:
     label = DETAIL_NAMES.get(str(key).lower())
     return str(label) if label else str(key)
+
+
+# Parts of a line that are prices in yen (a customer reads ¥1,200, not 1200).
+PRICE_KEYS = frozenset({"price", "unit_price", "amount", "total"})
+
+
+def detail_value(key: str, value) -> str:
+    """A part of a structured value as a customer reads it: prices in yen, numbers grouped."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, (int, float)):
+        if str(key).lower() in PRICE_KEYS:
+            return format_currency(value, "JPY")
+        return format_decimal(value)
+    return str(value)
 
 
 def source_kind_words(kind: SourceKind | str) -> str:

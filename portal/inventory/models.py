@@ -159,6 +159,10 @@ class Source(db.Model):
     provider: Mapped[str | None] = mapped_column(sa.String(300))
     provider_obtained_by: Mapped[str | None] = mapped_column(sa.Text)
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # The provider gave us this data by opt-out (オプトアウトによる第三者提供, Art. 27(2)): we may
+    # not pass it on by opt-out in turn; the date the provider filed with the Commission, if known.
+    obtained_via_opt_out: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    provider_opt_out_filed_on: Mapped[date | None] = mapped_column(sa.Date)
 
 
 class Purpose(db.Model):

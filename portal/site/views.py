@@ -4,19 +4,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 
+from portal.common.company import company_profile, day, text
 from portal.common.urls import safe_next
 from portal.extensions import db, limiter
 from portal.i18n import LANGUAGE_SESSION_KEY
 from portal.inventory.models import Purpose
 from portal.retention.periods import periods as retention_periods
-from portal.common.company import company_profile, text
 
 bp = Blueprint("site", __name__)
 
 
 @bp.app_context_processor
 def _company():
-    return {"company": company_profile(), "ctext": text}
+    return {"company": company_profile(), "ctext": text, "cdate": day}
 
 
 @bp.get("/")

@@ -13,7 +13,7 @@ from portal.audit.models import AuditEntry
 from portal.audit.services import Actor, record
 from portal.common.time import JST
 from portal.extensions import db
-from tests.fixtures.pages import in_english, post_page_form, text_of
+from tests.fixtures.pages import csrf_from, in_english, post_page_form, text_of
 from tests.fixtures.audit import audit_entries
 
 AUDIT = "/staff/audit"
@@ -231,3 +231,20 @@ def test_csv_cells_that_look_like_formulas_are_defused(client, login_as, write):
     body = client.get(AUDIT + "/export.csv", query_string={"action": "test.formula"}).get_data(as_text=True)
     [row] = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
     assert row["actor_id"].startswith("'=")
+
+
+def test_entries_deleted_from_the_end_are_shown_on_the_check_page(app, client, login_as, write):
+    login_as("admin")
+    in_english(client)
+    write("test.one")
+    write("test.two")
+    # The form's token first: showing the log writes an entry, which would link to the deleted one.
+    token = csrf_from(client.get(AUDIT).get_data(as_text=True))
+    last = write("test.three")
+    with app.app_context():
+        db.session.execute(sa.delete(AuditEntry).where(AuditEntry.id == last))
+        db.session.commit()
+    text = text_of(client.post(AUDIT + "/verify", data={"csrf_token": token}))
+    assert "The end of the audit log is not as it was written." in text
+    assert "The newest entries were deleted" in text
+    assert f"names entry No. {last} as the newest of" in text

@@ -1,7 +1,7 @@
 """The audit log's hash chain detects edited and removed entries."""
 import sqlalchemy as sa
 
-from portal.audit.models import AuditEntry
+from portal.audit.models import AuditEntry, AuditHead
 from portal.audit.services import Actor, record
 from portal.extensions import db
 
@@ -44,3 +44,47 @@ def test_entries_link_to_their_predecessor(app_ctx):
     entries = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
     assert entries[1].prev_hash == entries[0].hash
     assert entries[2].prev_hash == entries[1].hash
+
+
+def test_deleted_last_entries_are_detected_by_audit_verify(runner, app_ctx):
+    write_entries(5)
+    ids = db.session.scalars(sa.select(AuditEntry.id).order_by(AuditEntry.id)).all()
+    # Whoever hides their last actions deletes the newest rows: no later link breaks.
+    db.session.execute(sa.delete(AuditEntry).where(AuditEntry.id.in_(ids[3:])))
+    db.session.commit()
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert "the last entries were deleted" in result.output
+    assert f"names entry {ids[4]} as the newest of 5 entries, but the log holds 3" in result.output
+
+
+def test_an_entry_written_after_a_truncation_does_not_hide_it(runner, app_ctx):
+    write_entries(3)
+    last = db.session.scalar(sa.select(sa.func.max(AuditEntry.id)))
+    db.session.execute(sa.delete(AuditEntry).where(AuditEntry.id == last))
+    db.session.commit()
+    write_entries(1)
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert "BROKEN" in result.output
+
+
+def test_a_head_moved_back_by_hand_is_refused(runner, app_ctx):
+    write_entries(3)
+    ids = db.session.scalars(sa.select(AuditEntry.id).order_by(AuditEntry.id)).all()
+    second = db.session.execute(sa.select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id).offset(1).limit(1)).one()
+    db.session.execute(sa.delete(AuditEntry).where(AuditEntry.id == ids[2]))
+    db.session.execute(sa.update(AuditHead).values(last_id=second.id, last_hash=second.hash, entries=2))
+    db.session.commit()
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert "head checkpoint altered" in result.output
+
+
+def test_a_deleted_checkpoint_is_reported(runner, app_ctx):
+    write_entries(2)
+    db.session.execute(sa.delete(AuditHead))
+    db.session.commit()
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert "head checkpoint missing" in result.output

@@ -31,7 +31,8 @@ def test_a_customer_corrects_the_address_and_withdraws_the_newsletter_on_a_phone
     page.get_by_role("button", name="確認する").click()
     page.wait_for_url("**/my/data")
 
-    # The address: from its card on "my data", through the extra check, to the correction form.
+    # The address: from its category on "my data" (opened), through the extra check, to the correction form.
+    page.locator("#category-contact summary").click()
     page.get_by_role("link", name=re.compile("訂正・削除を請求する.*住所")).click()
     page.wait_for_url("**/verify/step-up**")
     page.get_by_label("生年月日（例：1985-04-03）").check()

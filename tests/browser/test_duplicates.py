@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 def _login(page, app, base_url, account, *, button, english: bool):
     page.goto(base_url + "/staff/login")
-    if english:
+    if english and page.locator("html").get_attribute("lang") != "en":  # en-US browsers get English already
         page.locator("form.lang-switch button[value=en]").click()
         page.wait_for_load_state()
     page.locator("input[name=email]").fill(account.email)

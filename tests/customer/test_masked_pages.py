@@ -46,7 +46,7 @@ def test_masked_page_summarises_purchases_without_details(client, login_customer
     in_english(client)
     login_customer(client, "hanako@example.jp")
     purchases = section(client.get("/my/data").get_data(as_text=True), "category-purchase")
-    assert "Lines 8" in purchases
+    assert "8 lines" in purchases
     assert "Details are shown after the extra check" in purchases
     assert "Total shown after the extra check" in purchases
 

@@ -39,8 +39,8 @@ def test_every_item_shows_value_source_purposes_collection_time_and_retention(pa
     assert "From a list we bought from another company" in contact  # the kind in words
     assert "September 1, 2025" in contact  # when the list was obtained
     assert "To send you our catalogue by post" in contact  # purpose title in the viewer's language
-    assert "May 15, 2024" in contact and "10:30:00" in contact  # collected, Japan time
-    assert "until May 15, 2029" in contact
+    assert "May 15, 2024" in contact  # collected
+    assert "kept until May 15, 2029" in contact
 
 
 def test_source_name_is_japanese_by_default(client, login_customer):
@@ -69,41 +69,56 @@ def test_collection_time_is_shown_in_japan_time(client, login_customer, import_l
     in_english(client)
     login_customer(client, "hanako@example.jp", stepped_up=True)
     text = section(client.get("/my/data").get_data(as_text=True), "category-preference")
-    assert "Jan 1, 2025, 8:30:00" in text
+    assert "January 1, 2025" in text  # the day in Japan, not December 31 in UTC
+    lines = client.get("/my/data/category/preference").get_data(as_text=True)
+    assert "Jan 1, 2025, 08:30" in text_of(lines) and "08:30:00" not in lines  # no seconds
 
 
 def test_consents_show_current_state_and_history(page_en):
     consents = section(page_en, "consents")
     newsletter = consents[consents.index("To email you news"):consents.index("To send you our catalogue")]
     assert newsletter.index("Consent withdrawn") < newsletter.index("Consent given")  # current state first
-    assert "since Feb 10, 2025" in newsletter
+    assert "since February 10, 2025" in newsletter
     assert newsletter.count("Consent given") == 1 and newsletter.count("Consent withdrawn") == 2  # badge + history
     catalogue = consents[consents.index("To send you our catalogue"):]
     assert "Consent given" in catalogue and "withdrawn" not in catalogue
 
 
-def test_provisions_show_recipient_date_basis_and_items(page_en):
-    provisions = section(page_en, "provisions")
-    assert "株式会社サンプル物流" in provisions
-    assert "大阪府大阪市北区サンプル町4-5-6" in provisions
-    assert "代表取締役 佐藤 一郎" in provisions
-    assert "February 1, 2025" in provisions
-    assert "To a contractor handling it on our behalf" in provisions
-    assert "Who you are: Name" in provisions and "How to reach you: Address" in provisions
+def test_recipients_show_name_address_representative_dates_and_items(page_en):
+    recipients = section(page_en, "recipients")
+    assert "株式会社サンプル物流" in recipients
+    assert "大阪府大阪市北区サンプル町4-5-6" in recipients
+    assert "代表取締役 佐藤 一郎" in recipients
+    assert "February 1, 2025" in recipients
+    assert "Who you are: Name" in recipients and "How to reach you: Address" in recipients
+
+
+def test_a_contractor_is_listed_as_a_contractor_not_as_a_third_party(page_en):
+    recipients = section(page_en, "recipients")
+    third_party = recipients[recipients.index("Third parties we gave your data to"):recipients.index("Contractors handling")]
+    contractors = recipients[recipients.index("Contractors handling"):recipients.index("Joint use")]
+    assert "株式会社サンプル物流" in contractors and "株式会社サンプル物流" not in third_party
+    assert "We have not given your data to any third party." in third_party
+
+
+def test_the_companies_that_gave_us_the_data_are_listed_with_how_they_obtained_it(page_en):
+    received = section(page_en, "recipients").split("Companies that gave us your data")[1]
+    assert "株式会社サンプルリサーチ" in received and "懸賞サイトの応募フォームで同意を得て取得" in received
+    assert "received on September 1, 2025" in received
 
 
 def test_joint_use_partners_are_listed(page_en):
-    assert "Sakura Card Co., Ltd." in section(page_en, "joint-use")
+    assert "Sakura Card Co., Ltd." in section(page_en, "recipients")
 
 
 def test_purchase_history_is_summarised_with_its_latest_lines(page_en):
     purchases = section(page_en, "category-purchase")
-    assert "Lines 8" in purchases
-    assert "First January 1, 2025" in purchases and "Latest August 8, 2025" in purchases
+    assert "Purchase history 8 lines" in purchases
+    assert "January 1, 2025 to August 8, 2025" in purchases
     assert "¥8,028" in purchases  # 1000 + … + 1007
-    assert "See all 8 lines" in purchases
-    rows = re.findall(r"<tr>", page_en.split('id="category-purchase"')[1].split("</section>")[0])
-    assert len(rows) == 1 + 5  # header and the five newest lines
+    assert "All 8 lines, with a date filter" in purchases
+    lines = page_en.split('id="category-purchase"')[1].split("</section>")[0].split('<ol class="lines">')[1]
+    assert lines.count("<li>") == 5  # the five newest lines, one row each
 
 
 def test_download_buttons_are_offered_after_the_extra_check(page_en):

@@ -1,10 +1,11 @@
 """A customer with 5,000 purchase lines sees a summary and pages of 50, newest first."""
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
 
+from portal.common.time import JST
 from portal.extensions import db
 from portal.inventory.cli import DEMO_FILE
 from portal.inventory.models import Item, Person
@@ -45,8 +46,8 @@ def test_first_page_summarises_thousands_of_purchase_lines(client, login_custome
     login_customer(client, "hanako@example.jp", stepped_up=True)
     page = client.get("/my/data").get_data(as_text=True)
     purchases = section(page, "category-purchase")
-    assert f"Lines {count:,}" in purchases
-    assert f"See all {count:,} lines" in purchases
+    assert f"{count:,} lines" in purchases
+    assert f"All {count:,} lines, with a date filter" in purchases
     assert "Total amount ¥" in purchases
     assert purchases.count("Product code") <= 5  # only the newest lines, not thousands
 
@@ -83,3 +84,26 @@ def test_unknown_or_empty_categories_are_not_found(client, login_customer, custo
     login_customer(client, "hanako@example.jp")
     assert client.get("/my/data/category/no-such-thing").status_code == 404
     assert client.get("/my/data/category/survey").status_code == 404  # a real category she has nothing in
+
+
+def test_category_pages_filter_lines_by_japan_date_typed_any_way(client, login_customer, hanako_with_5000_purchases):
+    count, first, last = hanako_with_5000_purchases
+    in_english(client)
+    login_customer(client, "hanako@example.jp", stepped_up=True)
+    day = (last if last.tzinfo else last.replace(tzinfo=timezone.utc)).astimezone(JST).date()
+    everything = _times(client.get("/my/data/category/purchase").get_data(as_text=True))
+    on_that_day = [t for t in everything if t.astimezone(JST).date() == day]
+    typed = day.isoformat().replace("-", "ー").translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    page = client.get(f"/my/data/category/purchase?from={typed}&to={day}").get_data(as_text=True)
+    assert _times(page) == on_that_day
+    assert f"{len(on_that_day)} line" in text_of(page)
+
+
+def test_a_date_that_is_not_one_is_reported_at_the_top_and_nothing_is_filtered(client, login_customer,
+                                                                                 hanako_with_5000_purchases):
+    in_english(client)
+    login_customer(client, "hanako@example.jp", stepped_up=True)
+    page = client.get("/my/data/category/purchase?from=12ab").get_data(as_text=True)
+    summary = page.split('class="error-summary"')[1].split("</div>")[0]
+    assert 'href="#from"' in summary and "Enter a date" in text_of(summary)
+    assert len(_times(page)) == 50

@@ -27,6 +27,7 @@ from portal.dsr.decisions.packages import discard_file
 from portal.dsr.decisions.summary import describe_outcome
 from portal.dsr.errors import DsrError
 from portal.dsr.models import DataRequest, EventKind, RequestType
+from portal.dsr.ownership import case_action
 from portal.dsr.services import REQUESTER_ACTORS, transition
 from portal.dsr.status import InvalidTransition, RequestStatus
 from portal.dsr.workflow import Change, add_event, audit, check_version, translate_stale
@@ -60,6 +61,7 @@ def _check(request: DataRequest, decision: Decision, actor: Actor) -> None:
 
 
 @translate_stale
+@case_action
 def complete_with_decision(request: DataRequest, *, actor: Actor, decision: Decision,
                            expected_version: int | None = None, now: datetime | None = None) -> Change:
     """Apply `decision` to the person's data and complete the request; returns the change.

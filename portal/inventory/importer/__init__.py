@@ -11,6 +11,7 @@ from pathlib import Path
 from portal.audit.services import Actor, record
 from portal.extensions import db
 from portal.inventory.importer.apply import Changes, apply_records, load_known_keys
+from portal.inventory.importer.opt_out import onward_opt_out_problems
 from portal.inventory.importer.parse import (
     RECORD_TYPES,
     Problem,
@@ -62,6 +63,7 @@ def import_bytes(data: bytes, *, actor: Actor, dry_run: bool = False, origin: st
         known = load_known_keys(collect_references(records))
         parsed = validate_records(records, known)
         problems.extend(parsed.problems)
+        problems.extend(onward_opt_out_problems(parsed))
         if problems:
             raise ImportFailed(problems)
         result = ImportResult(counts=parsed.counts(), dry_run=dry_run)

@@ -174,7 +174,8 @@ def _python_default(column: sa.Column):
     return None
 
 
-SOURCE_FIELDS = ("kind", "name_ja", "name_en", "obtained_on", "provider", "provider_obtained_by", "note")
+SOURCE_FIELDS = ("kind", "name_ja", "name_en", "obtained_on", "provider", "provider_obtained_by", "note",
+                 "obtained_via_opt_out", "provider_opt_out_filed_on")
 PURPOSE_FIELDS = ("title_ja", "title_en", "description_ja", "description_en", "consent_required", "channel")
 PERSON_FIELDS = ("email", "name", "name_kana", "phone", "birthdate", "customer_number",
                  "email_index", "name_index", "name_kana_index", "phone_index", "customer_number_index")

@@ -5,11 +5,11 @@ the keys that already exist, so references to earlier imports resolve.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable
 
+from portal.common.json_input import BadJson, loads_untrusted
 from portal.common.time import parse_date, parse_datetime
 from portal.inventory.models import (
     THIRD_PARTY_KINDS,
@@ -236,7 +236,17 @@ def _source(f: Collect, known: KnownKeys) -> dict:
         "provider": provider,
         "provider_obtained_by": f(_string, "provider_obtained_by"),
         "note": f(_string, "note"),
+        **_opt_out_source(f),
     }
+
+
+def _opt_out_source(f: Collect) -> dict:
+    """Optional: the source gave us the data by opt-out, and when it filed that with the Commission."""
+    via_opt_out = f(_bool, "obtained_via_opt_out", False)
+    filed_on = f(_date, "provider_opt_out_filed_on")
+    if filed_on and not via_opt_out:
+        f.errors.append("'provider_opt_out_filed_on' needs 'obtained_via_opt_out': true")
+    return {"obtained_via_opt_out": via_opt_out, "provider_opt_out_filed_on": filed_on}
 
 
 def _purpose(f: Collect, known: KnownKeys) -> dict:
@@ -363,9 +373,10 @@ def read_records(text: str) -> tuple[list[tuple[int, dict]], list[Problem]]:
         if not line or line.startswith("#"):
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(number, f"malformed JSON: {exc.msg} (column {exc.colno})"))
+            record = loads_untrusted(line)
+        except BadJson as exc:
+            where = f" (column {exc.column})" if exc.column else ""
+            problems.append(Problem(number, f"malformed JSON: {exc.message}{where}"))
             continue
         if not isinstance(record, dict):
             problems.append(Problem(number, "each line must be a JSON object"))
