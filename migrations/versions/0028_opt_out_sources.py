@@ -3,14 +3,14 @@
 Data a provider gave us by opt-out (Art. 27(2)) may not be provided onward by opt-out; the
 importer refuses such provision records (portal/inventory/importer/opt_out.py).
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0027'
-down_revision = '0026'
+revision = '0028'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
