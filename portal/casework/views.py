@@ -11,13 +11,13 @@ from portal.casework import display, forms, services
 from portal.casework.page import assignee_choices
 from portal.casework.queue import COUNT_CAP, ID, QueueFilters, capped_count, conditions, read_page
 from portal.common.time import utcnow
-from portal.common.urls import safe_next
 from portal.customer.masking import mask_email
 from portal.dsr.models import Jurisdiction, RequestType
 from portal.dsr.notifications import notify_requester
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from portal.staff import auth
+from portal.staff.area import safe_staff_next
 from portal.staff.auth import current_staff, role_required, staff_required
 from portal.staff.blueprint import bp
 from portal.staff.login import staff_actor
@@ -26,10 +26,7 @@ from portal.staff.models import StaffRole
 
 def back_to(default: str) -> str:
     """Where a form asked to return to: only a path inside the staff area (no open redirect)."""
-    target = request.form.get("next") or ""
-    if target.startswith("/staff/") and safe_next(target, "") == target:
-        return target
-    return default
+    return safe_staff_next(request.form.get("next")) or default
 
 
 def notify(change) -> None:

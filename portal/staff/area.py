@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 
+from portal.common.urls import safe_next
 from portal.staff.auth import enforce_idle_timeout
 from portal.staff.nav import ROLE_DESCRIPTIONS, role_label, staff_areas
 
@@ -25,6 +26,16 @@ ERROR_PAGES = {
 def in_staff_area(path: str | None = None) -> bool:
     path = request.path if path is None else path
     return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def safe_staff_next(target: str | None) -> str | None:
+    """A path inside the staff area to go on to (after log-in, after a form), else None: no open
+    redirect, and never back to the log-in or log-out."""
+    if not target or safe_next(target, "") != target or not target.startswith("/staff/"):
+        return None
+    if target.startswith(("/staff/login", "/staff/logout")):
+        return None
+    return target
 
 
 def error_page(status: int):

@@ -18,9 +18,9 @@ from flask_login import current_user
 
 from portal.common.text import normalise_email
 from portal.common.time import utcnow
-from portal.common.urls import safe_next
 from portal.extensions import db, limiter
 from portal.staff import auth, login as logins, security, services
+from portal.staff.area import safe_staff_next
 from portal.staff.auth import current_staff
 from portal.staff.blueprint import bp
 from portal.staff.forms import CodeForm, LoginForm
@@ -43,16 +43,6 @@ def _login_email_key() -> str:
     # Hashed: rate-limit storage (memory or Redis) should not hold e-mail addresses.
     email = normalise_email(request.form.get("email", ""))
     return "staff-login-email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
-
-
-def safe_staff_next(target: str | None) -> str | None:
-    """Only a path inside the staff area is followed after log-in (no open redirect)."""
-    if not target or safe_next(target, "") != target or not target.startswith("/staff/"):
-        return None
-    if target.startswith(("/staff/login", "/staff/logout")):
-        return None
-    return target
-
 
 def _locked_message(locked_until: datetime | None) -> str:
     minutes = max(1, math.ceil(((locked_until or utcnow()) - utcnow()).total_seconds() / 60))

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 
-from tests.customer.helpers import in_english, text_of
+from tests.customer.helpers import text_of
+from tests.fixtures.pages import in_english
 
 OPT_OUT = {
     "purpose": {"ja": "第三者への提供", "en": "Provision to third parties"},
