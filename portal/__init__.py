@@ -60,6 +60,7 @@ def _import_models() -> None:
     from portal.deadlines import models as _deadlines  # noqa: F401
     from portal.dsr import models as _dsr  # noqa: F401
     from portal.dsr.decisions import packages as _packages  # noqa: F401
+    from portal.dsr import letters as _letters  # noqa: F401
     from portal.incidents import models as _incidents  # noqa: F401
     from portal.inventory import erasure as _erasure  # noqa: F401
     from portal.inventory import models as _inventory  # noqa: F401
@@ -68,6 +69,7 @@ def _import_models() -> None:
     from portal.merging import models as _merging  # noqa: F401
     from portal.staff import models as _staff  # noqa: F401
     from portal.verification import models as _verification  # noqa: F401
+    from portal.verification import postal as _postal  # noqa: F401
 
 
 def _register_jobs() -> None:
@@ -96,12 +98,16 @@ def _register_blueprints(app: Flask) -> None:
     from portal.campaigns.cli import bp as campaign_cli
     from portal.customer.views import bp as customer
     from portal.customer.opt_out_views import bp as opt_out
+    from portal.casework.fee_views import bp as fees
     from portal.incident_pages.views import bp as incidents
+    from portal.intake.views import bp as intake
     from portal.duplicates.views import bp as duplicates
     from portal.key_rotation.cli import bp as encryption_cli
     from portal.inventory.cli import bp as inventory_cli
     from portal.merging.cli import bp as merging_cli
     from portal.policies.views import bp as policies
+    from portal.postal.staff_views import bp as postal_staff
+    from portal.postal.views import bp as postal
     from portal.inventory.suppression_cli import bp as suppression_cli
     from portal.inventory.suppression_views import bp as suppressions
     from portal.retention.views import bp as retention
@@ -143,6 +149,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaign_landing)
     app.register_blueprint(campaign_cli)
     app.register_blueprint(incidents)
+    app.register_blueprint(intake)
     app.register_blueprint(opt_out)
+    app.register_blueprint(fees)
     app.register_blueprint(duplicates)
+    app.register_blueprint(postal)
+    app.register_blueprint(postal_staff)
     app.register_blueprint(merging_cli)

@@ -1,7 +1,12 @@
 """Language and time zone: Japanese by default, English on request, Japan time on screen."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Domain, format_date, format_datetime, get_locale, get_timezone
@@ -84,11 +89,49 @@ def _format_day(value, format: str | None = None) -> str:
     return format_date(value, DAY_PATTERNS.get(current_language(), DAY_PATTERNS["en"]))
 
 
+def compile_catalogues(source: Path, target: Path) -> int:
+    """Compile every `.po` under `source` whose `.mo` under `target` is missing or older.
+
+    Each file is written aside and renamed into place, so workers starting together never
+    read half a catalogue. Returns how many were compiled."""
+    compiled = 0
+    for po in sorted(source.glob("*/LC_MESSAGES/*.po")):
+        mo = target / po.relative_to(source).with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as handle:
+            catalogue = read_po(handle, locale=po.parent.parent.name)
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        partial = mo.with_name(f".{mo.name}.{os.getpid()}")
+        with partial.open("wb") as handle:
+            write_mo(handle, catalogue, use_fuzzy=True)
+        os.replace(partial, mo)
+        compiled += 1
+    return compiled
+
+
+def translation_directory(app: Flask) -> str:
+    """Where the compiled catalogues are: beside the sources when they are current there.
+
+    `make` compiles them; an install without it (`pip install .`, a deployment image) ships
+    only the `.po` files, and pages would be English under `lang="ja"`. So they are compiled
+    here at start-up: in place when the package folder is writable, else under the instance
+    folder."""
+    source = Path(app.root_path) / "translations"
+    try:
+        compile_catalogues(source, source)
+        return str(source)
+    except OSError:
+        target = Path(app.instance_path) / "translations"
+        compile_catalogues(source, target)
+        return str(target)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(
         app,
         locale_selector=select_locale,
-        default_translation_directories="translations",
+        default_translation_directories=translation_directory(app),
     )
     # One domain for the app; Flask-Babel builds its default lazily, so setting it first wins.
     domain = babel.domain_instance = RequestCachedDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))

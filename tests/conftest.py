@@ -29,6 +29,7 @@ pytest_plugins = [
     "tests.fixtures.migrations",
     "tests.fixtures.browser",
     "tests.fixtures.campaigns",
+    "tests.fixtures.merging",
 ]
 
 # Property tests explore new inputs on every local run; CI replays a fixed sequence so that a

@@ -7,8 +7,8 @@ The layers, lowest first (README, "Project layout", draws the same picture):
     screens         pages, forms, commands and the JSON API: every `views.py`, `*_views.py`,
                     `forms.py`, `cli.py`, `*_cli.py`, `blueprint.py`, wherever it sits, and the
                     packages that are only screens (customer, casework, reports, policies, api, site,
-                    audit_log, duplicates, incident_pages, campaign_pages,
-                    key_rotation)
+                    audit_log, duplicates, incident_pages, campaign_pages, postal,
+                    intake, key_rotation)
     domain          what the company knows and decides: inventory, dsr, deadlines, verification,
                     agents, staff accounts, retention, merging, incidents, campaigns
     infrastructure  building blocks the domain stands on: encryption, audit, mail, webhooks, scheduler
@@ -63,6 +63,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "portal.duplicates",
             "portal.incident_pages",
             "portal.campaign_pages",
+            "portal.postal",
+            "portal.intake",
             "portal.key_rotation",
         ),
     ),

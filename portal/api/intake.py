@@ -1,27 +1,21 @@
 """Filing a request that reached the company by phone, post, counter or mail, through the API.
 
-The API's words (a policy, a person's key, a requester) are turned into the register's
-(`dsr.services.create_request`), the receipt is mailed to the requester like any other, and
-under a policy that asks for a confirmation of receipt (CCPA) that mail is it.
+The API's words (a person's key, a requester, a date-time) are checked and turned into the
+register's; filing itself is `portal.dsr.intake.file_received_request`, which the staff intake
+page calls too (receipt mail, CCPA confirmation of receipt, audit entry).
 """
 from __future__ import annotations
 
 from typing import Any
 
-
 from portal.api.problems import ApiProblem, field_error
 from portal.api.validation import parse_date_time
 from portal.audit.services import Actor
 from portal.common.time import JST, utcnow
-from portal.dsr import services as dsr
-from portal.dsr.models import Jurisdiction, Residence
-from portal.dsr.notifications import notify_requester
+from portal.dsr.intake import file_received_request
 from portal.dsr.workflow import Change
 from portal.inventory.models import Person
 from portal.inventory import aliases
-
-#: The residence that selects each jurisdiction's policies.
-POLICY_RESIDENCE = {Jurisdiction.APPI: Residence.JP, Jurisdiction.GDPR: Residence.EU, Jurisdiction.CCPA: Residence.US_CA}
 
 
 def _invalid(pointer: str, detail: str) -> ApiProblem:
@@ -53,18 +47,10 @@ def file_api_request(body: dict[str, Any], *, actor: Actor, idempotency_key: str
         received_at = received_at if received_at.tzinfo else received_at.replace(tzinfo=JST)
         if received_at > utcnow():
             raise _invalid("/received_at", "cannot be in the future")
-    change = dsr.create_request(
-        type=body["type"], person_id=person.id if person else None, requester_email=email,
-        requester_name=requester.get("name") or (person.name if person else None),
-        channel=body["channel"], language=requester.get("language", "ja"),
-        residence=POLICY_RESIDENCE[Jurisdiction(body["policy"])], details=body.get("details") or {},
-        is_agent=bool(agent), agent=agent, subject=body.get("subject"), idempotency_key=idempotency_key,
-        actor=actor, verified=bool(body.get("verified")), received_at=received_at,
+    return file_received_request(
+        type=body["type"], policy=body["policy"], channel=body["channel"], person_id=person.id if person else None,
+        requester_email=email, requester_name=requester.get("name") or (person.name if person else None),
+        language=requester.get("language", "ja"), details=body.get("details") or {}, agent=agent,
+        subject=body.get("subject"), idempotency_key=idempotency_key, actor=actor,
+        verified=bool(body.get("verified")), received_at=received_at,
     )
-    if not change.created:
-        return change
-    if change.request.policy.acknowledge_period:
-        ack = dsr.acknowledge(change.request, actor=Actor.system())
-        change = Change(change.request, change.events + ack.events, created=True)
-    notify_requester(change)
-    return change

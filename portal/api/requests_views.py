@@ -16,10 +16,12 @@ from portal.api.representations import person_keys, request_detail, request_summ
 from portal.api.schemas import BOOLEAN_FLAG, enum, path, query, string
 from portal.common.time import utcnow
 from portal.dsr import services as dsr
+from portal.dsr.decisions import Decision, Verdict, complete_with_decision
 from portal.dsr.models import DataRequest, Jurisdiction, RequestType
 from portal.dsr.notifications import notify_requester
 from portal.dsr.queries import get_by_reference
 from portal.dsr.status import CLOSED_STATUSES, OPEN_STATUSES, RequestStatus
+from portal.dsr.workflow import Change
 from portal.extensions import db
 
 TAG = "Requests"
@@ -161,3 +163,42 @@ def add_message(reference: str, body: dict):
     return Result(request_detail(request), 201)
 
 
+
+
+def _decision(body: dict) -> Decision:
+    """The JSON body as the `Decision` the staff form would have made."""
+    scope = body.get("scope")
+    chosen = scope == "chosen"
+    return Decision(
+        verdicts=tuple(Verdict(v["index"], v["accept"], v.get("reason"), v.get("field"))
+                       for v in body.get("verdicts", ())),
+        everything=None if scope is None else scope == "all",
+        categories=tuple(body.get("categories", ())) if chosen or "categories" in body else None,
+        item_ids=tuple(body["item_ids"]) if body.get("item_ids") else None,
+        recipients=tuple(body.get("recipients", ())) if chosen or "recipients" in body else None,
+        format=body.get("format"),
+        answer=(body.get("answer") or "").strip() or None,
+    )
+
+
+@api_route("POST", "/requests/{reference}/decision", tag=TAG, params=[REFERENCE], body="Decision",
+           problems=(404, 409, 422), summary="Complete a request with a decision applied to the data",
+           description="What the staff request page's *Complete* does, under the same rules and with the same "
+                       "audit entries: the decision is applied to the person's data (erasure, suspension or stop "
+                       "of provision of all data with `{\"scope\": \"all\"}` or of chosen categories, items or "
+                       "recipients; a correction with one verdict per proposed change; a disclosure in a format), "
+                       "the request is completed and the requester gets the answer mail. A decision that cannot be "
+                       "applied as it stands is refused with 422 and changes nothing; a request changed since "
+                       "`version` was read, or one that cannot be completed from its status, gets 409.",
+           responses={200: "RequestDetail"})
+@token_required("requests:write")
+def decide_request(reference: str, body: dict):
+    request = _load(reference)
+    actor = api_actor()
+    change = complete_with_decision(request, actor=actor, decision=_decision(body),
+                                    expected_version=body.get("version"))
+    note = (body.get("note") or "").strip()
+    if note:
+        change = Change(request, change.events + dsr.add_internal_note(request, body=note, actor=actor).events)
+    notify_requester(change)
+    return Result(request_detail(request))

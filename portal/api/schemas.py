@@ -6,9 +6,10 @@ Request schemas refuse unknown fields; response schemas list what the API always
 """
 from __future__ import annotations
 
-from portal.dsr.models import Jurisdiction, RequestChannel, RequestType
+from portal.dsr.models import FeeStatus, Jurisdiction, RequestChannel, RequestType
 from portal.dsr.status import RequestStatus
 from portal.inventory.importer.parse import RECORD_TYPES
+from portal.inventory.models import Category
 from portal.inventory.suppression import SuppressionReason
 
 #: Bodies larger than this are refused with 413 (an import file may be larger, see below).
@@ -101,6 +102,14 @@ COMPONENTS: dict[str, dict] = {
             "due_at": {**nullable(DATE_TIME), "description": "Null until verified (the clock has not started)."},
             "closed_at": nullable(DATE_TIME),
             "version": {"type": "integer", "description": "Send it back as `version` to refuse stale changes."},
+            "fee": {
+                "type": ["object", "null"],
+                "description": "The fee charged under the request's policy (APPI Art. 38); null when none. "
+                               "A disclosure is released only when it is paid or waived.",
+                "required": ["amount", "currency", "status"],
+                "properties": {"amount": {"type": "integer", "examples": [1000]},
+                               "currency": enum(["JPY"]), "status": enum(s.value for s in FeeStatus)},
+            },
         },
     },
     "TimelineEvent": {
@@ -142,6 +151,37 @@ COMPONENTS: dict[str, dict] = {
             "reason": {**string(2000), "description": "Shown to the requester; required to reject."},
             "note": {**string(2000), "description": "Internal note; required to withdraw on the requester's behalf."},
             "on_behalf": {"type": "boolean", "description": "Withdraw because the requester asked (by phone, …)."},
+            "version": {"type": "integer", "minimum": 1, "maximum": 2147483647,
+                        "description": "The `version` you read; a change made since then is refused with 409."},
+        },
+    },
+    "Decision": {
+        "type": "object", "additionalProperties": False,
+        "description": "The decision the staff request page applies, in JSON. Parts left out mean \"as the person "
+                       "asked\" (scope, categories, recipients, format in the request's details).",
+        "properties": {
+            "scope": {**enum(["all", "chosen"]),
+                      "description": "Erasure, suspension, stop of provision: all of the person's data (or every "
+                                     "recipient), or only the `categories` / `item_ids` / `recipients` given."},
+            "categories": {"type": "array", "maxItems": 20, "items": enum(c.value for c in Category)},
+            "item_ids": {"type": "array", "maxItems": 1000,
+                         "items": {"type": "integer", "minimum": 1, "maximum": 2147483647}},
+            "recipients": {"type": "array", "maxItems": 50, "items": string(300),
+                           "description": "Stop of provision: the companies the data may no longer go to."},
+            "format": {**enum(["zip", "json", "post"]), "description": "Disclosure: how the answer is given."},
+            "verdicts": {
+                "type": "array", "maxItems": 200,
+                "description": "Correction: one verdict per proposed change (`index` into the request's `changes`).",
+                "items": {"type": "object", "additionalProperties": False, "required": ["index", "accept"],
+                          "properties": {
+                              "index": {"type": "integer", "minimum": 0, "maximum": 10000},
+                              "accept": {"type": "boolean"},
+                              "reason": {**string(2000), "description": "Shown to the requester; required to refuse."},
+                              "field": {**string(64), "description": "For an addition: the field name to file it under."},
+                          }},
+            },
+            "answer": {**string(2000), "description": "Words to the requester, sent with the answer mail."},
+            "note": {**string(2000), "description": "Internal note for staff."},
             "version": {"type": "integer", "minimum": 1, "maximum": 2147483647,
                         "description": "The `version` you read; a change made since then is refused with 409."},
         },
@@ -198,6 +238,20 @@ COMPONENTS: dict[str, dict] = {
             "email": {"type": ["string", "null"], "description": "null once the person was erased in full."},
             "reason": enum(r.value for r in SuppressionReason), "since": DATE_TIME,
         },
+    },
+    "ProvisionStop": {
+        "type": "object", "required": ["person_key", "recipient", "since", "request"],
+        "properties": {
+            "person_key": {"type": "string"},
+            "recipient": {"type": ["string", "null"], "description": "The company; null: every recipient."},
+            "since": DATE_TIME,
+            "request": {"type": ["string", "null"], "description": "The reference of the request that asked for it."},
+        },
+    },
+    "ProvisionStopList": {
+        "type": "object", "required": ["items", "next_cursor"],
+        "properties": {"items": {"type": "array", "items": ref("ProvisionStop")},
+                       "next_cursor": {"type": ["string", "null"]}},
     },
     "SuppressionList": {
         "type": "object", "required": ["purpose", "since", "generated_at", "items"],

@@ -20,11 +20,12 @@ from portal.campaigns.models import (Campaign, CampaignAnswer, CampaignRecipient
 from portal.common.time import utcnow
 from portal.dsr.services import create_request
 from portal.extensions import db
-from portal.inventory.consents import record_consent
+from portal.inventory.consents import current_states, record_consent
 from portal.inventory.models import ConsentState, Person
 from portal.inventory.restrictions import RestrictionKind, UseRestriction
 
 ANSWER_METHOD = "campaign"
+UNSUBSCRIBE_METHOD = "campaign_unsubscribe"
 _STATE_FOR = {Choice.CONTINUE: ConsentState.GRANTED, Choice.STOP: ConsentState.WITHDRAWN,
               Choice.ERASE: ConsentState.WITHDRAWN}
 
@@ -130,11 +131,23 @@ def record_answers(notice: Notice, choices: dict[int, Choice], *, now: datetime 
     return len(changed)
 
 
-def stop_everything(notice: Notice, *, now: datetime | None = None, how: str = "page") -> int:
-    """One-click unsubscribe (RFC 8058) or "stop all": every purpose asked about stops."""
-    if notice.state is not LinkState.OPEN:
+def stop_everything(notice: Notice, *, now: datetime | None = None) -> int:
+    """One-click unsubscribe (RFC 8058) or "stop them all": every purpose asked about stops.
+
+    An unsubscribe must work whenever it is pressed, so after the answer-by date it still
+    withdraws consent (method `campaign_unsubscribe`), though the campaign takes no answers."""
+    if notice.state is LinkState.OPEN:
+        return record_answers(notice, {r.purpose_id: Choice.STOP for r in notice.campaign.purposes}, now=now)
+    if notice.state is not LinkState.EXPIRED or notice.person is None:
         return 0
-    return record_answers(notice, {r.purpose_id: Choice.STOP for r in notice.campaign.purposes}, now=now)
+    states = current_states(notice.person.id)
+    stopped = 0
+    for rule in notice.campaign.purposes:
+        if states.get(rule.purpose_id) is not ConsentState.WITHDRAWN:
+            record_consent(notice.person.id, rule.purpose, ConsentState.WITHDRAWN, actor=_actor(notice),
+                           method=UNSUBSCRIBE_METHOD, at=now or utcnow())
+            stopped += 1
+    return stopped
 
 
 def ask_for_erasure(notice: Notice, *, language: str, now: datetime | None = None) -> str | None:

@@ -4,6 +4,8 @@ Bad input changes nothing and exits 1 with one line saying why.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask import Blueprint
 
@@ -13,7 +15,7 @@ from portal.campaigns.audience import AudienceInvalid, Criteria
 from portal.campaigns.models import WhenSilent
 from portal.campaigns.services import CampaignRefused, close_campaign, create_campaign, get_campaign, send_campaign
 from portal.campaigns.wording import WordingInvalid
-from portal.common.time import parse_date
+from portal.common.time import JST, parse_date
 from portal.extensions import db
 
 bp = Blueprint("campaign_cli", __name__, cli_group="campaign")
@@ -37,6 +39,8 @@ MESSAGES = {
 
 def _fail(code: str, **details) -> None:
     db.session.rollback()
+    details = {key: f"{value.astimezone(JST):%Y-%m-%d %H:%M} JST" if isinstance(value, datetime) else value
+               for key, value in details.items()}
     raise click.ClickException(MESSAGES.get(code, code).format(**details))
 
 
@@ -75,16 +79,22 @@ def _campaign(campaign_id: int):
         _fail(exc.code, **exc.details)
 
 
+def _act(service, campaign_id: int) -> tuple:
+    """Run a service on the campaign and commit; a refusal exits 1 with nothing written."""
+    campaign = _campaign(campaign_id)
+    try:
+        outcome = service(campaign, actor=Actor.cli())
+    except CampaignRefused as exc:
+        _fail(exc.code, **exc.details)
+    db.session.commit()
+    return campaign, outcome
+
+
 @bp.cli.command("send")
 @click.argument("campaign_id", type=int)
 def send(campaign_id):
     """Queue the notices (tick sends them at PORTAL_CAMPAIGN_RATE_PER_MINUTE); letters are listed."""
-    campaign = _campaign(campaign_id)
-    try:
-        outcome = send_campaign(campaign, actor=Actor.cli())
-    except CampaignRefused as exc:
-        _fail(exc.code, **exc.details)
-    db.session.commit()
+    _campaign_row, outcome = _act(send_campaign, campaign_id)
     click.echo(f"campaign {campaign_id}: {outcome['queued']} mails queued, {outcome['letters']} letters to print")
 
 
@@ -108,12 +118,7 @@ def status(campaign_id):
 @click.argument("campaign_id", type=int)
 def close(campaign_id):
     """Close now: after the answer-by date the silence rule is applied (once); before it, nothing more is sent."""
-    campaign = _campaign(campaign_id)
-    try:
-        outcome = close_campaign(campaign, actor=Actor.cli())
-    except CampaignRefused as exc:
-        _fail(exc.code, **exc.details)
-    db.session.commit()
+    campaign, outcome = _act(close_campaign, campaign_id)
     rule = "silence rule applied" if campaign.silence_applied_at else "closed before the answer-by date"
     click.echo(f"campaign {campaign_id}: closed ({rule}); {outcome['silent']} silent, "
                f"{outcome['withdrawn']} withdrawn, {outcome['cancelled']} not sent")

@@ -50,8 +50,19 @@ def recipient_from_unsubscribe_token(token: str) -> int | None:
     return _load(_UNSUBSCRIBE_SALT, token)
 
 
-def new_short_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+def new_short_codes(count: int) -> list[str]:
+    """`count` random codes of CODE_LENGTH characters (about 49 bits each): one 64-bit random
+    number per code written in base 31, which is quick enough for 100,000 at once."""
+    base, space = len(CODE_ALPHABET), len(CODE_ALPHABET) ** CODE_LENGTH
+    codes = []
+    for _ in range(count):
+        number = secrets.randbits(64) % space  # 2^64 is ~22,000 times the space: no visible bias
+        letters = []
+        for _ in range(CODE_LENGTH):
+            number, digit = divmod(number, base)
+            letters.append(CODE_ALPHABET[digit])
+        codes.append("".join(letters))
+    return codes
 
 
 def normalise_code(text: str) -> str:

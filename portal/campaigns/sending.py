@@ -52,29 +52,36 @@ def unsubscribe_headers(recipient_id: int) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def _claim(recipient_id: int, now: datetime) -> bool:
-    return db.session.execute(
+def _claim(ids: list[int], now: datetime) -> set[int]:
+    """Mark these queued rows as mailed in one guarded UPDATE; the ids it changed are ours
+    (a row another tick took meanwhile is no longer queued, so it is not returned)."""
+    if not ids:
+        return set()
+    return set(db.session.scalars(
         sa.update(CampaignRecipient)
-        .where(CampaignRecipient.id == recipient_id, CampaignRecipient.status == RecipientStatus.QUEUED)
-        .values(status=RecipientStatus.MAILED, mailed_at=now).execution_options(synchronize_session=False)
-    ).rowcount == 1
+        .where(CampaignRecipient.id.in_(ids), CampaignRecipient.status == RecipientStatus.QUEUED)
+        .values(status=RecipientStatus.MAILED, mailed_at=now)
+        .returning(CampaignRecipient.id).execution_options(synchronize_session=False)))
 
 
-def _mail(recipient: CampaignRecipient, campaign: Campaign, person: Person, source: Source | None) -> int:
-    purposes = [rule.purpose for rule in campaign.purposes]
-    filled = {language: wording.values(language, source=source, purposes=purposes, answer_by=campaign.answer_by)
-              for language in ("ja", "en")}
+def _mail(recipient: CampaignRecipient, campaign: Campaign, person: Person, texts: dict) -> int:
     message = queue_mail(
         to=person.email, template="campaign_notice", language="ja", kind="campaign_notice",
         headers=unsubscribe_headers(recipient.id),
-        subject=wording.fill(campaign.subject_ja, filled["ja"]),
-        body_ja=wording.fill(campaign.body_ja, filled["ja"]),
-        subject_en=wording.fill(campaign.subject_en, filled["en"]),
-        body_en=wording.fill(campaign.body_en, filled["en"]),
-        link=external_url("campaign_landing.notice", token=links.notice_token(recipient.id)),
-        lines={language: _fixed_lines(language, campaign) for language in ("ja", "en")},
-    )
+        link=external_url("campaign_landing.notice", token=links.notice_token(recipient.id)), **texts)
     return message.id
+
+
+def _texts(campaign: Campaign, source: Source | None) -> dict:
+    """The filled wording: the same for everyone from one source, so made once per pass."""
+    purposes = [rule.purpose for rule in campaign.purposes]
+    filled = {language: wording.values(language, source=source, purposes=purposes, answer_by=campaign.answer_by)
+              for language in ("ja", "en")}
+    return {"subject": wording.fill(campaign.subject_ja, filled["ja"]),
+            "body_ja": wording.fill(campaign.body_ja, filled["ja"]),
+            "subject_en": wording.fill(campaign.subject_en, filled["en"]),
+            "body_en": wording.fill(campaign.body_en, filled["en"]),
+            "lines": {language: _fixed_lines(language, campaign) for language in ("ja", "en")}}
 
 
 def _fixed_lines(language: str, campaign: Campaign) -> dict[str, str]:
@@ -105,21 +112,27 @@ def send_due(*, now: datetime | None = None, rate: int | None = None) -> SendRep
     erased = set(db.session.scalars(sa.select(UseRestriction.person_id).where(
         UseRestriction.person_id.in_(sa.select(CampaignRecipient.person_id).where(CampaignRecipient.id.in_(ids))),
         UseRestriction.lifted_at.is_(None), UseRestriction.kind == RestrictionKind.ERASURE))) if ids else set()
+    claimed = _claim(ids, now)
+    recipients = list(db.session.scalars(sa.select(CampaignRecipient).where(CampaignRecipient.id.in_(claimed))
+                                         .order_by(CampaignRecipient.id)
+                                         .execution_options(populate_existing=True))) if claimed else []
+    people = {p.id: p for p in db.session.scalars(
+        sa.select(Person).where(Person.id.in_([r.person_id for r in recipients])))} if recipients else {}
     campaigns: dict[int, Campaign] = {}
-    for recipient_id in ids:
-        if not _claim(recipient_id, now):
-            continue  # another tick took it
-        recipient = db.session.get(CampaignRecipient, recipient_id, populate_existing=True)
+    texts: dict[tuple[int, int | None], dict] = {}
+    for recipient in recipients:
         campaign = campaigns.get(recipient.campaign_id) or db.session.get(Campaign, recipient.campaign_id)
         campaigns[campaign.id] = campaign
-        person = db.session.get(Person, recipient.person_id)
-        if recipient.person_id in erased or not is_open_for_answers(campaign, now) or not person.email:
+        person = people.get(recipient.person_id)
+        if recipient.person_id in erased or not is_open_for_answers(campaign, now) or not (person and person.email):
             # Erased since the audience was fixed, or too late to answer: not contacted at all.
             recipient.status, recipient.mailed_at = RecipientStatus.CANCELLED, None
             report.skipped += 1
             continue
-        source = db.session.get(Source, recipient.source_id) if recipient.source_id else None
-        recipient.outbox_message_id = _mail(recipient, campaign, person, source)
+        key = (campaign.id, recipient.source_id)
+        if key not in texts:
+            texts[key] = _texts(campaign, db.session.get(Source, recipient.source_id) if recipient.source_id else None)
+        recipient.outbox_message_id = _mail(recipient, campaign, person, texts[key])
         report.mailed += 1
     db.session.flush()
     return report

@@ -18,6 +18,7 @@ from portal.campaigns.dates import answer_deadline, today_in_japan
 from portal.campaigns.silence import apply_silence_rule
 from portal.campaigns.models import (Campaign, CampaignPurpose, CampaignRecipient, CampaignStatus,
                                      RecipientChannel, RecipientStatus, WhenSilent)
+from portal.common.db import insert_many
 from portal.common.time import utcnow
 from portal.extensions import db
 
@@ -97,17 +98,19 @@ def create_campaign(*, name: str, criteria: Criteria, answer_by: date, actor: Ac
 
 
 def _insert_recipients(campaign: Campaign, audience: sa.Select) -> int:
-    """Bulk-insert the audience (executemany in batches): 100,000 people in seconds, not minutes."""
-    insert = sa.insert(CampaignRecipient)
+    """Bulk-insert the audience (COPY on PostgreSQL, executemany elsewhere) in batches, with a
+    short code each: 100,000 people in seconds, not minutes."""
+    table = CampaignRecipient.__table__
     result = db.session.execute(audience.execution_options(yield_per=_INSERT_BATCH))
     total = 0
     rows = result.fetchmany(_INSERT_BATCH)
     while rows:
-        db.session.execute(insert, [
+        codes = links.new_short_codes(len(rows))
+        insert_many(table, [
             {"campaign_id": campaign.id, "person_id": person_id, "source_id": source_id,
              "channel": RecipientChannel.EMAIL if has_email else RecipientChannel.POST,
-             "short_code": links.new_short_code(), "status": RecipientStatus.NEW}
-            for person_id, source_id, has_email in rows
+             "short_code": code, "status": RecipientStatus.NEW}
+            for (person_id, source_id, has_email), code in zip(rows, codes)
         ])
         total += len(rows)
         rows = result.fetchmany(_INSERT_BATCH)
@@ -121,31 +124,35 @@ def get_campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
+def _claim(campaign: Campaign, allowed, values: dict, refusal: str, **details) -> None:
+    """Move the campaign on with one guarded UPDATE (the claim between two clicks or ticks);
+    whoever comes second is refused with `refusal` and changes nothing."""
+    claimed = db.session.execute(
+        sa.update(Campaign).where(Campaign.id == campaign.id, allowed).values(**values)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(campaign)
+    if claimed != 1:
+        raise CampaignRefused(refusal, **{key: getattr(campaign, key) for key in details})
+
+
+def _move_recipients(campaign: Campaign, *conditions, **values) -> int:
+    return db.session.execute(
+        sa.update(CampaignRecipient).where(CampaignRecipient.campaign_id == campaign.id, *conditions)
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+
+
 def send_campaign(campaign: Campaign, *, actor: Actor, now: datetime | None = None) -> dict[str, int]:
     """Queue every email recipient for `tick` and list the letters; only once per campaign."""
     now = now or utcnow()
     if now >= answer_deadline(campaign):
         raise CampaignRefused("answer_by_passed")
-    claimed = db.session.execute(
-        sa.update(Campaign).where(Campaign.id == campaign.id, Campaign.status == CampaignStatus.DRAFT)
-        .values(status=CampaignStatus.SENDING, sent_at=now).execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        db.session.refresh(campaign)
-        raise CampaignRefused("already_sent", sent_at=campaign.sent_at)
-    db.session.refresh(campaign)
-    queued = db.session.execute(
-        sa.update(CampaignRecipient)
-        .where(CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.status == RecipientStatus.NEW,
-               CampaignRecipient.channel == RecipientChannel.EMAIL)
-        .values(status=RecipientStatus.QUEUED, queued_at=now).execution_options(synchronize_session=False)
-    ).rowcount
-    letters = db.session.execute(
-        sa.update(CampaignRecipient)
-        .where(CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.status == RecipientStatus.NEW,
-               CampaignRecipient.channel == RecipientChannel.POST)
-        .values(status=RecipientStatus.LETTER, queued_at=now).execution_options(synchronize_session=False)
-    ).rowcount
+    _claim(campaign, Campaign.status == CampaignStatus.DRAFT, {"status": CampaignStatus.SENDING, "sent_at": now},
+           "already_sent", sent_at=True)
+    new = CampaignRecipient.status == RecipientStatus.NEW
+    queued = _move_recipients(campaign, new, CampaignRecipient.channel == RecipientChannel.EMAIL,
+                              status=RecipientStatus.QUEUED, queued_at=now)
+    letters = _move_recipients(campaign, new, CampaignRecipient.channel == RecipientChannel.POST,
+                               status=RecipientStatus.LETTER, queued_at=now)
     record("campaigns.sent", actor=actor, target_type="campaign", target_id=campaign.id,
            details={"queued": queued, "letters": letters})
     return {"queued": queued, "letters": letters}
@@ -155,22 +162,10 @@ def close_campaign(campaign: Campaign, *, actor: Actor, now: datetime | None = N
     """After the answer-by date: apply the silence rule once and close. Before it: close early
     (nothing more is sent, links stop working) without treating anyone's silence as an answer."""
     now = now or utcnow()
-    if campaign.status is CampaignStatus.CLOSED:
-        raise CampaignRefused("already_closed", closed_at=campaign.closed_at)
-    claimed = db.session.execute(
-        sa.update(Campaign).where(Campaign.id == campaign.id, Campaign.status != CampaignStatus.CLOSED)
-        .values(status=CampaignStatus.CLOSED, closed_at=now).execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        db.session.refresh(campaign)
-        raise CampaignRefused("already_closed", closed_at=campaign.closed_at)
-    db.session.refresh(campaign)
-    cancelled = db.session.execute(
-        sa.update(CampaignRecipient)
-        .where(CampaignRecipient.campaign_id == campaign.id,
-               CampaignRecipient.status.in_([RecipientStatus.NEW, RecipientStatus.QUEUED]))
-        .values(status=RecipientStatus.CANCELLED).execution_options(synchronize_session=False)
-    ).rowcount
+    _claim(campaign, Campaign.status != CampaignStatus.CLOSED, {"status": CampaignStatus.CLOSED, "closed_at": now},
+           "already_closed", closed_at=True)
+    cancelled = _move_recipients(campaign, CampaignRecipient.status.in_([RecipientStatus.NEW, RecipientStatus.QUEUED]),
+                                 status=RecipientStatus.CANCELLED)
     outcome = {"cancelled": cancelled, "silent": 0, "withdrawn": 0}
     if now >= answer_deadline(campaign) and campaign.sent_at is not None:
         outcome.update(apply_silence_rule(campaign, now=now))

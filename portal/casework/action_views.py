@@ -16,6 +16,8 @@ from portal.casework import services
 from portal.casework.page import FORMS, assignee_choices, render_case
 from portal.casework.request_views import open_case
 from portal.casework.views import back_to, notify
+from portal.customer.masking import mask_email
+from portal.dsr import delivery
 from portal.dsr import services as dsr
 from portal.dsr.calendar import japan_date
 from portal.dsr.errors import DsrError, StaleRequest
@@ -89,6 +91,7 @@ def _act(reference: str, name: str, perform, success):
 def verify(reference: str):
     return _act(reference, "verify",
                 lambda case, form: dsr.verify_request(case, actor=_actor(), note=form.note.data,
+                                                      documents=form.documents.data,
                                                       expected_version=form.expected_version),
                 lambda case: _("The request is verified. The answer is due by %(date)s.", date=_due(case)))
 
@@ -147,6 +150,24 @@ def complete(reference: str):
                 lambda case, form: services.complete_with_decision(
                     case, actor=_actor(), decision_form_data=request.form, expected_version=form.expected_version),
                 lambda case: _("The request is completed. The requester is told."))
+
+
+@bp.post("/requests/<reference>/resend")
+@staff_required
+def resend(reference: str):
+    return _act(reference, "resend",
+                lambda case, form: delivery.resend_answer(case, mail_id=int(form.mail.data), actor=_actor(),
+                                                          expected_version=form.expected_version),
+                lambda case: _("The mail is sent again to %(address)s.", address=mask_email(case.requester_email)))
+
+
+@bp.post("/requests/<reference>/answered-otherwise")
+@staff_required
+def answered_otherwise(reference: str):
+    return _act(reference, "answered_otherwise",
+                lambda case, form: delivery.answered_otherwise(case, mail_id=int(form.mail.data), note=form.note.data,
+                                                               actor=_actor(), expected_version=form.expected_version),
+                lambda case: _("Recorded: the requester was answered another way."))
 
 
 def _match(case, form):

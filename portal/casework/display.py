@@ -69,6 +69,10 @@ def badges(request: DataRequest, now: datetime, known: Due | None = None) -> lis
     return result
 
 
+def UNDELIVERED_BADGE() -> tuple[str, str]:  # noqa: N802 — a constant, translated when asked for
+    return (_("Answer not delivered"), "badge-danger")
+
+
 @dataclass(frozen=True)
 class QueueRow:
     """One line of the queue, its words worked out once (the page shows 50 of them)."""
@@ -86,11 +90,11 @@ class QueueRow:
     claim_url: str
 
 
-def queue_rows(requests: list[DataRequest], now: datetime) -> list[QueueRow]:
+def queue_rows(requests: list[DataRequest], now: datetime, undelivered: frozenset[int] = frozenset()) -> list[QueueRow]:
     """The queue's lines. Words are looked up once per page and dates formatted once per Japan
     day (a page's rows share a few days): per-row Babel calls were half the rendering time."""
     days: dict = {}
-    types = {t: str(t.label) for t in {r.type for r in requests}}
+    types = {t: str(t.staff_label) for t in {r.type for r in requests}}
     statuses = {s: str(s.label) for s in {r.status for r in requests}}
     select, claim = _("Select %(reference)s"), _("Claim %(reference)s")
     # Links built once and filled in: references are letters, digits and hyphens (nothing to
@@ -107,7 +111,8 @@ def queue_rows(requests: list[DataRequest], now: datetime) -> list[QueueRow]:
     rows = []
     for request in requests:
         known = due(request, now)
-        rows.append(QueueRow(request, known, badges(request, now, known), day(request.received_at),
+        flags = badges(request, now, known) + ([UNDELIVERED_BADGE()] if request.id in undelivered else [])
+        rows.append(QueueRow(request, known, flags, day(request.received_at),
                              day(request.due_at) if request.due_at else None, types[request.type],
                              statuses[request.status], select % {"reference": request.reference},
                              claim % {"reference": request.reference},
@@ -207,6 +212,7 @@ def event_line(event: RequestEvent, names: dict[int, str]) -> str:
         E.PACKAGE_WITHDRAWN: _("Download withdrawn (its data was erased)"),
         E.REMINDER_SENT: _("Reminder sent"),
         E.ESCALATED: _("Escalated"),
+        E.FEE_RECORDED: _("Fee recorded"),
     }
     return labels.get(kind, kind.value)
 
@@ -259,7 +265,7 @@ def filter_chips(filters, names: dict[int, str]) -> list[tuple[str, str]]:
         words = {"closed": _("Closed"), "answered": _("Answered"), "any": _("Any status")}.get(filters.status)
         chip(_("Status: %(status)s", status=words or RequestStatus(filters.status).label), status="")
     if filters.type:
-        chip(_("Type: %(type)s", type=RequestType(filters.type).label), type=None)
+        chip(_("Type: %(type)s", type=RequestType(filters.type).staff_label), type=None)
     if filters.jurisdiction:
         chip(_("Jurisdiction: %(name)s", name=jurisdiction_name(filters.jurisdiction)), jurisdiction=None)
     if filters.assignee:

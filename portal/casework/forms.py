@@ -10,7 +10,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.dsr.identity import IdentityDocument
 
 TEXT_MAX = 4000
 
@@ -49,6 +53,11 @@ class CaseForm(FlaskForm):
 
 
 class VerifyForm(CaseForm):
+    documents = SelectMultipleField(
+        _l("Identity documents seen (optional)"),
+        choices=[SelectChoice(document.value, document.label) for document in IdentityDocument],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(), validators=[Optional()],
+        description=_l("For a request by post or at the counter: what you saw. Record no numbers from them."))
     note = _text(_l("Internal note (optional)"), description=_l("E.g. how the identity or the authority was checked."))
 
 
@@ -113,6 +122,21 @@ class NoteForm(CaseForm):
 
 class ClaimForm(CaseForm):
     pass
+
+
+class ResendForm(CaseForm):
+    """Send an undelivered answer again."""
+
+    mail = HiddenField(validators=[InputRequired(), Regexp(r"^\d{1,9}$")])
+
+
+class AnsweredOtherwiseForm(CaseForm):
+    """An undelivered answer reached the requester another way."""
+
+    mail = HiddenField(validators=[InputRequired(), Regexp(r"^\d{1,9}$")])
+    note = _text(_l("How was the requester answered?"), required=True,
+                 message=_l("Say how the requester was answered instead."),
+                 description=_l("E.g. read out by phone on 8 December, or sent by post."))
 
 
 class AssignForm(CaseForm):

@@ -17,7 +17,7 @@ from portal.casework.services import decisions_need_confirmation
 from portal.common.time import utcnow
 from portal.inventory.labels import category_name, detail_name, field_name
 from portal.dsr.labels import RESIDENCE_WORDS
-from portal.dsr import ownership
+from portal.dsr import delivery, ownership
 from portal.dsr.decisions import describe_decision_form
 from portal.dsr.models import DataRequest, EventKind
 from portal.dsr.queries import timeline
@@ -36,17 +36,21 @@ FORMS = {
     "extend": forms.ExtendForm, "reject": forms.RejectForm, "complete": forms.CompleteForm,
     "match": forms.MatchForm, "message": forms.MessageForm, "reply": forms.ReplyForm, "note": forms.NoteForm,
     "claim": forms.ClaimForm, "assign": forms.AssignForm,
+    "resend": forms.ResendForm, "answered_otherwise": forms.AnsweredOtherwiseForm,
 }
 
 
-def available_actions(request: DataRequest, *, manager: bool, may_act: bool = True) -> set[str]:
+def available_actions(request: DataRequest, *, manager: bool, may_act: bool = True,
+                      undelivered: bool = False) -> set[str]:
     """What the status machine (and the viewer's role) allows now; the services check again.
     A colleague's request (`may_act` false) is read-only: the one ownership rule of
-    `portal.dsr.ownership` refuses every change to it."""
+    `portal.dsr.ownership` refuses every change to it. `undelivered`: an answer did not arrive,
+    so sending it again or recording another answer is offered, on closed requests too."""
     if not may_act:
         return set()
+    settle = {"resend", "answered_otherwise"} if undelivered else set()
     if not request.is_open:
-        return {"note"}
+        return {"note"} | settle
     actions = {"note", "message", "reply", "match"}
     if can_transition(request.status, S.VERIFIED):
         actions.add("verify")
@@ -66,7 +70,7 @@ def available_actions(request: DataRequest, *, manager: bool, may_act: bool = Tr
         actions.add("claim")
     if manager:
         actions.add("assign")
-    return actions
+    return actions | settle
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,8 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
     names = display.staff_names(display.event_actor_ids(events + list(stale_events or [])) | {request.assignee_id})
     manager = user.may(StaffRole.MANAGER)
     may_act = ownership.may_act(request, user)
-    actions = available_actions(request, manager=manager, may_act=may_act)
+    undelivered = delivery.undelivered_answers(request.id)
+    actions = available_actions(request, manager=manager, may_act=may_act, undelivered=bool(undelivered))
     step = next_step(request, actions)
     if not may_act:
         step = NextStep(None, _("Taken by a colleague"), _(
@@ -180,7 +185,8 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
     html = render_template(
         "casework/request.html",
         req=request, user=user, now=now, manager=manager,
-        due=display.due(request, now), badges=display.badges(request, now), policy=display.policy_words(request),
+        due=display.due(request, now), policy=display.policy_words(request), undelivered=undelivered,
+        badges=display.badges(request, now) + ([display.UNDELIVERED_BADGE()] if undelivered else []),
         events=events, names=names, event_line=display.event_line, actor_name=display.actor_name,
         messages=[e for e in events if e.kind in MESSAGE_KINDS],
         notes=[e for e in events if e.kind is EventKind.INTERNAL_NOTE],

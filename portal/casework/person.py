@@ -119,9 +119,10 @@ def search_people(text: str) -> tuple[str, list[Person]]:
     if "@" in text:
         kind, condition = "email", Person.with_email(text)
     else:
-        # Names and phones are encrypted: whole values only (spaces, case and dashes aside).
+        # Names and phones are encrypted: whole values (spaces, case and dashes aside) or the family name.
         kind, condition = "key_or_name", sa.or_(Person.key == text, Person.with_customer_number(text),
-                                                Person.with_name(text), Person.with_phone(text))
+                                                Person.with_name(text), Person.with_family_name(text),
+                                                Person.with_phone(text))
     people = db.session.scalars(sa.select(Person).where(condition).order_by(Person.id).limit(MATCH_RESULTS))
     return kind, list(people)
 

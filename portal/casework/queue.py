@@ -28,6 +28,7 @@ from portal.common.db import UTCDateTime
 from portal.casework.display import SOON_DAYS
 from portal.common.time import JST, parse_date
 from portal.dsr.calendar import japan_date
+from portal.dsr.delivery import undelivered_request_ids
 from portal.dsr.models import DataRequest, Jurisdiction, RequestType
 from portal.dsr.queries import REFERENCE_PATTERN
 from portal.dsr.status import CLOSED_STATUSES, RequestStatus
@@ -68,6 +69,7 @@ class QueueFilters:
     due_before: date | None = None  # due on or before this date
     upcoming: bool = False  # not yet overdue
     risk: bool = False  # at risk: overdue, due within SOON_DAYS, or waiting for identity to be checked
+    undelivered: bool = False  # an answer mailed to the requester did not arrive (any status)
 
     @classmethod
     def read(cls, args: MultiDict) -> tuple["QueueFilters", str | None]:
@@ -110,6 +112,7 @@ class QueueFilters:
             q=(args.get("q") or "").strip()[:200],
             upcoming=args.get("upcoming") == "1",
             risk=args.get("risk") == "1",
+            undelivered=args.get("undelivered") == "1",
         )
 
     def args(self, **changes: Any) -> dict[str, str]:
@@ -119,7 +122,7 @@ class QueueFilters:
                   "assignee": current.assignee, "q": current.q,
                   "overdue": "1" if current.overdue else None, "unmatched": "1" if current.unmatched else None,
                   "agent": "1" if current.agent else None, "upcoming": "1" if current.upcoming else None,
-                  "risk": "1" if current.risk else None}
+                  "risk": "1" if current.risk else None, "undelivered": "1" if current.undelivered else None}
         values |= {name: getattr(current, name).isoformat() if getattr(current, name) else None for name in DATE_FILTERS}
         return {key: value for key, value in values.items() if value}
 
@@ -229,7 +232,8 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
         # A reference names one request: show it whatever else is chosen.
         terms = [DataRequest.reference == filters.q.upper()]
     else:
-        terms = _status_terms(filters.status)
+        # "At risk" among the open requests also takes in closed ones whose answer did not arrive.
+        terms = [] if filters.risk and filters.status == OPEN else _status_terms(filters.status)
         if filters.type:
             terms.append(DataRequest.type == RequestType(filters.type))
         if filters.jurisdiction:
@@ -248,6 +252,8 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
             terms.append(DataRequest.is_agent.is_(True))
         if filters.risk:
             terms.append(at_risk(now))
+        if filters.undelivered:
+            terms.append(DataRequest.id.in_(undelivered_request_ids()))
         terms += _date_terms(filters, now)
         terms += _search_terms(filters)
     if only_own_or_free:
@@ -256,10 +262,12 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
 
 
 def at_risk(now: datetime):
-    """Open and overdue, due within SOON_DAYS (Japan dates), or still waiting for the identity check."""
+    """Open and overdue, due within SOON_DAYS (Japan dates), or still waiting for the identity
+    check; or (open or not) with an answer that was not delivered."""
     soon = _japan_midnight(japan_date(now) + timedelta(days=SOON_DAYS + 1))
-    return sa.and_(DataRequest.closed_at.is_(None),
-                   sa.or_(DataRequest.due_at < soon, DataRequest.status == RequestStatus.RECEIVED))
+    return sa.or_(sa.and_(DataRequest.closed_at.is_(None),
+                          sa.or_(DataRequest.due_at < soon, DataRequest.status == RequestStatus.RECEIVED)),
+                  DataRequest.id.in_(undelivered_request_ids()))
 
 
 def _status_terms(status: str) -> list:
@@ -314,9 +322,9 @@ def _search_terms(filters: QueueFilters) -> list:
 
 
 def person_matches(text: str):
-    """People whose key, customer number, phone or whole name (kanji or kana) is `text`."""
+    """People whose key, customer number, phone, whole name or family name (kanji or kana) is `text`."""
     return sa.or_(Person.key == text, Person.with_customer_number(text), Person.with_phone(text),
-                  Person.with_name(text))
+                  Person.with_name(text), Person.with_family_name(text))
 
 
 def read_page(filters: QueueFilters, *, viewer_id: int, now: datetime, after: str | None = None,

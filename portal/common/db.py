@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -105,3 +106,41 @@ def use_sqlite_write_ahead_log() -> None:
         cursor.close()
 
     use_sqlite_write_ahead_log.done = True
+
+
+def insert_many(table: sa.Table, rows: Sequence[dict]) -> None:
+    """Insert many rows without returning anything: COPY on PostgreSQL, executemany elsewhere."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(sa.insert(table), list(rows))
+        return
+    # COPY bypasses SQLAlchemy's INSERT, so do what it would: fill Python-side column
+    # defaults and run each column type's bind processing (enums, UTC times, JSON).
+    dialect = connection.dialect
+    names = set().union(*rows)
+    defaults = {column.name: python_default(column) for column in table.columns}
+    columns = [c for c in table.columns if c.name in names or defaults[c.name] is not None]
+    cells = [(c.name, defaults[c.name], c.type.dialect_impl(dialect).bind_processor(dialect)) for c in columns]
+    quote = dialect.identifier_preparer.quote
+    statement = f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN"
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            values = []
+            for name, default, process in cells:
+                value = row[name] if name in row else (default() if default else None)
+                values.append(value if process is None else process(value))
+            copy.write_row(values)
+
+
+def python_default(column: sa.Column):
+    """A zero-argument function giving the column's Python-side default, or None."""
+    default = column.default
+    if default is None:
+        return None
+    if default.is_callable:
+        return lambda: default.arg(None)  # SQLAlchemy wraps the callable to take a context
+    if default.is_scalar:
+        return lambda: default.arg
+    return None

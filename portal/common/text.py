@@ -64,7 +64,8 @@ def parse_date(text: str | None) -> date:
         era, year, month, day = match.groups()
         era = _ERA_LETTERS.get(era.upper(), era)
         result = date(_era_year(era, year), int(month), int(day))
-        if result < ERAS[era][1]:
-            raise ValueError("before the era began")
+        later = [begun for _, begun in ERAS.values() if begun > ERAS[era][1]]
+        if result < ERAS[era][1] or (later and result >= min(later)):
+            raise ValueError("not a day of that era")
         return result
     raise ValueError(f"not a date: {text!r}")

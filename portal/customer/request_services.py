@@ -35,7 +35,7 @@ class Requester:
     """The verified customer filing or following a request."""
 
     person_id: int | None
-    email: str  # the address they proved: mail about their requests goes there
+    email: str | None  # the address they proved (mail goes there); None after a code by post: letters
     name: str | None
     language: str
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from portal.customer import request_services as services
 from portal.inventory.labels import category_name
 from portal.customer.request_forms import DisclosureForm, ReplyForm, RestrictionForm, WithdrawForm
-from portal.dsr.labels import GROUNDS_BY_TYPE, STATUS_BADGES, TYPE_INTROS
+from portal.dsr.labels import GROUNDS_BY_TYPE, STATUS_BADGES, TYPE_INTROS, request_title, status_words
 from portal.customer.request_pages import request_page
 from portal.customer.views import bp
 from portal.dsr.errors import DsrError
@@ -34,6 +34,10 @@ MENU = (T.CORRECTION, T.CONSENT_WITHDRAWAL, T.SUSPENSION, T.ERASURE, T.STOP_PROV
 @bp.app_template_global()
 def request_status_badge(status) -> str:
     return STATUS_BADGES[status]
+
+
+bp.add_app_template_global(request_title, "request_title")
+bp.add_app_template_global(status_words, "request_status_words")
 
 
 def person_id_or_404() -> int:
@@ -78,8 +82,12 @@ def after_filing(changes):
 @customer_required
 def my_requests():
     """The customer's requests, newest first, with status and due date."""
-    requests = services.own_requests(services.Requester.current())
-    return render_template("customer/requests/list.html", requests=requests)
+    everything = services.own_requests(services.Requester.current())
+    # A download is registered as a disclosure answered at once (the register stays complete),
+    # but a person who downloads ten times has made no ten requests: those are listed apart.
+    downloads = [r for r in everything if r.details.get("self_service")]
+    requests = [r for r in everything if not r.details.get("self_service")]
+    return render_template("customer/requests/list.html", requests=requests, downloads=downloads)
 
 
 @bp.get("/requests/new")

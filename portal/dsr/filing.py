@@ -14,6 +14,7 @@ from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.dsr.calendar import japan_date
 from portal.dsr.errors import IdempotencyConflict
+from portal.dsr.fees import charge
 from portal.dsr.models import DataRequest, EventKind, Language, RequestChannel, RequestType, Residence
 from portal.dsr.policies import choose_policy
 from portal.dsr.queries import find_by_idempotency_key
@@ -40,7 +41,9 @@ def _new_request(*, type, person_id, requester_email, channel, language, residen
         jurisdiction=policy.jurisdiction,
         status=S.RECEIVED,
         person_id=person_id,
-        requester_email=normalise_email(requester_email),
+        # None for a requester without email (a letter, the form for people without email):
+        # every answer then goes by post (dsr/letters.py).
+        requester_email=normalise_email(requester_email) if requester_email else None,
         channel=RequestChannel(channel),
         language=Language(language),
         residence=Residence(residence or Residence.JP),
@@ -53,7 +56,7 @@ def _new_request(*, type, person_id, requester_email, channel, language, residen
 def _replay(existing: DataRequest, requester_email: str, person_id: int | None) -> Change:
     """The same submission again: hand back its request, unless someone else's key collided."""
     same_person = person_id is None or existing.person_id in (None, person_id)
-    if existing.requester_email != normalise_email(requester_email) or not same_person:
+    if existing.requester_email != (normalise_email(requester_email) if requester_email else None) or not same_person:
         raise IdempotencyConflict()
     return Change(existing, [], created=False)
 
@@ -63,7 +66,7 @@ def create_request(
     *,
     type: RequestType | str,
     person_id: int | None,
-    requester_email: str,
+    requester_email: str | None,
     channel: RequestChannel | str,
     language: Language | str,
     residence: Residence | str | None,
@@ -86,8 +89,8 @@ def create_request(
     """
     if verified and is_agent:
         raise ValueError("an agent's request stays `received` until staff check the authority")
-    if not (requester_email or "").strip():
-        raise ValueError("a request needs the requester's email address")
+    if not (requester_email or "").strip() and not (subject or {}).get("address"):
+        raise ValueError("a request needs the requester's email address or postal address")
     now = utcnow()
     if received_at is not None and received_at > now:
         raise ValueError("a request cannot be received in the future")
@@ -118,6 +121,7 @@ def create_request(
         db.session.add(request)
         db.session.flush()
     request.reference = format_reference(request.id, received_at)
+    charge(request, request.policy)
     events = [add_event(request, EventKind.RECEIVED, actor=actor, at=received_at, visible=True,
                         to_status=S.RECEIVED, data={"type": request.type.value, "channel": request.channel.value})]
     if verified:

@@ -19,20 +19,24 @@ RESIDENCE_CHOICES = [
 RESIDENCE_WORDS = dict(RESIDENCE_CHOICES)
 
 # The grounds of APPI Art. 35, as a customer would say them. Suspension and erasure may
-# rest on Art. 35(1) (use beyond the purpose, improper acquisition) and 35(5); a stop of
-# provision on Art. 35(3) (provided without consent) and 35(5).
+# rest on Art. 35(1) (use beyond the purpose (Art. 18), improper use (Art. 19), improper
+# acquisition (Art. 20)) and 35(5); a stop of provision on Art. 35(3) (provided without consent
+# (Art. 27(1)), or abroad without consent (Art. 28)) and 35(5).
 GROUND_WORDS = {
     "beyond_purpose": _l("You use my data for purposes other than those you told me"),
+    "improper_use": _l("You use my data in a way that may encourage or induce illegal or unjust acts"),
     "improperly_obtained": _l("You obtained my data by deception or other improper means"),
+    "provided_abroad_without_consent": _l("You gave my data to a company abroad without my consent"),
     "provided_without_consent": _l("You gave my data to another company without my consent"),
     "no_longer_needed": _l("You no longer need my data for the purposes you told me"),
     "leak": _l("My data was leaked, lost or damaged"),
     "harm": _l("Your handling of my data may harm my rights or legitimate interests"),
 }
 GROUNDS_BY_TYPE = {
-    RequestType.SUSPENSION: ("beyond_purpose", "improperly_obtained", "no_longer_needed", "leak", "harm"),
-    RequestType.ERASURE: ("beyond_purpose", "improperly_obtained", "no_longer_needed", "leak", "harm"),
-    RequestType.STOP_PROVISION: ("provided_without_consent", "no_longer_needed", "leak", "harm"),
+    RequestType.SUSPENSION: ("beyond_purpose", "improper_use", "improperly_obtained", "no_longer_needed", "leak", "harm"),
+    RequestType.ERASURE: ("beyond_purpose", "improper_use", "improperly_obtained", "no_longer_needed", "leak", "harm"),
+    RequestType.STOP_PROVISION: ("provided_without_consent", "provided_abroad_without_consent", "no_longer_needed",
+                                 "leak", "harm"),
 }
 
 FORMAT_WORDS = {
@@ -68,6 +72,23 @@ STATUS_BADGES = {
 }
 
 
+def request_title(request) -> str:
+    """The request's name as the person would call it: a request that only objects to a use
+    is an objection (APPI Art. 35 / GDPR Art. 21), not a change of consent."""
+    details = request.details or {}
+    if request.type is RequestType.CONSENT_WITHDRAWAL and details.get("objections") and not details.get("consents"):
+        return _("Objection to a use of your data")
+    return str(request.type.label)
+
+
+def status_words(request) -> str:
+    """The status in words that are true for this request: an address confirmed by mail that
+    matched nobody is not "identity confirmed"."""
+    if request.person_id is None and request.status in (RequestStatus.RECEIVED, RequestStatus.VERIFIED):
+        return _("Received: we are looking for your records")
+    return str(request.status.label)
+
+
 def _day(iso_text: str | None) -> str | None:
     return format_date(datetime.fromisoformat(iso_text), "long") if iso_text else None
 
@@ -98,6 +119,8 @@ def event_words(event: RequestEvent) -> str:
         return _("The download was withdrawn.")
     if kind is EventKind.WITHDRAWN:
         return _("The request was withdrawn.")
+    if kind is EventKind.FEE_RECORDED:
+        return _("We received the fee.") if data.get("status") == "paid" else _("The fee was waived.")
     if kind is EventKind.DECISION and event.to_status is RequestStatus.REJECTED:
         return _("We could not carry out your request.")
     if kind is EventKind.DECISION:

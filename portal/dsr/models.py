@@ -30,6 +30,11 @@ class RequestType(enum.StrEnum):
     def label(self):
         return REQUEST_TYPE_LABELS[self]
 
+    @property
+    def staff_label(self):
+        """The type as staff pages name it: about "the person", never "your"."""
+        return STAFF_TYPE_LABELS.get(self) or REQUEST_TYPE_LABELS[self]
+
 
 REQUEST_TYPE_LABELS = {
     RequestType.DISCLOSURE: _l("Disclosure of your data"),
@@ -39,6 +44,11 @@ REQUEST_TYPE_LABELS = {
     RequestType.SUSPENSION: _l("Stop of use"),
     RequestType.ERASURE: _l("Erasure"),
     RequestType.STOP_PROVISION: _l("Stop of provision to third parties"),
+}
+#: Where staff read a type differently from the requester (the rest read the same).
+STAFF_TYPE_LABELS = {
+    RequestType.DISCLOSURE: _l("Disclosure of the person's data"),
+    RequestType.CORRECTION: _l("Correction of the person's data"),
 }
 
 
@@ -97,6 +107,15 @@ class EventKind(enum.StrEnum):
     WITHDRAWN = "withdrawn"
     REMINDER_SENT = "reminder_sent"
     ESCALATED = "escalated"
+    FEE_RECORDED = "fee_recorded"  # paid or waived
+
+
+class FeeStatus(enum.StrEnum):
+    """A request's fee (APPI Art. 38): charged when its policy sets one."""
+
+    UNPAID = "unpaid"
+    PAID = "paid"
+    WAIVED = "waived"
 
 
 class ClockStart(enum.StrEnum):
@@ -141,6 +160,11 @@ class Policy(db.Model):
     clock_starts: Mapped[ClockStart] = mapped_column(
         str_enum(ClockStart), default=ClockStart.VERIFIED, server_default=ClockStart.VERIFIED.value
     )
+    # An optional fee (手数料, APPI Art. 38): in yen, how to pay, when it is waived. Shown to the
+    # customer before filing; a request under this rule copies the amount when filed.
+    fee_amount: Mapped[int | None]
+    fee_payment: Mapped[str | None] = mapped_column(sa.Text)
+    fee_waiver: Mapped[str | None] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -177,7 +201,8 @@ class DataRequest(db.Model):
     )
 
     # Encrypted; staff search the queue by the requester's address or name (blind indexes).
-    requester_email: Mapped[str] = mapped_column(EncryptedText("data_request.requester_email"))
+    # NULL for a requester without email: answers go by post to `subject`'s address.
+    requester_email: Mapped[str | None] = mapped_column(EncryptedText("data_request.requester_email"))
     requester_email_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     requester_name: Mapped[str | None] = mapped_column(EncryptedText("data_request.requester_name"))
     requester_name_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
@@ -208,6 +233,10 @@ class DataRequest(db.Model):
     # Reports count what was closed in a period through a partial index of the closed requests
     # (portal/reports/models.py); a plain index here drew SQLite to it for `closed_at IS NULL`.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The fee charged (yen) and whether it is paid or waived; NULL when the policy charged none.
+    # A disclosure is released only once the fee is paid or waived.
+    fee_amount: Mapped[int | None]
+    fee_status: Mapped[FeeStatus | None] = mapped_column(str_enum(FeeStatus, length=16))
     # Shown to the person (APPI Art. 36 asks us to tell them why).
     rejection_reason: Mapped[str | None] = mapped_column(EncryptedText("data_request.rejection_reason"))
 
@@ -240,6 +269,11 @@ class DataRequest(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status.is_open
+
+    @property
+    def answers_by_post(self) -> bool:
+        """No email to write to: every answer is a printed letter (dsr/letters.py)."""
+        return not self.requester_email
 
     @property
     def outcome(self) -> RequestStatus | None:

@@ -12,12 +12,13 @@ Mail is queued in the caller's transaction: it goes out only if the change commi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
+from portal.dsr.letters import queue_letter
 from portal.dsr.models import DataRequest, EventKind, RequestEvent
 from portal.dsr.status import RequestStatus
 from portal.dsr.workflow import Change
@@ -142,7 +143,12 @@ def notify_requester(change: Change, *, summary: Callable[[], list[str]] | None 
             notice.summary = [str(line) for line in summary()]
     if notice is None:
         return None
+    if request.answers_by_post:
+        # No address to mail: the same words wait on the request page as a letter to post.
+        queue_letter(request, kind=notice.kind, content=asdict(notice))
+        return None
     return queue_mail(
         to=request.requester_email, template="request_update", language=language, kind=f"dsr.{notice.kind}",
+        request_id=request.id,
         notice=notice, link=external_url("customer.request_detail", reference=request.reference),
     )

@@ -23,17 +23,17 @@ from portal.dsr.deadlines import extended_due
 from portal.dsr.wording import period
 from portal.dsr.errors import DsrError, ExtensionRefused, IdempotencyConflict, StaleRequest  # noqa: F401
 from portal.dsr.filing import create_request, format_reference, record_self_service_disclosure  # noqa: F401
+from portal.dsr.identity import IdentityDocument
 from portal.dsr.models import DataRequest, EventKind
 from portal.dsr.policies import PolicyInvalid, choose_policy, create_policy, update_policy  # noqa: F401
 from portal.dsr.status import InvalidTransition, RequestStatus, can_transition
 from portal.dsr.ownership import case_action
-from portal.dsr.workflow import Change, add_event, audit, check_version, iso, move, start_clock, translate_stale
+from portal.dsr.workflow import (REQUESTER_ACTORS, Change, add_event, audit, check_version, iso, move, start_clock,
+                                 translate_stale)
 from portal.extensions import db
 from portal.inventory.models import Person
 
 S = RequestStatus
-#: Actors who are the requester themselves (a verified customer session).
-REQUESTER_ACTORS = frozenset({"customer"})
 
 
 def _require_staff_side(actor: Actor) -> None:
@@ -51,17 +51,26 @@ def _require_open(request: DataRequest) -> None:
 @translate_stale
 @case_action
 def verify_request(request: DataRequest, *, actor: Actor, verified_at: datetime | None = None,
-                   expected_version: int | None = None, note: str | None = None) -> Change:
-    """The requester (or the agent's authority) checked out: start the clock."""
+                   expected_version: int | None = None, note: str | None = None,
+                   documents: list[IdentityDocument | str] | None = None) -> Change:
+    """The requester (or the agent's authority) checked out: start the clock.
+
+    `documents` names the identity documents staff saw (a request by post or at the counter);
+    they are kept with the verification, which records who saw them."""
     check_version(request, expected_version)
     _require_staff_side(actor)
     if not can_transition(request.status, S.VERIFIED):
         raise InvalidTransition.between(request.status, S.VERIFIED)
+    seen = [IdentityDocument(document).value for document in documents or []]
     events = start_clock(request, actor=actor, verified_at=verified_at or utcnow())
+    if seen:
+        for event in events:
+            if event.kind is EventKind.VERIFIED:
+                event.data = {**(event.data or {}), "documents": seen}
     if note and note.strip():
         events.append(add_event(request, EventKind.INTERNAL_NOTE, actor=actor, at=utcnow(),
                                 visible=False, body=note.strip()))
-    audit("dsr.request.verified", request, actor=actor, due_at=iso(request.due_at))
+    audit("dsr.request.verified", request, actor=actor, due_at=iso(request.due_at), documents=seen)
     return Change(request, events)
 
 

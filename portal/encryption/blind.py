@@ -63,21 +63,34 @@ def number_index(value: str | None) -> str | None:
     return blind_index("number", value)
 
 
+def family_name_index(value: str | None) -> str | None:
+    """The index of the first part of a name written with a space ("山田 花子" → "山田"), in the
+    same domain as `name_index`, so a search for the family name alone finds the person. A name
+    written without a space has no parts to find (None)."""
+    parts = _SPACE.split(unicodedata.normalize("NFKC", value or "").strip())
+    return name_index(parts[0]) if len(parts) > 1 else None
+
+
 def index_matches(index_column, value: str | None):
     """`index_column == value`, except that nothing to index (a phone without digits) matches nobody."""
     return sa.false() if value is None else index_column == value
 
 
+def index_pairs(target) -> list[tuple[str, object]]:
+    """(column, index function) pairs of one field: one pair, or a list of them."""
+    return target if isinstance(target, list) else [target]
+
+
 def kept_in_step(indexes: dict):
     """An ORM validator that sets each field's index column whenever the field is set.
 
-    `indexes` maps a field to (its index column, its index function); assign the result in
-    the model's class body (`_keep_indexes = kept_in_step({...})`).
+    `indexes` maps a field to (its index column, its index function), or to a list of such
+    pairs; assign the result in the model's class body (`_keep_indexes = kept_in_step({...})`).
     """
     @validates(*indexes)
     def keep(self, field: str, value):
-        column, index = indexes[field]
-        setattr(self, column, index(value))
+        for column, index in index_pairs(indexes[field]):
+            setattr(self, column, index(value))
         return value
 
     return keep

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import utcnow
-from portal.encryption.blind import email_index, index_matches, kept_in_step, name_index, number_index, phone_index
+from portal.encryption.blind import (
+    email_index, family_name_index, index_matches, index_pairs, kept_in_step, name_index, number_index, phone_index,
+)
 from portal.encryption.types import EncryptedDate, EncryptedJSON, EncryptedText
 from portal.extensions import db
 from portal.webhooks.services import resolve_person_keys_with
@@ -78,14 +80,17 @@ class ProvisionBasis(enum.StrEnum):
 
 
 #: The person's encrypted fields that can be looked up, and the blind index of each.
+#: Names are also indexed by their first part (the family name), so "山田" finds "山田 花子".
 PERSON_INDEXES = {"email": ("email_index", email_index), "phone": ("phone_index", phone_index),
-                  "name": ("name_index", name_index), "name_kana": ("name_kana_index", name_index),
+                  "name": [("name_index", name_index), ("name_family_index", family_name_index)],
+                  "name_kana": [("name_kana_index", name_index), ("name_kana_family_index", family_name_index)],
                   "customer_number": ("customer_number_index", number_index)}
 
 
 def person_indexes(values: dict) -> dict[str, str | None]:
     """The blind-index columns for a row of person fields (for bulk writes that skip the ORM)."""
-    return {column: index(values.get(field)) for field, (column, index) in PERSON_INDEXES.items() if field in values}
+    return {column: index(values.get(field)) for field, target in PERSON_INDEXES.items() if field in values
+            for column, index in index_pairs(target)}
 
 
 class Person(db.Model):
@@ -107,6 +112,8 @@ class Person(db.Model):
     name_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     name_kana: Mapped[str | None] = mapped_column(EncryptedText("person.name_kana"))
     name_kana_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    name_family_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    name_kana_family_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     phone: Mapped[str | None] = mapped_column(EncryptedText("person.phone"))
     phone_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     birthdate: Mapped[date | None] = mapped_column(EncryptedDate("person.birthdate"))
@@ -143,6 +150,12 @@ class Person(db.Model):
         """Either name (kanji or kana) is `text`, ignoring spaces and case."""
         wanted = name_index(text)
         return sa.or_(index_matches(cls.name_index, wanted), index_matches(cls.name_kana_index, wanted))
+
+    @classmethod
+    def with_family_name(cls, text: str):
+        """The first part of either name (kanji or kana) is `text`: "山田" finds "山田 花子"."""
+        wanted = name_index(text)
+        return sa.or_(index_matches(cls.name_family_index, wanted), index_matches(cls.name_kana_family_index, wanted))
 
 
 class Source(db.Model):

@@ -16,7 +16,7 @@ from portal.extensions import db
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
-    FAILED = "failed"  # gave up after the last retry
+    FAILED = "failed"  # refused for good (a 5xx answer), or still not sent after a day of retries
 
 
 class OutboxMessage(db.Model):
@@ -24,6 +24,8 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         # `tick` picks due pending mail in order.
         sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        # Undelivered answers (failed, not yet settled) are counted on the dashboard and flagged in the queue.
+        sa.Index("ix_outbox_message_request", "request_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,3 +45,14 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The exception class of the last failure only: SMTP replies can echo addresses.
     last_error: Mapped[str | None] = mapped_column(sa.String(200))
+    # Fixed when the mail is queued, so every attempt (and a second delivery after a worker died
+    # between the server's "250" and our commit) carries the same Message-ID.
+    message_id: Mapped[str | None] = mapped_column(sa.String(255))
+    # The request whose requester this mail answers (None for other mail): a failure shows there.
+    request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("data_request.id", ondelete="SET NULL"))
+    # The SMTP reply code of the last failure (e.g. 550), and when the mail was given up on.
+    smtp_code: Mapped[int | None] = mapped_column()
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff dealt with the failure: sent it again, or answered the person another way.
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    settlement: Mapped[str | None] = mapped_column(sa.String(32))

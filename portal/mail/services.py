@@ -2,13 +2,16 @@
 
 A mail queued by a transaction that rolls back never existed, so it is never sent. A mail
 whose transaction commits is sent at the end of that request (or CLI command); when SMTP
-fails it waits in the outbox and `tick` retries it with growing pauses. Before sending, a
+fails for now (a 4xx answer, no connection) it waits in the outbox and `tick` retries it with
+growing pauses; when the server refuses it for good (a 5xx answer) it is marked failed at once,
+and a mail answering a request then shows on that request until staff deal with it. Before sending, a
 row is claimed inside a transaction (`SKIP LOCKED` on PostgreSQL, a guarded UPDATE
 everywhere), so two senders never send the same mail.
 """
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,11 +41,18 @@ def external_url(endpoint: str, **values) -> str:
     return current_app.config["PORTAL_BASE_URL"] + adapter.build(endpoint, values)
 
 
+def new_message_id() -> str:
+    """A Message-ID for a mail being queued: random, on the sender's domain, kept with the row."""
+    domain = smtp.sender_domain(current_app.config["MAIL_DEFAULT_SENDER"])
+    return f"<{secrets.token_hex(16)}.outbox@{domain}>"
+
+
 def queue_mail(*, to: str, template: str, language: str, kind: str, headers: dict[str, str] | None = None,
-               **context) -> OutboxMessage:
+               request_id: int | None = None, **context) -> OutboxMessage:
     """Render `templates/mail/<template>.*` in `language` and add the mail to the current
     transaction; the caller commits, and only then is it sent. `headers` are extra header
-    lines (one line each; a newline would be a header injection, so it is refused)."""
+    lines (one line each; a newline would be a header injection, so it is refused).
+    `request_id`: the request this mail answers, where a delivery failure is shown to staff."""
     if headers and any("\n" in f"{name}{value}" or "\r" in f"{name}{value}" for name, value in headers.items()):
         raise ValueError("a mail header must be one line")
     if language not in current_app.config["PORTAL_LANGUAGES"]:
@@ -59,11 +69,24 @@ def queue_mail(*, to: str, template: str, language: str, kind: str, headers: dic
         body_html=body_html,
         kind=kind,
         headers=dict(headers) if headers else None,
+        request_id=request_id,
+        message_id=new_message_id(),
     )
     db.session.add(message)
     db.session.flush()
     db.session.info.setdefault(QUEUED_KEY, []).append(message.id)
     return message
+
+
+def queue_copy(message: OutboxMessage, *, to: str) -> OutboxMessage:
+    """Queue the same mail again (a new row, a new Message-ID: it is a new mail) in the current transaction."""
+    again = OutboxMessage(to_address=to, subject=message.subject, body_text=message.body_text,
+                          body_html=message.body_html, kind=message.kind, request_id=message.request_id,
+                          message_id=new_message_id())
+    db.session.add(again)
+    db.session.flush()
+    db.session.info.setdefault(QUEUED_KEY, []).append(again.id)
+    return again
 
 
 def backoff(attempts: int) -> timedelta:
@@ -117,14 +140,16 @@ def _attempt(message_id: int) -> str | None:
     message = db.session.get(OutboxMessage, message_id, populate_existing=True)
     try:
         smtp.send(message)
-    except Exception as exc:  # any failure: keep the mail and try again later
-        # Only the class name: SMTP replies can echo the address.
+    except Exception as exc:  # keep the mail: try again later, unless the server refused it for good
+        # Only the class name and the reply code: SMTP replies can echo the address.
         message.last_error = type(exc).__name__[:200]
-        if now - message.created_at >= GIVE_UP_AFTER:
+        message.smtp_code = smtp.reply_code(exc)
+        if smtp.is_permanent(exc) or now - message.created_at >= GIVE_UP_AFTER:
             message.status = OutboxStatus.FAILED
+            message.failed_at = now
             outcome = "failed"
-            log.warning("outbox message %s failed for good after %s attempts (%s)",
-                        message.id, message.attempts, message.last_error)
+            log.warning("outbox message %s failed for good after %s attempts (%s %s)",
+                        message.id, message.attempts, message.smtp_code, message.last_error)
         else:
             message.next_attempt_at = now + backoff(message.attempts)
             outcome = "retrying"

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, flash, render_template, request, stream_w
 from flask_babel import gettext as _
 
 from portal.common.time import JST, utcnow
+from portal.dsr.delivery import count_undelivered
 from portal.dsr.models import Jurisdiction, RequestType
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
@@ -55,9 +56,10 @@ def dashboard():
         volume_chart=volume_chart, on_time_chart=on_time_chart, workload=shown.workload,
         as_of=shown.as_of.astimezone(JST), today=today, week_end=today + timedelta(days=6 - today.weekday()),
         one_day=timedelta(days=1), year=year_from_args(request.args, now.astimezone(JST).date()),
-        type_labels={t.value: t.label for t in RequestType}, status_labels={s.value: s.label for s in RequestStatus},
+        type_labels={t.value: t.staff_label for t in RequestType}, status_labels={s.value: s.label for s in RequestStatus},
         policy_labels={j.value: j.value.upper() for j in Jurisdiction},
         drill=partial(drill_link, url_for("staff.queue")),
+        undelivered=count_undelivered(),  # live: each one is a requester still waiting for our answer
     )
     html = render_template("reports/dashboard.html", **context)
     # Audited once the page is built (committing first would expire the staff user the page

@@ -10,13 +10,14 @@ from portal.extensions import db, limiter
 from portal.i18n import LANGUAGE_SESSION_KEY
 from portal.inventory.models import Purpose
 from portal.retention.periods import periods as retention_periods
+from portal.site.form_errors import error_links
 
 bp = Blueprint("site", __name__)
 
 
 @bp.app_context_processor
 def _company():
-    return {"company": company_profile(), "ctext": text, "cdate": day}
+    return {"company": company_profile(), "ctext": text, "cdate": day, "error_links": error_links}
 
 
 @bp.get("/")

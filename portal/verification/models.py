@@ -50,7 +50,8 @@ class CustomerSession(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # SHA-256 of the random token held in the browser's (signed) session cookie.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    email: Mapped[str] = mapped_column(EncryptedText("customer_session.email"))
+    # NULL when the person proved who they are with a code sent by post (verification/postal.py).
+    email: Mapped[str | None] = mapped_column(EncryptedText("customer_session.email"))
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 import hmac
 import re
-import unicodedata
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from flask import current_app
 
 from portal.audit.models import AuditEntry
 from portal.audit.services import Actor, record
+from portal.common.text import digits_only, normalise, parse_date
 from portal.common.time import utcnow
 from portal.extensions import db
 from portal.inventory.models import Person
@@ -30,7 +30,6 @@ KNOWN_CHECKS = ("customer_number", "birthdate", "phone_last4")
 _FAILED = "verification.step_up_failed"
 # Hyphens, dashes, minus signs and the long-vowel mark people type for them in phone numbers.
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー－]")
-_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 
 class StepUpOutcome(enum.StrEnum):
@@ -48,22 +47,29 @@ def configured_checks() -> list[str]:
 
 def _compact(text: str | None) -> str:
     """Full-width → half-width, separators and spaces removed, letters upper-case."""
-    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text or "")).upper()
+    return _SEPARATORS.sub("", normalise(text)).upper()
 
 
 def _digits(text: str | None) -> str:
-    return re.sub(r"\D", "", unicodedata.normalize("NFKC", text or ""))
+    return digits_only(text)
 
 
 def _parse_date(text: str) -> str | None:
-    text = re.sub(r"\s", "", unicodedata.normalize("NFKC", text or ""))
-    match = _DATE.match(text)
-    if match is None:
-        return None
+    """A birth date typed any common way (1985-04-01, 1985年4月1日, 昭和60年4月1日, S60.4.1)."""
     try:
-        return date(*(int(part) for part in match.groups())).isoformat()
+        return parse_date(text).isoformat()
     except ValueError:
         return None
+
+
+def well_formed(check: str, answer: str | None) -> bool:
+    """Whether the answer has the shape of one (a date, four digits): a malformed answer is a
+    typing slip to point out, not a wrong answer that uses up a try."""
+    if check == "birthdate":
+        return _parse_date(answer or "") is not None
+    if check == "phone_last4":
+        return len(_digits(answer)) == 4
+    return bool(_compact(answer))
 
 
 def _expected(person: Person, check: str) -> str | None:

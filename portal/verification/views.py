@@ -11,7 +11,8 @@ from portal.extensions import db, limiter
 from portal.i18n import current_language
 from portal.common.urls import safe_next
 from portal.verification import services, stepup
-from portal.verification.forms import CodeForm, ConfirmForm, EmailForm, StepUpForm
+from portal.verification.forms import CodeForm, ConfirmForm, EmailForm, PostalCodeForm, StepUpForm
+from portal.verification.postal import PostalOutcome, verify_postal_code
 from portal.verification.services import Outcome
 from portal.verification.session import (current_customer, customer_required,
                                          end_customer_session)
@@ -100,6 +101,25 @@ def code():
         else:
             return render_template("verification/code_failed.html", outcome=check.outcome.value), 400
     return render_template("verification/code.html", form=form)
+
+
+@bp.route("/verify/post", methods=["GET", "POST"])
+@limiter.limit("60 per hour", methods=["POST"], scope="verify-post")
+def postal_code():
+    """"I received a code by post": the reference and code from the letter open the person's data."""
+    form = PostalCodeForm()
+    if form.validate_on_submit():
+        check = verify_postal_code(reference=form.reference.data, code=form.code.data)
+        db.session.commit()  # a wrong code counts
+        if check.outcome is PostalOutcome.OK:
+            flash(_("Thank you. The code from our letter is confirmed."), "success")
+            return redirect(_landing(None))
+        if check.outcome is PostalOutcome.WRONG_CODE:
+            form.code.errors.append(_("That code is not right. Please check the letter. Tries left: %(n)s.",
+                                      n=check.tries_left))
+        else:
+            return render_template("verification/postal_failed.html", outcome=check.outcome.value), 400
+    return render_template("verification/postal.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/verify/link/<token>", methods=["GET", "POST"])

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.inventory.models import Person
 from tests.fixtures.browser import PHONE
-from tests.merging.test_merging import two_records  # noqa: F401  (fixture)
 from tests.fixtures.staff import totp_code_for
 
 pytestmark = pytest.mark.browser

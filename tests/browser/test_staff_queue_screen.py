@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_first_screen_shows_at_least_fifteen_requests(
-        app, live_server, browser, create_staff, login_staff, file_case, make_person):  # noqa: F811
+        app, live_server, browser, create_staff, login_staff, file_case, make_person):
     for n in range(60):
         file_case(type=("disclosure", "erasure", "correction")[n % 3], requester_name=f"山田 花子{n}",
                   person_id=make_person() if n % 4 else None, status="received" if n % 7 == 0 else "verified")

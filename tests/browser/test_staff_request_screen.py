@@ -23,7 +23,7 @@ def items_of(app, person_id: int) -> int:
 
 
 def test_the_first_screen_shows_the_due_date_and_the_primary_action_and_erasure_needs_confirming(
-        app, live_server, browser, create_staff, login_staff, file_case, make_person, case_state):  # noqa: F811
+        app, live_server, browser, create_staff, login_staff, file_case, make_person, case_state):
     person_id = make_person(name="山田 花子", email="hanako@example.jp", items=ITEMS)
     erasure = file_case(type="erasure", person_id=person_id, email="hanako@example.jp", requester_name="山田 花子")
     agent = create_staff("agent", name="担当 一郎")

@@ -160,3 +160,24 @@ def test_after_the_answer_by_date_a_draft_cannot_be_sent(app, runner, bought_lis
     result = runner.invoke(args=["campaign", "send", str(campaign_id)])
     assert result.exit_code == 1 and "answer-by date has passed" in result.output
     assert scalar(app, sa.select(Campaign.sent_at).where(Campaign.id == campaign_id)) is None
+
+
+def test_one_click_unsubscribe_still_works_after_the_answer_by_date(app, runner, smtp_server, bought_list,
+                                                                     new_campaign):
+    from portal.inventory.suppression import suppressed_for_purpose
+
+    bought_list()
+    campaign_id = new_campaign()
+    runner.invoke(args=["campaign", "send", str(campaign_id)])
+    runner.invoke(args=["tick"])
+    url = smtp_server.to("jiro@example.jp")[0]["List-Unsubscribe"].strip().strip("<>").replace("http://portal.test", "")
+    with app.app_context():
+        db.session.get(Campaign, campaign_id).answer_by = in_days(-1)
+        db.session.commit()
+        db.session.remove()
+    runner.invoke(args=["tick"])  # closes the campaign; DM (keep by default) is not withdrawn by silence
+    response = app.test_client().post(url, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    with app.app_context():
+        assert "C-2" in [s.person_key for s in suppressed_for_purpose("dm-post")]
+        db.session.remove()

@@ -244,7 +244,7 @@ def test_search_finds_the_person_by_key_customer_number_or_phone_in_any_format(
     theirs = file_case(person_id=person_id, email="yamada@example.jp")
     file_case()
     for text in ("C-000001", "M-55500037", "ｍ５５５０００３７", "090-0000-0111", "09000000111",
-                 "０９０（００００）０１１１", "ﾔﾏﾀﾞ ﾊﾅｺ", "山田　花子"):
+                 "０９０（００００）０１１１", "ﾔﾏﾀﾞ ﾊﾅｺ", "山田　花子", "山田", "ﾔﾏﾀﾞ", "ヤマダ"):
         assert listed(client.get("/staff/", query_string={"q": text})) == [theirs.reference], text
 
 

@@ -35,7 +35,7 @@ def test_the_page_shows_the_request_its_deadline_and_policy_the_requester_and_th
     page = client.get(f"/staff/requests/{case.reference}")
     text = text_of(page)
     assert page.status_code == 200
-    assert case.reference in text and "Correction of your data" in text and "Verified" in text
+    assert case.reference in text and "Correction of the person's data" in text and "Verified" in text
     assert "GDPR: 1 month, counted from verification." in text
     assert "The clock pauses while we wait for the requester." in text
     assert "Possible once, by at most 2 months." in text

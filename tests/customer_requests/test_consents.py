@@ -102,7 +102,7 @@ def test_the_consent_page_lists_each_use_with_its_state_and_history(client, hana
     assert "To email you news about new products" in page and "To send you our catalogue by post" in page
     # Delivery needs no consent and never contacts the person: shown, but nothing to withdraw
     # or object to here (a suspension or erasure request is offered instead).
-    assert "To deliver your orders" in page and "nothing to object to here" in page
+    assert "To deliver your orders" in page and "cannot be stopped by an objection here" in page
     assert page.count("Withdraw consent") == 2 and "Object and stop this use" not in page
     assert "Stop all marketing" in page
 

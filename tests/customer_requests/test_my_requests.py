@@ -1,5 +1,7 @@
 """My requests: the list, one request with its timeline and messages, replies, withdrawal, and
 the mail that follows every staff action; someone else's request is "not found"."""
+import re
+
 import sqlalchemy as sa
 
 from portal.audit.services import Actor
@@ -139,14 +141,21 @@ def test_form_errors_in_japanese_and_english(client, hanako, submit, requests_of
     assert requests_of(hanako) == []
 
 
-def test_a_download_appears_as_a_completed_disclosure(client, hanako, requests_of):
+def test_a_download_is_a_completed_disclosure_listed_apart_from_the_requests(client, hanako, requests_of):
     in_english(client)
-    assert client.get("/my/download.json").status_code == 200
-    [request] = requests_of(hanako)
-    assert request.type.value == "disclosure" and request.status is RequestStatus.COMPLETED
-    assert request.details == {"self_service": True, "format": "json"}
-    text = text_of(client.get("/my/requests").get_data(as_text=True))
-    assert request.reference in text and "(download)" in text
+    for _ in range(3):
+        assert client.get("/my/download.json").status_code == 200
+    downloads = requests_of(hanako)
+    assert len(downloads) == 3
+    for request in downloads:
+        assert request.type.value == "disclosure" and request.status is RequestStatus.COMPLETED
+        assert request.details == {"self_service": True, "format": "json"}
+    page = client.get("/my/requests").get_data(as_text=True)
+    assert 'class="card request"' not in page  # no request filed: the list stays empty
+    assert "You have not made any requests yet." in text_of(page)
+    downloads_section = text_of(page.split('id="downloads"')[1])
+    assert "3 downloads, the latest on" in downloads_section
+    assert all(request.reference in downloads_section for request in downloads)
 
 
 def test_a_tampered_withdraw_form_changes_nothing_and_never_fails(app, client, hanako, submit, requests_of):
@@ -156,3 +165,29 @@ def test_a_tampered_withdraw_form_changes_nothing_and_never_fails(app, client, h
     assert response.status_code == 200
     [request] = requests_of(hanako)
     assert request.status is not RequestStatus.WITHDRAWN
+
+
+def test_an_answered_request_shows_where_it_stands_and_where_to_complain(app, client, hanako, requests_of):
+    in_english(client)
+    assert client.get("/my/download.json").status_code == 200
+    [request] = requests_of(hanako)
+    page = client.get(f"/my/requests/{request.reference}").get_data(as_text=True)
+    tracker = page.split('class="steps-tracker"')[1].split("</ol>")[0]
+    assert tracker.count('class="done"') == 3 and 'aria-current="step"' in tracker  # answered is the step now
+    complaints = text_of(page.split('id="complaints"')[1])
+    assert "0120-000-000" in complaints and "privacy@example.jp" in complaints  # every channel of the desk
+    assert "Sample Personal Information Protection Association" in complaints
+    assert "Personal Information Protection Commission" in complaints
+
+
+def test_a_form_with_errors_lists_them_first_with_links_to_the_fields(client, hanako, submit, requests_of):
+    in_english(client)
+    page = submit("/my/requests/new/erasure", {"ground": "", "scope": "chosen"}).get_data(as_text=True)
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    assert page.index('id="error-summary"') < page.index("<form method=\"post\"")  # above the form
+    assert "autofocus" in page.split('id="error-summary"')[0].rsplit("<div", 1)[1] + summary.split(">")[0]
+    links = re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', summary)
+    assert ("ground-0", "Please choose the reason that fits best.") in links  # its first choice
+    ids = set(re.findall(r'id="([\w-]+)"', page))
+    assert all(field_id in ids for field_id, _ in links)  # every link lands on a field
+    assert requests_of(hanako) == []

@@ -110,13 +110,13 @@ def test_stop_all_marketing_also_objects_to_marketing_without_consent(app, clien
     assert len(requests_of(hanako)) == 1  # nothing left to stop
 
 
-def test_uses_that_never_contact_you_are_not_objected_to_here(app, client, hanako, import_lines, submit,
+def test_uses_that_serve_the_customer_are_not_objected_to_here_and_not_said_to_never_contact(app, client, hanako, import_lines, submit,
                                                              requests_of):
     _with_catalogue(import_lines)
     in_english(client)
     page = client.get(CONSENTS).get_data(as_text=True)
     assert "To deliver your orders" in text_of(page)
-    assert "nothing to object to here" in text_of(page)
+    assert "cannot be stopped by an objection here" in text_of(page)
     assert "/my/requests/new/suspension" in page
     assert f'value="object:{_purpose_id(app, "orders")}"' not in page
     assert submit(CONSENTS, {"change": f"object:{_purpose_id(app, 'orders')}"}).status_code == 404

@@ -18,25 +18,10 @@ from portal.dsr.models import DataRequest
 from portal.extensions import db
 from portal.inventory.models import ConsentEvent, Item, Person, Provision
 from portal.merging.models import PersonMerge
+from tests.fixtures.merging import ONLINE, ONLINE_ORDER
 from tests.fixtures.pages import csrf_from
-from tests.inventory.records import CONSENT, ITEM, PERSON, PROVISION, PURCHASE, PURPOSE, SOURCE
 from tests.fixtures.pages import post_page_form
-
-ONLINE = {"type": "person", "key": "W-9001", "email": "hanako.online@example.jp", "name": "山田　花子",
-          "name_kana": "ﾔﾏﾀﾞ ﾊﾅｺ", "phone": "０９０（１２３４）５６７８", "birthdate": "1985-04-01"}
-ONLINE_ORDER = {"type": "item", "key": "W-9001/order-1", "person": "W-9001", "category": "purchase", "field": "line",
-                "value": {"sku": "B-7", "name": "ほうじ茶", "price": 480}, "source": "bigsight-2024",
-                "collected_at": "2025-03-01T09:00:00+09:00"}
-ONLINE_CONSENT = {**CONSENT, "person": "W-9001", "at": "2025-03-01T09:00:00+09:00"}
-ONLINE_PROVISION = {**PROVISION, "key": "P-W-1", "person": "W-9001", "provided_at": "2025-04-01"}
-SOMEONE_ELSE = {"type": "person", "key": "C-000999", "email": "taro@example.jp", "name": "佐藤 太郎",
-                "phone": "03-0000-0000"}
-
-
-@pytest.fixture
-def two_records(import_lines):
-    import_lines(SOURCE, PURPOSE, PERSON, ITEM, PURCHASE, CONSENT, PROVISION,
-                 ONLINE, ONLINE_ORDER, ONLINE_CONSENT, ONLINE_PROVISION, SOMEONE_ELSE)
+from tests.inventory.records import ITEM, PURCHASE, PURPOSE, SOURCE
 
 
 def _person(key):

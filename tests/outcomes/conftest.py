@@ -1,5 +1,5 @@
-"""Fixtures for the end-to-end outcome tests (issue #14): the casework, staff and API fixtures,
-reused, and Hanako imported through the real importer."""
+"""Fixtures for the end-to-end outcome tests (issue #14): Hanako imported through the real
+importer, and a helper to read the database between requests."""
 from __future__ import annotations
 
 import pytest
@@ -34,9 +34,6 @@ def read(app):
     return call
 
 
-
-
 @pytest.fixture(autouse=True)
-def package_dir(app, tmp_path, monkeypatch):
+def _own_package_dir(package_dir):
     """Disclosure packages of these tests go to a folder of their own."""
-    monkeypatch.setitem(app.config, "PORTAL_DISCLOSURE_DIR", str(tmp_path / "disclosures"))

@@ -43,7 +43,7 @@ def test_erasing_one_category_withdraws_only_the_packages_holding_it(
 
     erasure = file_case(type="erasure", person_id=hanako, status="in_progress", email=HANAKO_VALUES["email"],
                         details={"scope": "chosen", "categories": ["device"], "ground": "no_longer_needed"})
-    assert act(erasure, "complete", scope="chosen", category="device").status_code == 302
+    assert act(erasure, "complete", scope="chosen", category="device", confirmed="yes").status_code == 302
 
     withdrawn = _package(read, with_device.reference)
     assert withdrawn.withdrawn_at is not None and withdrawn.withdrawal_reference == erasure.reference

@@ -25,7 +25,7 @@ def test_a_full_erasure_leaves_a_tombstone_that_no_lookup_feed_or_import_brings_
                      details={"scope": "all", "ground": "no_longer_needed"})
     login_as("agent")
 
-    assert act(case, "complete", scope="all").status_code == 302
+    assert act(case, "complete", scope="all", confirmed="yes").status_code == 302
 
     person = read(lambda: {c: getattr(db.session.get(Person, hanako), c)
                            for c in (*REGISTER, "key", "erased_at", "erasure_reference")})

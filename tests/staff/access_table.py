@@ -38,6 +38,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "staff.regenerate_recovery_codes": STAFF,
     # the request page and working a request (portal/casework); reassigning is for managers
     "staff.request_page": STAFF,
+    # staff intake of requests by phone, post or counter (portal/intake)
+    "intake.new_request": STAFF,
     "staff.person_data": STAFF,
     "staff.verify": STAFF,
     "staff.start": STAFF,
@@ -50,6 +52,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "staff.message": STAFF,
     "staff.reply": STAFF,
     "staff.note": STAFF,
+    "staff.resend": STAFF,
+    "staff.answered_otherwise": STAFF,
     "staff.claim": STAFF,
     "staff.assign": MANAGERS,
     "staff.bulk_assign": MANAGERS,
@@ -58,6 +62,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "suppressions.download": STAFF,
     # data kept past its retention date (portal/retention)
     "retention.index": STAFF,
+    "retention.hold": MANAGERS,           # legal holds: the `legal-hold` command's rules
     # letters of authority uploaded by agents (an audited download)
     "authority_documents.authority_document": STAFF,
     # staff management
@@ -94,6 +99,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "campaigns.close": MANAGERS,
     "campaigns.results": MANAGERS,
     "campaigns.letters": MANAGERS,
+    # letters to requesters without email: print, mark posted, a one-time code (portal/postal)
+    "postal_staff.letter": STAFF,
+    "postal_staff.posted": STAFF,
+    "postal_staff.code_letter": STAFF,
     # 名寄せ: candidate duplicates, merge with a preview, undo (portal/duplicates)
     "duplicates.index": MANAGERS,
     "duplicates.confirm": MANAGERS,
@@ -115,6 +124,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "incidents.notify": MANAGERS,
     "incidents.postal_list": MANAGERS,
     "incidents.posted": MANAGERS,
+    # a request's fee recorded as paid or waived (portal/casework/fee_views.py)
+    "fees.record": STAFF,
 }
 
 
@@ -168,4 +179,5 @@ SAMPLE_ARGUMENTS: dict[str, Callable[[World], object]] = {
     "incident_id": lambda world: 999999,
     "kind": lambda world: "preliminary",
     "merge_id": lambda world: 999999,
+    "letter_id": lambda world: 999999,
 }

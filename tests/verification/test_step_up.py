@@ -88,9 +88,8 @@ def test_a_right_answer_in_any_usual_spelling_opens_full_data(hanako_on_record, 
 @pytest.mark.parametrize("check, answer", [
     ("customer_number", "M-55501235"),
     ("birthdate", "1985-01-04"),
-    ("birthdate", "not a date"),
+    ("birthdate", "昭和60年1月4日"),
     ("phone_last4", "1234"),
-    ("phone_last4", "45678"),
 ])
 def test_a_wrong_answer_is_refused_and_audited_without_the_answer(hanako_on_record, verified, verification_audit, check, answer):
     browser = verified()
@@ -101,6 +100,26 @@ def test_a_wrong_answer_is_refused_and_audited_without_the_answer(hanako_on_reco
     [failed] = [a for a in verification_audit() if a[0] == "verification.step_up_failed"]
     assert failed[3] == {"check": check}
     assert answer not in str(failed)
+
+
+@pytest.mark.parametrize("check, answer, message", [
+    ("birthdate", "not a date", "のように日付を入力してください"),
+    ("birthdate", "12ab", "のように日付を入力してください"),
+    ("phone_last4", "45678", "下4桁を入力してください"),
+])
+def test_a_malformed_answer_is_pointed_out_without_using_a_try(hanako_on_record, verified, verification_audit,
+                                                               check, answer, message):
+    browser = verified()
+    page = _answer(browser, check, answer).get_data(as_text=True)
+    assert message in page and 'id="error-summary"' in page
+    assert not [a for a in verification_audit() if a[0] == "verification.step_up_failed"]
+
+
+@pytest.mark.parametrize("answer", ["昭和60年4月1日", "S60.4.1", "１９８５年４月１日"])
+def test_an_era_or_full_width_birth_date_is_accepted(hanako_on_record, verified, answer):
+    browser = verified()
+    _answer(browser, "birthdate", answer)
+    assert browser.get(FULL_DATA).status_code == 200
 
 
 def test_five_wrong_answers_pause_the_check_even_for_the_right_answer(hanako_on_record, verified):

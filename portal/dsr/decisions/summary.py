@@ -35,6 +35,14 @@ def _groups(counts: Counter):
                total > len(fields))
 
 
+def _held_groups(kept) -> dict:
+    """Held items by (category, reason, until), in the order "my data" uses."""
+    groups: dict = defaultdict(list)
+    for held in sorted(kept, key=lambda held: (CATEGORY_ORDER.index(held.category), held.until, held.field)):
+        groups[(held.category, held.reason, held.until)].append(held)
+    return groups
+
+
 def describe_outcome(outcome: Outcome) -> str:
     """Plain text, one statement per line."""
     lines = [_("We changed your %(field)s.", field=field_name(ref.field)) for ref in outcome.changed]
@@ -47,12 +55,15 @@ def describe_outcome(outcome: Outcome) -> str:
         lines.append(_("We erased %(count)s entries of %(category)s.", category=category, count=count) if many
                      else _("We erased your %(fields)s (%(category)s).", category=category, fields=fields))
     if outcome.kept:
-        # One call at a time: Babel does not extract a translation nested in another's arguments.
+        # Said once per kind of data, law and date: fifty held purchase lines are one entry.
         kept = []
-        for held in outcome.kept:
-            reason = held.reason or _("legal retention")
-            kept.append(_("%(field)s (%(reason)s, until %(date)s)", field=field_name(held.field), reason=reason,
-                          date=format_date(held.until, "long")))
+        for (category, reason, until), held in _held_groups(outcome.kept).items():
+            fields = sorted({item.field for item in held})
+            what = (_("%(count)s entries of %(category)s", count=format_decimal(len(held)),
+                      category=category_name(category)) if len(held) > len(fields)
+                    else _join(field_name(name) for name in fields))
+            kept.append(_("%(field)s (%(reason)s, until %(date)s)", field=what, reason=reason or _("legal retention"),
+                          date=format_date(until, "long")))
         lines.append(_("A law obliges us to keep the following, so we have not erased them: %(items)s",
                        items=_join(kept)))
     for category, count, fields, many in _groups(outcome.suspended):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from portal.audit.services import Actor, record
 from portal.extensions import db
+from portal.inventory.provision_stops import refused_provisions
 from portal.inventory.importer.apply import Changes, apply_records, load_known_keys
 from portal.inventory.importer.opt_out import onward_opt_out_problems
 from portal.inventory.importer.parse import (
@@ -64,6 +65,8 @@ def import_bytes(data: bytes, *, actor: Actor, dry_run: bool = False, origin: st
         parsed = validate_records(records, known)
         problems.extend(parsed.problems)
         problems.extend(onward_opt_out_problems(parsed))
+        # A provision the person has stopped is refused line by line, before anything is written.
+        problems.extend(Problem(line, message) for line, message in refused_provisions(parsed.records["provision"]))
         if problems:
             raise ImportFailed(problems)
         result = ImportResult(counts=parsed.counts(), dry_run=dry_run)

@@ -12,6 +12,8 @@ from typing import Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 
+# COPY on PostgreSQL, executemany elsewhere (shared with campaigns and the benchmarks).
+from portal.common.db import insert_many as _bulk_insert
 from portal.encryption.blind import email_index
 from portal.extensions import db
 from portal.inventory.aliases import canonical_person_id
@@ -134,44 +136,6 @@ def _insert_with_new_ids(table: sa.Table, rows: Sequence[dict]) -> list[int]:
 
 def _with_ids(rows: Sequence[dict], ids: Sequence[int]) -> list[dict]:
     return [{**row, "id": new_id} for row, new_id in zip(rows, ids)]
-
-
-def _bulk_insert(table: sa.Table, rows: Sequence[dict]) -> None:
-    """Insert many rows without returning anything: COPY on PostgreSQL, executemany elsewhere."""
-    if not rows:
-        return
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(sa.insert(table), list(rows))
-        return
-    # COPY bypasses SQLAlchemy's INSERT, so do what it would: fill Python-side column
-    # defaults and run each column type's bind processing (enums, UTC times, JSON).
-    dialect = connection.dialect
-    names = set().union(*rows)
-    defaults = {column.name: _python_default(column) for column in table.columns}
-    columns = [c for c in table.columns if c.name in names or defaults[c.name] is not None]
-    cells = [(c.name, defaults[c.name], c.type.dialect_impl(dialect).bind_processor(dialect)) for c in columns]
-    quote = dialect.identifier_preparer.quote
-    statement = f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN"
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            values = []
-            for name, default, process in cells:
-                value = row[name] if name in row else (default() if default else None)
-                values.append(value if process is None else process(value))
-            copy.write_row(values)
-
-
-def _python_default(column: sa.Column):
-    """A zero-argument function giving the column's Python-side default, or None."""
-    default = column.default
-    if default is None:
-        return None
-    if default.is_callable:
-        return lambda: default.arg(None)  # SQLAlchemy wraps the callable to take a context
-    if default.is_scalar:
-        return lambda: default.arg
-    return None
 
 
 SOURCE_FIELDS = ("kind", "name_ja", "name_en", "obtained_on", "provider", "provider_obtained_by", "note",

@@ -1,0 +1,1 @@
+"""Staff intake (/staff/requests/new): requests that came by phone, post or at the counter."""

@@ -1,0 +1,33 @@
+"""The legal-hold form of /staff/retention: the `legal-hold` command's options, as a form."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
+
+from portal.inventory.labels import category_name
+from portal.inventory.models import Category
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class LegalHoldForm(FlaskForm):
+    action = RadioField(_l("What to do"), choices=(("place", _l("Place or extend a hold")), ("lift", _l("Lift the hold"))),
+                        default="place", validators=[InputRequired()])
+    category = SelectField(_l("Category"), choices=[], validators=[InputRequired()])
+    field = StringField(_l("Field (optional)"), filters=[_strip], validators=[Optional(), Length(max=100)],
+                        description=_l("Only items of this field, e.g. line; every field of the category when empty."))
+    person_key = StringField(_l("Person key (optional)"), filters=[_strip], validators=[Optional(), Length(max=64)],
+                             description=_l("Only this person's items; everyone's when empty."))
+    until = DateField(_l("Keep until"), validators=[Optional()],
+                      description=_l("The last day the law obliges us to keep the items (inclusive)."))
+    reason = StringField(_l("Reason (shown to the customer whose erasure it blocks)"), filters=[_strip],
+                         validators=[Optional(), Length(max=500)])
+    replace = BooleanField(_l("Also shorten holds that run longer (to correct a mistaken date)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [(c.value, category_name(c)) for c in Category]
