@@ -69,3 +69,8 @@ def parse_date(text: str | None) -> date:
             raise ValueError("not a day of that era")
         return result
     raise ValueError(f"not a date: {text!r}")
+
+
+def digits_only(text: str | None) -> str:
+    """What a code or a phone number means, whatever separators were typed."""
+    return re.sub(r"\D", "", normalise(text))
