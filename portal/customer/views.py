@@ -12,7 +12,7 @@ from portal.common.text import parse_date
 from portal.common.time import JST, utcnow
 from portal.customer import services
 from portal.inventory import downloads
-from portal.customer import recipients
+from portal.inventory import recipients
 from portal.inventory.labels import channel_words, detail_name, detail_value, source_kind_words
 from portal.extensions import db
 from portal.inventory.models import Category
