@@ -42,8 +42,8 @@ def same_recipient(name: str | None) -> str:
 def stop_provision(person_id: int, recipients, *, actor: Actor, request_id: int | None = None) -> list[UseRestriction]:
     """Block provision of the person's data to these recipients (an empty list: to anyone).
 
-    Each stop that takes effect now (not one already in force) is announced to other systems
-    as the webhook event `provision.stopped`, in the caller's transaction."""
+    Each stop that takes effect now (not one already in force) is announced with the signal
+    the webhook `provision.stopped` (queued in the caller's transaction)."""
     names = list(dict.fromkeys(name.strip() for name in recipients or () if name and name.strip())) or [None]
     in_force = {restriction_id for restriction_id, in db.session.execute(
         sa.select(UseRestriction.id).where(UseRestriction.person_id == person_id,
@@ -59,9 +59,10 @@ def stop_provision(person_id: int, recipients, *, actor: Actor, request_id: int 
         if request_id is not None else None
     for restriction in restrictions:
         if restriction.id not in in_force:
-            # Company names and keys only: a webhook never carries personal values.
-            webhooks.emit("provision.stopped", {"person_key": person_key, "recipient": restriction.recipient_name,
-                                                "since": restriction.since.isoformat(), "request": reference})
+            # Company names and keys only: what other systems receive never carries personal values.
+            webhooks.emit("provision.stopped", {
+                "person_key": person_key, "recipient": restriction.recipient_name,
+                "since": restriction.since.isoformat(), "request": reference})
     return restrictions
 
 
