@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     outbox.init_app(app)
     _import_models()
     _register_jobs()
+    _connect_signals()
     _register_blueprints(app)
     errors.init_app(app)
     if app.config["PORTAL_CHECK_DATABASE_ON_START"]:
@@ -69,6 +70,13 @@ def _import_models() -> None:
     from portal.staff import models as _staff  # noqa: F401
     from portal.verification import models as _verification  # noqa: F401
     from portal.verification import postal as _postal  # noqa: F401
+
+
+def _connect_signals() -> None:
+    """Domain signals that other layers act on (webhook deliveries)."""
+    from portal.api.webhooks import signals as webhook_signals
+
+    webhook_signals.connect()
 
 
 def _register_jobs() -> None:

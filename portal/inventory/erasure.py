@@ -200,6 +200,7 @@ def tombstone_person(person_id: int, *, actor: Actor, request_id: int | None = N
     under a legal hold mirrors it (a held contract names the person). Look-ups by email,
     phone, name or customer number no longer find the person: their indexes are emptied too.
     """
+    # Late: changes → importer → erasure would be a loop at import time.
     from portal.inventory.changes import REGISTER_MIRRORS
 
     held_columns = {REGISTER_MIRRORS[(held.category, held.field)] for held in kept
