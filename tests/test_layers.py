@@ -241,7 +241,6 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
     ("portal.encryption.files", "portal.agents.uploads"),
     ("portal.encryption.files", "portal.dsr.decisions.packages"),
     ("portal.inventory.consents", "portal.api.webhooks"),
-    ("portal.inventory.provision_stops", "portal.api.webhooks"),
 }
 KNOWN_PACKAGE_CYCLES: list[set[str]] = [
     {"portal.agents", "portal.api", "portal.audit", "portal.casework", "portal.customer", "portal.dsr", "portal.encryption", "portal.inventory", "portal.mail", "portal.merging", "portal.policies", "portal.reports", "portal.retention", "portal.site", "portal.staff", "portal.verification"},
