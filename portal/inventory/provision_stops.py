@@ -18,17 +18,13 @@ from typing import Iterable, Iterator
 
 import sqlalchemy as sa
 
-from blinker import Namespace
-
+from portal import webhooks
 from portal.audit.services import Actor
 from portal.common.time import JST
 from portal.extensions import db
 from portal.inventory.models import Person, Provision, ProvisionBasis
 from portal.inventory.restrictions import RestrictionKind, UseRestriction, restrict_use
-
-#: Sent for each stop that takes effect, with `payload` (person key, recipient, since, request):
-#: the webhook layer turns it into the `provision.stopped` event (the domain does not know webhooks).
-provision_stopped = Namespace().signal("provision-stopped")
+from portal.inventory.suppression import neutralise
 
 #: Provision a stop forbids: to a third party on consent or by opt-out (Art. 27(1)/(2)). Provision
 #: required by law cannot be stopped by the person, and entrustment and joint use are not provision
@@ -47,7 +43,7 @@ def stop_provision(person_id: int, recipients, *, actor: Actor, request_id: int 
     """Block provision of the person's data to these recipients (an empty list: to anyone).
 
     Each stop that takes effect now (not one already in force) is announced with the signal
-    `provision_stopped` (webhook `provision.stopped`, queued in the caller's transaction)."""
+    the webhook `provision.stopped` (queued in the caller's transaction)."""
     names = list(dict.fromkeys(name.strip() for name in recipients or () if name and name.strip())) or [None]
     in_force = {restriction_id for restriction_id, in db.session.execute(
         sa.select(UseRestriction.id).where(UseRestriction.person_id == person_id,
@@ -64,7 +60,7 @@ def stop_provision(person_id: int, recipients, *, actor: Actor, request_id: int 
     for restriction in restrictions:
         if restriction.id not in in_force:
             # Company names and keys only: what other systems receive never carries personal values.
-            provision_stopped.send(restriction, payload={
+            webhooks.emit("provision.stopped", {
                 "person_key": person_key, "recipient": restriction.recipient_name,
                 "since": restriction.since.isoformat(), "request": reference})
     return restrictions
@@ -127,8 +123,6 @@ CSV_COLUMNS = ("person_key", "recipient", "since", "request")
 
 def stops_csv(stops: Iterable[StopInForce], counter: list[int] | None = None) -> Iterator[str]:
     """The CSV, header first; an empty recipient means every recipient; times in UTC, ISO 8601."""
-    from portal.inventory.suppression import neutralise  # late: suppression reads restrictions, as this does
-
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

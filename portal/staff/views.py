@@ -17,6 +17,7 @@ from flask_login import current_user
 from portal.common.text import normalise_email
 from portal.extensions import db, limiter
 from portal.staff import auth, login as logins, security, services
+from portal.staff.area import safe_staff_next
 from portal.staff.auth import current_staff
 from portal.staff.blueprint import bp
 from portal.staff.forms import CodeForm, LoginForm
@@ -54,16 +55,6 @@ def _refused(response) -> bool:
     """Only refusals count (the form shown again); a log-in that goes through does not."""
     return response.status_code == 200
 
-
-def safe_staff_next(target: str | None) -> str | None:
-    """Only a path inside the staff area is followed after log-in (no open redirect)."""
-    from portal.site.views import safe_next
-
-    if not target or safe_next(target, "") != target or not target.startswith("/staff/"):
-        return None
-    if target.startswith(("/staff/login", "/staff/logout")):
-        return None
-    return target
 
 
 def _finish_login(user: StaffUser, *, method: str, next_url: str | None):
@@ -191,8 +182,3 @@ def twofa_qr():
     svg = io.BytesIO()
     segno.make(uri, error="m", micro=False).save(svg, kind="svg", scale=5, border=2, xmldecl=False)
     return current_app.response_class(svg.getvalue(), mimetype="image/svg+xml")
-
-
-from portal.staff import account_views, admin_views  # noqa: E402,F401  (attach their routes)
-# The queue (`staff.queue`, the landing page /staff/) and the request page.
-from portal.casework import views as casework_views  # noqa: E402,F401
