@@ -79,6 +79,19 @@ def _actor():
     return staff_actor(current_staff())
 
 
+def _perform(call, success: str) -> tuple[bool, object]:
+    """Run one service: on refusal roll back and say why; else commit and say `success`."""
+    try:
+        result = call()
+    except services.IncidentError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return False, None
+    db.session.commit()
+    flash(success, "success")
+    return True, result
+
+
 def _discovered_at(form: IncidentForm) -> datetime:
     return datetime.combine(form.discovered_date.data, form.discovered_time.data, tzinfo=JST)
 
@@ -127,18 +140,10 @@ def index():
 def new():
     form = IncidentForm()
     if form.validate_on_submit():
-        try:
-            incident = services.create_incident(title=form.title.data, description=form.description.data,
-                                                discovered_at=_discovered_at(form), cases=form.cases.data,
-                                                actor=_actor())
-            if form.notice_text.data:
-                incident.notice_text = form.notice_text.data
-        except services.IncidentError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The incident is recorded."), "success")
+        done, incident = _perform(lambda: services.create_incident(
+            title=form.title.data, description=form.description.data, discovered_at=_discovered_at(form),
+            cases=form.cases.data, notice_text=form.notice_text.data, actor=_actor()), _("The incident is recorded."))
+        if done:
             return redirect(url_for("incidents.detail", incident_id=incident.id))
     return render_template("incidents/form.html", form=form, incident=None), 400 if form.errors else 200
 
@@ -160,16 +165,10 @@ def edit(incident_id: int):
                                                                                                   microsecond=0)
         form.cases.data = list(incident.cases or ())
     if form.validate_on_submit():
-        try:
-            services.update_incident(incident, title=form.title.data, description=form.description.data,
-                                     discovered_at=_discovered_at(form), cases=form.cases.data,
-                                     notice_text=form.notice_text.data, actor=_actor())
-        except services.IncidentError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The incident is saved."), "success")
+        done, _changed = _perform(lambda: services.update_incident(
+            incident, title=form.title.data, description=form.description.data, discovered_at=_discovered_at(form),
+            cases=form.cases.data, notice_text=form.notice_text.data, actor=_actor()), _("The incident is saved."))
+        if done:
             return redirect(url_for("incidents.detail", incident_id=incident.id))
     return render_template("incidents/form.html", form=form, incident=incident), 400 if form.errors else 200
 
@@ -187,14 +186,10 @@ def choose_affected(incident_id: int):
         selection = affected.Selection(source=form.source.data or None, category=form.category.data or None,
                                        field=form.field.data or None, collected_from=form.collected_from.data,
                                        collected_to=form.collected_to.data)
-    try:
-        affected.choose_affected(incident, selection, actor=_actor())
-    except services.IncidentError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    done, _result = _perform(lambda: affected.choose_affected(incident, selection, actor=_actor()),
+                             _("The choice of affected persons is saved. Check the count and the first names below."))
+    if not done:
         return _detail(incident, affected_form=form, status=400)
-    db.session.commit()
-    flash(_("The choice of affected persons is saved. Check the count and the first names below."), "success")
     return redirect(url_for("incidents.detail", incident_id=incident.id, _anchor="affected"))
 
 
@@ -219,16 +214,9 @@ def report(incident_id: int):
 def submit_report(incident_id: int, kind: str):
     """Record the report as submitted to the Commission: its text is fixed as this version."""
     incident = _incident_or_404(incident_id)
-    count = affected.preview(incident, actor=_actor(), limit=0)
-    try:
-        services.submit_report(incident, ReportKind(kind), persons_count=count.count if count else None,
-                               actor=_actor())
-    except services.IncidentError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Recorded: %(report)s submitted.", report=ReportKind(kind).label), "success")
+    _perform(lambda: services.submit_report(incident, ReportKind(kind), persons_count=affected.count_affected(incident),
+                                            actor=_actor()),
+             _("Recorded: %(report)s submitted.", report=ReportKind(kind).label))
     return redirect(url_for("incidents.detail", incident_id=incident.id, _anchor="report"))
 
 
