@@ -60,6 +60,7 @@ def _import_models() -> None:
     from portal.dsr.decisions import packages as _packages  # noqa: F401
     from portal.dsr import letters as _letters  # noqa: F401
     from portal.incidents import models as _incidents  # noqa: F401
+    from portal.inventory import csv_uploads as _csv_uploads  # noqa: F401
     from portal.inventory import erasure as _erasure  # noqa: F401
     from portal.inventory import models as _inventory  # noqa: F401
     from portal.inventory import restrictions as _restrictions  # noqa: F401
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.customer.opt_out_views import bp as opt_out
     from portal.casework.fee_views import bp as fees
     from portal.incident_pages.views import bp as incidents
+    from portal.csv_imports.views import bp as csv_imports
     from portal.intake.views import bp as intake
     from portal.duplicates.views import bp as duplicates
     from portal.encryption.cli import bp as encryption_cli
@@ -145,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(opt_out)
     app.register_blueprint(fees)
     app.register_blueprint(duplicates)
+    app.register_blueprint(csv_imports)
     app.register_blueprint(postal)
     app.register_blueprint(postal_staff)
     app.register_blueprint(merging_cli)

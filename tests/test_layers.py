@@ -60,6 +60,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "portal.audit_log",
             "portal.demo",
             "portal.duplicates",
+            "portal.csv_imports",
             "portal.incident_pages",
             "portal.campaign_pages",
             "portal.postal",

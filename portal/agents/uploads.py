@@ -22,6 +22,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from portal.common.uploads import upload_dir  # noqa: F401  (where the letters are kept)
 from portal.dsr.errors import english
 from portal.encryption import files
 
@@ -149,16 +150,6 @@ def inspect_upload(file) -> CheckedUpload:
 # --- storage -----------------------------------------------------------------------------------
 
 _STORED_NAME = re.compile(r"[0-9a-f]{32}")
-
-
-def upload_dir() -> Path:
-    """The folder for uploads; refuses one inside `static/`, which the web server publishes."""
-    configured = current_app.config.get("PORTAL_UPLOAD_DIR")
-    folder = Path(configured or os.path.join(current_app.instance_path, "uploads")).resolve()
-    static = Path(current_app.static_folder).resolve() if current_app.static_folder else None
-    if static is not None and (folder == static or static in folder.parents):
-        raise RuntimeError("PORTAL_UPLOAD_DIR must not be inside the static folder")
-    return folder
 
 
 def store(upload: CheckedUpload) -> str:

@@ -1,7 +1,8 @@
-"""The customer's downloads (APPI Art. 33 electronic disclosure): JSON Lines and a ZIP of CSVs.
+"""The customer's downloads (APPI Art. 33 electronic disclosure): JSON Lines, and a ZIP of
+readable CSV files with the JSON Lines and a README.
 
-Both are built from `export_person_records`, so they speak the import vocabulary, and both
-are generators: the response streams while the items are read in batches.
+Both are built from `export_person_records`; the JSON Lines speak the import vocabulary and
+stream while the items are read in batches.
 """
 from __future__ import annotations
 
@@ -10,34 +11,39 @@ import io
 import json
 import zipfile
 from datetime import datetime
-from itertools import groupby
 from typing import Collection, Iterable, Iterator
 
 from portal.common.time import JST
+from portal.customer.readable import Table, build, rows_of
 from portal.inventory.export import export_person_records
+from portal.inventory.models import THIRD_PARTY_KINDS
 
-# CSV files in the ZIP, in the order the export yields their records.
-CSV_FILES = (
-    ("source", "sources.csv", ("key", "kind", "name_ja", "name_en", "obtained_on", "provider", "provider_obtained_by", "note")),
-    ("purpose", "purposes.csv", ("key", "title_ja", "title_en", "description_ja", "description_en", "consent_required", "channel")),
-    ("person", "person.csv", ("key", "email", "name", "name_kana", "phone", "birthdate", "customer_number")),
-    ("item", "items.csv", (
-        "key", "category", "field", "value", "source", "collected_at", "purposes", "retain_until", "suspended_at",
-    )),
-    ("consent", "consents.csv", ("purpose", "state", "at", "method", "source")),
-    ("provision", "provisions.csv", (
-        "key", "recipient_name", "recipient_address", "recipient_representative", "provided_at", "basis", "items",
-    )),
-)
+THIRD_PARTY_KIND_VALUES = frozenset(kind.value for kind in THIRD_PARTY_KINDS)
+
+JSONL_NAME = "my-data.jsonl"
+
 # Excel and other spreadsheets run a cell starting with these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
 
 def jsonl_chunks(person_id: int, *, only: Collection[str] | None = None) -> Iterator[bytes]:
-    """One JSON object per line, exactly what `import-data` reads (`only`: these record types)."""
-    for record in export_person_records(person_id, only=only):
+    """One JSON object per line, exactly what `import-data` reads (`only`: these record types).
+
+    The provision records (Art. 33(5)) come with the records of receipt: the sources through
+    which another company gave us the person's data (provider, date, how they obtained it)."""
+    for record in export_person_records(person_id, only=_with_receipts(only)):
+        if only is not None and record["type"] not in only and not _is_receipt(record):
+            continue
         yield (json.dumps(record, ensure_ascii=False) + "\n").encode()
+
+
+def _with_receipts(only: Collection[str] | None) -> set[str] | None:
+    return None if only is None else set(only) | ({"source"} if "provision" in only else set())
+
+
+def _is_receipt(record: dict) -> bool:
+    return record["type"] == "source" and record.get("kind") in THIRD_PARTY_KIND_VALUES
 
 
 def neutralise(cell: str) -> str:
@@ -58,34 +64,6 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _flatten(record: dict) -> dict:
-    """Bilingual texts and the recipient become columns of their own."""
-    flat = dict(record)
-    for name in ("name", "title", "description"):
-        if isinstance(flat.get(name), dict) and record["type"] in ("source", "purpose"):
-            text = flat.pop(name)
-            flat[f"{name}_ja"], flat[f"{name}_en"] = text.get("ja"), text.get("en")
-    recipient = flat.pop("recipient", None)
-    if recipient:
-        for part in ("name", "address", "representative"):
-            flat[f"recipient_{part}"] = recipient.get(part)
-    return flat
-
-
-def _csv_rows(columns: tuple[str, ...], records: Iterable[dict]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for record in records:
-        flat = _flatten(record)
-        writer.writerow([neutralise(_cell(flat.get(column))) for column in columns])
-        if buffer.tell() > 64 * 1024:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
 class _Pipe:
     """A write-only file for `zipfile`: whatever is written is handed on as the next chunk."""
 
@@ -104,29 +82,43 @@ class _Pipe:
         return data
 
 
-def zip_chunks(person_id: int, *, only: Collection[str] | None = None) -> Iterator[bytes]:
-    """A ZIP of UTF-8 (with BOM, for Excel) CSV files, streamed entry by entry.
+def _table_text(table: Table) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows_of(table):
+        writer.writerow([neutralise(_cell(value)) for value in row])
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
-    `only` keeps these record types, and their files only."""
+
+def zip_chunks(person_id: int, *, only: Collection[str] | None = None) -> Iterator[bytes]:
+    """A ZIP a person can read and another service can load: CSV files with headers in the
+    customer's language and names instead of codes (UTF-8 with BOM, for Excel), the same data
+    as JSON Lines in the import vocabulary, and a README saying what each file and column is.
+
+    `only` keeps these record types; the provision records (Art. 33(5)) bring the records of
+    receipt with them. The records are read once, into memory (a few MB for thousands of lines)."""
+    records = list(export_person_records(person_id, only=_with_receipts(only)))
+    if only is not None:
+        records = [r for r in records if r["type"] in only or _is_receipt(r)]
+    readable = build(records, only=None if only is None else set(only))
     pipe = _Pipe()
     made = datetime.now(JST).timetuple()[:6]
-    groups = groupby(export_person_records(person_id, only=only), key=lambda record: record["type"])
-    current = next(groups, None)
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for kind, filename, columns in CSV_FILES:
-            if only is not None and kind not in only:
-                continue
-            records: Iterable[dict] = ()
-            if current is not None and current[0] == kind:
-                records, current = current[1], None
+        def entry(filename: str, chunks: Iterable[str]) -> Iterator[bytes]:
             info = zipfile.ZipInfo(filename, date_time=made)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16  # readable files once unpacked
-            with archive.open(info, mode="w") as entry:
-                entry.write(BOM.encode())
-                for text in _csv_rows(columns, records):
-                    entry.write(text.encode())
+            with archive.open(info, mode="w") as handle:
+                for text in chunks:
+                    handle.write(text.encode())
                     yield pipe.drain()
-            if current is None:
-                current = next(groups, None)
+
+        yield from entry("README.txt", [BOM, readable.readme(jsonl_name=JSONL_NAME)])
+        for table in readable.tables:
+            yield from entry(table.filename, [BOM, *_table_text(table)])
+        yield from entry(JSONL_NAME, (json.dumps(record, ensure_ascii=False) + "\n" for record in records))
     yield pipe.drain()

@@ -95,6 +95,18 @@ def _attachment(chunks, *, mimetype: str, extension: str) -> Response:
     return response
 
 
+@bp.get("/report")
+@stepped_up_required
+def report():
+    """Everything held, with every line, as one document to read, print or save as PDF."""
+    person_id = _own_person_id()
+    data = services.report(person_id)
+    services.record_download(person_id, format="report", actor=Actor("customer", person_id))
+    db.session.commit()
+    return render_template("customer/report.html", data=data, joint_use=company_profile().get("joint_use", []),
+                           made_at=utcnow(), expand_all=True)
+
+
 @bp.get("/download.json")
 @stepped_up_required
 def download_json():
