@@ -209,23 +209,24 @@ def report(incident_id: int):
                            report_items=REPORT_ITEMS), 400 if form.errors else 200
 
 
-@bp.post("/<int:incident_id>/report/<any(preliminary, final):kind>/submit")
+@bp.post("/<int:incident_id>/report/<any(preliminary, final):report>/submit")
 @role_required("manager")
-def submit_report(incident_id: int, kind: str):
+def submit_report(incident_id: int, report: str):
     """Record the report as submitted to the Commission: its text is fixed as this version."""
     incident = _incident_or_404(incident_id)
-    _perform(lambda: services.submit_report(incident, ReportKind(kind), persons_count=affected.count_affected(incident),
+    kind = ReportKind(report)
+    _perform(lambda: services.submit_report(incident, kind, persons_count=affected.count_affected(incident),
                                             actor=_actor()),
-             _("Recorded: %(report)s submitted.", report=ReportKind(kind).label))
+             _("Recorded: %(report)s submitted.", report=kind.label))
     return redirect(url_for("incidents.detail", incident_id=incident.id, _anchor="report"))
 
 
-@bp.get("/<int:incident_id>/report/<any(preliminary, final):kind>/print")
+@bp.get("/<int:incident_id>/report/<any(preliminary, final):report>/print")
 @role_required("manager")
-def print_report(incident_id: int, kind: str):
+def print_report(incident_id: int, report: str):
     """The report to print (or copy into the Commission's form): the submitted version, else the draft."""
     incident = _incident_or_404(incident_id)
-    kind = ReportKind(kind)
+    kind = ReportKind(report)
     submitted = db.session.scalar(sa.select(IncidentReport).where(IncidentReport.incident_id == incident.id,
                                                                   IncidentReport.kind == kind))
     items = submitted.items if submitted else (incident.report_draft or {})

@@ -33,4 +33,5 @@ SAMPLE_VALUES = {
     "delivery_id": 999999, "subject_request_id": "no-such-request", "key": "C-NONE", "slug": "validation",
     "filename": "css/portal.css", "document_id": 999999,
     "campaign_id": 999999,
+    "incident_id": 999999, "report": "preliminary",
 }

@@ -38,6 +38,8 @@ PUBLIC_ROUTES = {
     "campaign_landing.erase": "the same signed link; CSRF; files an erasure for that person only",
     "campaign_landing.unsubscribe": "RFC 8058 one-click: a separately signed token, CSRF-exempt by design",
     "campaign_landing.code": "a letter's random 10-character code (about 49 bits), rate-limited",
+    # The verified customer's own opt-out recipients only; CSRF; nothing of anyone else (tests/opt_out)
+    "opt_out.stop": "the caller's own verified customer session; stops provision of their own data only",
 }
 
 
