@@ -22,6 +22,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from portal.agents.models import AuthorityDocument
 from portal.common.uploads import upload_dir  # noqa: F401  (where the letters are kept)
 from portal.dsr.errors import english
 from portal.encryption import files
@@ -177,3 +178,8 @@ def discard(name: str | None) -> None:
     """Remove a stored file (its transaction failed, or its retention ended)."""
     if name:
         stored_path(name).unlink(missing_ok=True)
+
+
+files.register_kind(files.StoredFileKind(files.AUTHORITY_DOCUMENT, key=AuthorityDocument.id,
+                                         name=AuthorityDocument.storage_path, deleted=AuthorityDocument.deleted_at,
+                                         path_of=stored_path))

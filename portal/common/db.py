@@ -8,6 +8,8 @@ from typing import Callable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+from portal.extensions import db
+
 
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC, hands back aware UTC; refuses naive input so no local time slips in."""
@@ -74,8 +76,6 @@ def use_real_sqlite_transactions() -> None:
 def keyset_batches(stmt, key, batch_size: int):
     """The rows of `stmt` in `key` order, one batch at a time, for work that commits between
     batches: each batch starts after the last key seen, so it never rereads or skips a row."""
-    from portal.extensions import db
-
     last = None
     while True:
         page = stmt.order_by(key).limit(batch_size)
@@ -127,8 +127,6 @@ def insert_many(table: sa.Table, rows: Sequence[dict]) -> None:
     """
     if not rows:
         return
-    from portal.extensions import db
-
     connection = db.session.connection()
     dialect = connection.dialect
     columns, to_values = _row_values(table, set().union(*rows), dialect)

@@ -40,12 +40,6 @@ def counted(counts: dict[str, int]) -> str:
     return _(", ").join(f"{RECORD_LABELS[kind]}: {count:,}" for kind, count in counts.items() if count) or "0"
 
 
-@bp.after_request
-def _never_cache(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("")
 @role_required("manager")
 def index():

@@ -15,6 +15,7 @@ from portal.encryption.blind import (
 )
 from portal.encryption.types import EncryptedDate, EncryptedJSON, EncryptedText
 from portal.extensions import db
+from portal.webhooks.services import resolve_person_keys_with
 from portal.inventory.amounts import line_amount
 
 
@@ -342,3 +343,24 @@ class ItemRevision(db.Model):
     )
     actor_type: Mapped[str] = mapped_column(sa.String(16))
     actor_id: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+#: Item fields whose value is also held in the register entry (`Person`), by column. The
+#: register is what staff search and every page names the person by, so it follows the item.
+REGISTER_MIRRORS = {
+    (Category.IDENTITY, "name"): "name", (Category.IDENTITY, "full_name"): "name",
+    (Category.IDENTITY, "name_kana"): "name_kana",
+    (Category.CONTACT, "email"): "email", (Category.CONTACT, "phone"): "phone",
+    (Category.IDENTITY, "birthdate"): "birthdate", (Category.DEMOGRAPHIC, "birthdate"): "birthdate",
+    (Category.IDENTITY, "customer_number"): "customer_number",
+    (Category.MEMBERSHIP, "customer_number"): "customer_number",
+    (Category.MEMBERSHIP, "member_number"): "customer_number",
+}
+
+
+def _person_key(person_id: int) -> str | None:
+    return db.session.scalar(sa.select(Person.key).where(Person.id == person_id))
+
+
+# Webhook receivers know persons by the company's key, not our ids.
+resolve_person_keys_with(_person_key)

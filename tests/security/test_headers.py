@@ -14,8 +14,8 @@ from portal import create_app
 from portal.audit.services import Actor
 from portal.config import DEVELOPMENT_SECRET_KEY
 from portal.extensions import db
-from portal.site.views import safe_next
-from portal.staff.views import safe_staff_next
+from portal.common.urls import safe_next
+from portal.staff.area import safe_staff_next
 from tests.fixtures.app import TEST_SECRET_KEY
 from tests.security.routes import SAMPLE_VALUES, STATE_CHANGING, all_rules, build
 

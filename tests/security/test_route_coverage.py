@@ -37,6 +37,12 @@ PUBLIC_ROUTES = {
     "campaign_landing.thanks": "the same signed link; that person's answers only",
     "campaign_landing.erase": "the same signed link; CSRF; files an erasure for that person only",
     "campaign_landing.unsubscribe": "RFC 8058 one-click: a separately signed token, CSRF-exempt by design",
+    "opt_out.stop": "the caller's own verified session; stops provision about themselves only",
+    "postal.new_request": "files an unverified, unmatched request answered by post; shows nothing held "
+                          "(tests/postal/test_requests_by_post.py)",
+    "postal.received": "the caller's own reference, from their own session",
+    "verification.postal_code": "the reference and one-time code from a letter are the credential; five tries "
+                                "(tests/postal/test_requests_by_post.py)",
     "campaign_landing.code": "a letter's random 10-character code (about 49 bits), rate-limited",
 }
 
