@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.campaigns.cli import bp as campaign_cli
     from portal.customer.views import bp as customer
     from portal.customer.opt_out_views import bp as opt_out
+    from portal.casework.fee_views import bp as fees
     from portal.incident_pages.views import bp as incidents
     from portal.intake.views import bp as intake
     from portal.duplicates.views import bp as duplicates
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(incidents)
     app.register_blueprint(intake)
     app.register_blueprint(opt_out)
+    app.register_blueprint(fees)
     app.register_blueprint(duplicates)
     app.register_blueprint(postal)
     app.register_blueprint(postal_staff)

@@ -23,6 +23,7 @@ EVENT_LABELS = {
     WebhookEvent.REQUEST_COMPLETED: _l("A request was completed"),
     WebhookEvent.CONSENT_WITHDRAWN: _l("A consent was withdrawn"),
     WebhookEvent.ERASURE_APPLIED: _l("An erasure was applied"),
+    WebhookEvent.PROVISION_STOPPED: _l("A stop of provision to third parties took effect"),
 }
 #: What each refusal of the token and webhook services says to a person.
 REFUSALS = {

@@ -1,7 +1,10 @@
 """/api/v1 for the data: import files, a person's inventory, the suppression list, report figures."""
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+from itertools import islice
 from typing import Iterator
 
 from flask import Response, g, stream_with_context
@@ -15,6 +18,7 @@ from portal.audit.services import record
 from portal.common.time import utcnow
 from portal.inventory import suppression
 from portal.inventory.export import export_person_records
+from portal.inventory.provision_stops import stops_in_force
 from portal.inventory.importer import ImportFailed, import_bytes
 from portal.inventory.importer.parse import RECORD_TYPES
 from portal.merging.services import MergeRefused, merge_persons
@@ -122,3 +126,41 @@ def _stream_list(head: dict, rows) -> Iterator[str]:
                  "since": row.since.isoformat()}
         yield ("," if index else "") + json.dumps(entry, ensure_ascii=False)
     yield "]}"
+
+
+STOPS_LIMIT, STOPS_MAX = 100, 1000
+
+
+def _stop_cursor(text: str) -> int:
+    try:
+        kind, _, number = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode().partition(":")
+        if kind != "s" or not number.isdigit():
+            raise ValueError(text)
+        return int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ApiProblem("invalid-parameter", "The cursor is not one this API gave out.",
+                         errors=[parameter_error("cursor", "is not a cursor from a previous page")]) from None
+
+
+@api_route("GET", "/provision-stops", tag="Suppressions",
+           params=[query("recipient", string(300), "Only the stops covering this company (named so — full-width or "
+                                                   "half-width, spaces and case aside — or every recipient)."),
+                   query("limit", {"type": "integer", "minimum": 1, "maximum": STOPS_MAX},
+                         f"Page size (default {STOPS_LIMIT})."),
+                   query("cursor", string(100), "The `next_cursor` of the previous page.")],
+           summary="Stops of third-party provision in force: whose data may no longer go to which company",
+           description="Oldest first; follow `next_cursor`. Check it before giving a person's data to a third "
+                       "party; the `provision.stopped` webhook says when a new stop takes effect.",
+           responses={200: "ProvisionStopList"})
+@token_required("suppressions:read")
+def list_provision_stops(query: dict):
+    limit = query.get("limit", STOPS_LIMIT)
+    after = _stop_cursor(query["cursor"]) if "cursor" in query else 0
+    page = list(islice(stops_in_force(recipient=query.get("recipient"), after_id=after), limit + 1))
+    more, page = len(page) > limit, page[:limit]
+    record("inventory.provision_stops_exported", actor=api_actor(), target_type="provision_stops",
+           details={"rows": len(page), "recipient": "recipient" in query, "via": "api"})
+    next_cursor = base64.urlsafe_b64encode(f"s:{page[-1].id}".encode()).decode().rstrip("=") if more else None
+    return Result({"items": [{"person_key": stop.person_key, "recipient": stop.recipient,
+                              "since": stop.since.isoformat(), "request": stop.request} for stop in page],
+                   "next_cursor": next_cursor})

@@ -39,6 +39,8 @@ def request_summary(request: DataRequest, keys: dict[int, str]) -> dict:
         "due_at": iso(request.due_at),
         "closed_at": iso(request.closed_at),
         "version": request.version_id,
+        "fee": ({"amount": request.fee_amount, "currency": "JPY", "status": request.fee_status.value}
+                if request.fee_status else None),
     }
 
 

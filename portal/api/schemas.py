@@ -6,7 +6,7 @@ Request schemas refuse unknown fields; response schemas list what the API always
 """
 from __future__ import annotations
 
-from portal.dsr.models import Jurisdiction, RequestChannel, RequestType
+from portal.dsr.models import FeeStatus, Jurisdiction, RequestChannel, RequestType
 from portal.dsr.status import RequestStatus
 from portal.inventory.importer.parse import RECORD_TYPES
 from portal.inventory.models import Category
@@ -102,6 +102,14 @@ COMPONENTS: dict[str, dict] = {
             "due_at": {**nullable(DATE_TIME), "description": "Null until verified (the clock has not started)."},
             "closed_at": nullable(DATE_TIME),
             "version": {"type": "integer", "description": "Send it back as `version` to refuse stale changes."},
+            "fee": {
+                "type": ["object", "null"],
+                "description": "The fee charged under the request's policy (APPI Art. 38); null when none. "
+                               "A disclosure is released only when it is paid or waived.",
+                "required": ["amount", "currency", "status"],
+                "properties": {"amount": {"type": "integer", "examples": [1000]},
+                               "currency": enum(["JPY"]), "status": enum(s.value for s in FeeStatus)},
+            },
         },
     },
     "TimelineEvent": {
@@ -230,6 +238,20 @@ COMPONENTS: dict[str, dict] = {
             "email": {"type": ["string", "null"], "description": "null once the person was erased in full."},
             "reason": enum(r.value for r in SuppressionReason), "since": DATE_TIME,
         },
+    },
+    "ProvisionStop": {
+        "type": "object", "required": ["person_key", "recipient", "since", "request"],
+        "properties": {
+            "person_key": {"type": "string"},
+            "recipient": {"type": ["string", "null"], "description": "The company; null: every recipient."},
+            "since": DATE_TIME,
+            "request": {"type": ["string", "null"], "description": "The reference of the request that asked for it."},
+        },
+    },
+    "ProvisionStopList": {
+        "type": "object", "required": ["items", "next_cursor"],
+        "properties": {"items": {"type": "array", "items": ref("ProvisionStop")},
+                       "next_cursor": {"type": ["string", "null"]}},
     },
     "SuppressionList": {
         "type": "object", "required": ["purpose", "since", "generated_at", "items"],

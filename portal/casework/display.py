@@ -213,6 +213,7 @@ def event_line(event: RequestEvent, names: dict[int, str]) -> str:
         E.PACKAGE_WITHDRAWN: _("Download withdrawn (its data was erased)"),
         E.REMINDER_SENT: _("Reminder sent"),
         E.ESCALATED: _("Escalated"),
+        E.FEE_RECORDED: _("Fee recorded"),
     }
     return labels.get(kind, kind.value)
 

@@ -119,6 +119,8 @@ def event_words(event: RequestEvent) -> str:
         return _("The download was withdrawn.")
     if kind is EventKind.WITHDRAWN:
         return _("The request was withdrawn.")
+    if kind is EventKind.FEE_RECORDED:
+        return _("We received the fee.") if data.get("status") == "paid" else _("The fee was waived.")
     if kind is EventKind.DECISION and event.to_status is RequestStatus.REJECTED:
         return _("We could not carry out your request.")
     if kind is EventKind.DECISION:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from portal.customer.labels import category_name, field_name
@@ -108,6 +109,9 @@ def _facts(request: DataRequest, localized, *, with_note: bool = True) -> list[t
         facts.append((_("Covers"), ", ".join(chosen) if chosen else _("Every company we gave your data to")))
     if details.get("ground"):
         facts.append((_("Why"), str(GROUND_WORDS.get(details["ground"], details["ground"]))))
+    if request.fee_status:
+        state = {"unpaid": _("unpaid"), "paid": _("paid"), "waived": _("waived")}[request.fee_status.value]
+        facts.append((_("Fee"), _("%(amount)s yen (%(state)s)", amount=format_decimal(request.fee_amount), state=state)))
     if details.get("opt_out"):
         facts.append((_("Why"), _("Stop of provision by opt-out: no reason is needed")))
     if request.type is RequestType.CONSENT_WITHDRAWAL:

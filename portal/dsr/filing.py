@@ -14,6 +14,7 @@ from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.dsr.calendar import japan_date
 from portal.dsr.errors import IdempotencyConflict
+from portal.dsr.fees import charge
 from portal.dsr.models import DataRequest, EventKind, Language, RequestChannel, RequestType, Residence
 from portal.dsr.policies import choose_policy
 from portal.dsr.queries import find_by_idempotency_key
@@ -120,6 +121,7 @@ def create_request(
         db.session.add(request)
         db.session.flush()
     request.reference = format_reference(request.id, received_at)
+    charge(request, request.policy)
     events = [add_event(request, EventKind.RECEIVED, actor=actor, at=received_at, visible=True,
                         to_status=S.RECEIVED, data={"type": request.type.value, "channel": request.channel.value})]
     if verified:

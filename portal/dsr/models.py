@@ -107,6 +107,15 @@ class EventKind(enum.StrEnum):
     WITHDRAWN = "withdrawn"
     REMINDER_SENT = "reminder_sent"
     ESCALATED = "escalated"
+    FEE_RECORDED = "fee_recorded"  # paid or waived
+
+
+class FeeStatus(enum.StrEnum):
+    """A request's fee (APPI Art. 38): charged when its policy sets one."""
+
+    UNPAID = "unpaid"
+    PAID = "paid"
+    WAIVED = "waived"
 
 
 class ClockStart(enum.StrEnum):
@@ -151,6 +160,11 @@ class Policy(db.Model):
     clock_starts: Mapped[ClockStart] = mapped_column(
         str_enum(ClockStart), default=ClockStart.VERIFIED, server_default=ClockStart.VERIFIED.value
     )
+    # An optional fee (手数料, APPI Art. 38): in yen, how to pay, when it is waived. Shown to the
+    # customer before filing; a request under this rule copies the amount when filed.
+    fee_amount: Mapped[int | None]
+    fee_payment: Mapped[str | None] = mapped_column(sa.Text)
+    fee_waiver: Mapped[str | None] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -219,6 +233,10 @@ class DataRequest(db.Model):
     # Reports count what was closed in a period through a partial index of the closed requests
     # (portal/reports/models.py); a plain index here drew SQLite to it for `closed_at IS NULL`.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The fee charged (yen) and whether it is paid or waived; NULL when the policy charged none.
+    # A disclosure is released only once the fee is paid or waived.
+    fee_amount: Mapped[int | None]
+    fee_status: Mapped[FeeStatus | None] = mapped_column(str_enum(FeeStatus, length=16))
     # Shown to the person (APPI Art. 36 asks us to tell them why).
     rejection_reason: Mapped[str | None] = mapped_column(EncryptedText("data_request.rejection_reason"))
 

@@ -62,7 +62,9 @@ EDITABLE_FIELDS = (
     "extension_period", "extension_unit",
     "pause_when_waiting",
     "clock_starts",
+    "fee_amount", "fee_payment", "fee_waiver",
 )
+FEE_TEXT_MAX = 1000
 # Generous bounds that still catch a typo (140 days instead of 14).
 MAX_PERIOD = {PeriodUnit.CALENDAR_DAYS: 366, PeriodUnit.BUSINESS_DAYS: 250, PeriodUnit.MONTHS: 12}
 
@@ -123,7 +125,25 @@ def _clean_rules(values: dict[str, Any]) -> dict[str, Any]:
         cleaned[period_key], cleaned[unit_key] = period, unit
     if "pause_when_waiting" in values:
         cleaned["pause_when_waiting"] = bool(values["pause_when_waiting"])
+    _clean_fee(values, cleaned)
     return cleaned
+
+
+def _clean_fee(values: dict[str, Any], cleaned: dict[str, Any]) -> None:
+    """An optional fee (Art. 38): whole yen from 1 to 100,000, with how to pay it."""
+    for key in ("fee_payment", "fee_waiver"):
+        if key in values:
+            text = (values[key] or "").strip()
+            if len(text) > FEE_TEXT_MAX:
+                raise PolicyInvalid(_l("Please keep the fee texts under %(max)s characters.", max=FEE_TEXT_MAX))
+            cleaned[key] = text or None
+    if "fee_amount" in values:
+        amount = values["fee_amount"] or None
+        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or not 1 <= amount <= 100_000):
+            raise PolicyInvalid(_l("A fee must be a whole number of yen between 1 and 100,000, or empty for none."))
+        if amount is not None and not cleaned.get("fee_payment", values.get("fee_payment")):
+            raise PolicyInvalid(_l("Say how the fee is paid."))
+        cleaned["fee_amount"] = amount
 
 
 def create_policy(

@@ -27,13 +27,12 @@ from portal.dsr.models import DataRequest, EventKind
 from portal.dsr.policies import PolicyInvalid, choose_policy, create_policy, update_policy  # noqa: F401
 from portal.dsr.status import InvalidTransition, RequestStatus, can_transition
 from portal.dsr.ownership import case_action
-from portal.dsr.workflow import Change, add_event, audit, check_version, iso, move, start_clock, translate_stale
+from portal.dsr.workflow import (REQUESTER_ACTORS, Change, add_event, audit, check_version, iso, move, start_clock,
+                                 translate_stale)
 from portal.extensions import db
 from portal.inventory.models import Person
 
 S = RequestStatus
-#: Actors who are the requester themselves (a verified customer session).
-REQUESTER_ACTORS = frozenset({"customer"})
 
 
 def _require_staff_side(actor: Actor) -> None:

@@ -20,6 +20,9 @@ from portal.dsr.models import ClockStart, DataRequest, EventKind, RequestEvent
 from portal.dsr.status import CLOSED_STATUSES, RequestStatus
 from portal.extensions import db
 
+#: Actors who are the requester themselves (a verified customer session).
+REQUESTER_ACTORS = frozenset({"customer"})
+
 
 @dataclass(frozen=True)
 class Change:

@@ -1,4 +1,5 @@
-"""`flask --app portal export-suppressions --purpose KEY [--since TIME]` (DESIGN.md contract).
+"""`flask --app portal export-suppressions --purpose KEY [--since TIME]` (DESIGN.md contract),
+and `export-provision-stops [--recipient NAME]`.
 
 Writes the suppression list as CSV (UTF-8, header row) to stdout, for marketing systems to
 load before every campaign. An unknown purpose is one line on stderr and exit status 1, so a
@@ -15,6 +16,7 @@ from flask import Blueprint
 from portal.audit.services import Actor, record
 from portal.common.time import parse_datetime
 from portal.extensions import db
+from portal.inventory.provision_stops import stops_csv, stops_in_force
 from portal.inventory.suppression import (UnknownPurpose, csv_chunks, purpose_by_key,
                                           stream_rows, suppression_statement)
 
@@ -64,3 +66,20 @@ def export_suppressions_command(purpose_key: str, since: datetime | None) -> Non
     except UnknownPurpose as error:
         click.echo(f"export-suppressions: {error}", err=True)
         raise SystemExit(1)
+
+
+@bp.cli.command("export-provision-stops")
+@click.option("--recipient", default=None, metavar="NAME",
+              help="Only the stops covering this company (named so, or every recipient).")
+def export_provision_stops_command(recipient: str | None) -> None:
+    """CSV of the stops of third-party provision in force: person key, recipient (empty: every
+    recipient), since, and the request that asked for it."""
+    counter = [0]
+    try:
+        for chunk in stops_csv(stops_in_force(recipient=recipient), counter):
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+    finally:
+        record("inventory.provision_stops_exported", actor=Actor.cli(), target_type="provision_stops",
+               details={"rows": counter[0], "recipient": recipient is not None})
+        db.session.commit()

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.dsr.models import ClockStart, PeriodUnit, Policy
 from portal.dsr.policies import EDITABLE_FIELDS, MAX_PERIOD
@@ -52,6 +52,17 @@ class PolicyForm(FlaskForm):
     pause_when_waiting = BooleanField(
         _l("Pause the deadline while we wait for information from the requester"))
     clock_starts = SelectField(_l("The deadline starts"), choices=clock_choices)
+    fee_amount = IntegerField(
+        _l("Fee in yen"), validators=[Optional(), NumberRange(min=1, max=100_000, message=_l(
+            "A fee must be a whole number of yen between 1 and 100,000, or empty for none."))],
+        description=_l("Leave empty to charge nothing. The customer sees the fee before filing."))
+    fee_payment = TextAreaField(_l("How to pay"), validators=[Optional(), Length(max=1000)],
+                                description=_l("E.g. bank transfer to …, or postal money order (定額小為替) with the request."))
+    fee_waiver = TextAreaField(_l("When the fee is waived (optional)"), validators=[Optional(), Length(max=1000)])
+
+    def validate_fee_payment(self, field) -> None:
+        if self.fee_amount.data and not (field.data or "").strip():
+            raise ValidationError(_l("Say how the fee is paid."))
 
     def fill_from(self, policy: Policy) -> None:
         """Show a rule's current values (used on GET only)."""
@@ -66,6 +77,8 @@ class PolicyForm(FlaskForm):
         """What the dsr services take: an empty optional period means "no such step"."""
         rules: dict[str, Any] = {"pause_when_waiting": bool(self.pause_when_waiting.data),
                                  "clock_starts": ClockStart(self.clock_starts.data)}
+        rules.update(fee_amount=self.fee_amount.data or None, fee_payment=self.fee_payment.data,
+                     fee_waiver=self.fee_waiver.data)
         for prefix in ("response", "acknowledge", "extension"):
             amount = getattr(self, f"{prefix}_period").data
             rules[f"{prefix}_period"] = amount

@@ -5,6 +5,7 @@ form for every count; English needs both).
 """
 from __future__ import annotations
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -59,4 +60,6 @@ def summary(policy: Policy) -> list[str]:
         phrases.append(_("counted from receipt"))
     else:
         phrases.append(_("counted from verification"))
+    if policy.fee_amount:
+        phrases.append(_("fee %(amount)s yen", amount=format_decimal(policy.fee_amount)))
     return phrases

@@ -26,7 +26,7 @@ from portal.staff.models import StaffUser
 BOM = "\ufeff"
 BATCH = 1000
 REGISTER_COLUMNS = ("reference", "type", "policy", "received", "verified", "due", "extended_to", "closed",
-                    "outcome", "days_taken", "on_time", "assignee")
+                    "outcome", "days_taken", "on_time", "assignee", "fee_yen", "fee_status")
 #: Our request types in the words of CCPA §7102(a)(1).
 CCPA_CATEGORY = {
     RequestType.DISCLOSURE: "request_to_know", RequestType.PROVISION_RECORDS: "request_to_know",
@@ -53,7 +53,8 @@ def register_chunks(period: Period) -> Iterator[str]:
     staff = dict(db.session.execute(sa.select(StaffUser.id, StaffUser.name)).all())
     columns = (DataRequest.id, DataRequest.reference, DataRequest.type, DataRequest.jurisdiction,
                DataRequest.received_at, DataRequest.verified_at, DataRequest.due_at, DataRequest.extended_at,
-               DataRequest.closed_at, DataRequest.status, DataRequest.assignee_id, days_taken())
+               DataRequest.closed_at, DataRequest.status, DataRequest.assignee_id, days_taken(),
+               DataRequest.fee_amount, DataRequest.fee_status)
     yield BOM + _line(REGISTER_COLUMNS)
     after = None
     while True:
@@ -69,7 +70,7 @@ def register_chunks(period: Period) -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         for (rid, reference, kind, jurisdiction, received, verified, due, extended, closed, status,
-             assignee, days) in rows:
+             assignee, days, fee, fee_status) in rows:
             closed_status = RequestStatus(status)
             writer.writerow((
                 reference, kind.value, jurisdiction.value, _japan(received), _japan(verified), _japan(due),
@@ -78,6 +79,7 @@ def register_chunks(period: Period) -> Iterator[str]:
                 "" if closed is None else days,
                 "" if closed is None or due is None or closed_status not in ANSWERED else ("yes" if closed <= due else "no"),
                 neutralise(staff.get(assignee, "")) if assignee else "",  # a name is free text
+                fee or "", fee_status.value if fee_status else "",
             ))
         yield buffer.getvalue()
         after = (rows[-1][4], rows[-1][0])

@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 
 from tests.browser.test_accessibility import AXE, AXE_SOURCE, BLOCKING
-from tests.customer.conftest import login_customer  # noqa: F401  (fixture)
 from tests.customer.records import HANAKO, HANAKO_VALUES as V, PURPOSES, SOURCES, item, person
 
 pytestmark = pytest.mark.browser

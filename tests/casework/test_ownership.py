@@ -32,8 +32,9 @@ ACTIONS = {
 #: "person-data" shows the full data (a read, governed by who may open the request).
 #: The letters of a request answered by post follow the rule too (tests/postal/test_requests_by_post.py).
 #: "resend" and "answered-otherwise" need an undelivered answer first: tests/outcomes/test_answers_delivered.py.
+#: "fee" (paid / waived, only on requests with a fee) has its test in tests/fees.
 OWN_RULES = {"claim", "assign", "authority-document", "person-data", "code-letter", "letters/<int:letter_id>/posted",
-             "resend", "answered-otherwise"}
+             "resend", "answered-otherwise", "fee"}
 
 
 def test_every_action_route_on_a_request_is_covered_by_this_test(app):

@@ -124,6 +124,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "incidents.notify": MANAGERS,
     "incidents.postal_list": MANAGERS,
     "incidents.posted": MANAGERS,
+    # a request's fee recorded as paid or waived (portal/casework/fee_views.py)
+    "fees.record": STAFF,
 }
 
 

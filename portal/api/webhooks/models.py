@@ -20,6 +20,7 @@ class WebhookEvent(enum.StrEnum):
     REQUEST_COMPLETED = "request.completed"
     CONSENT_WITHDRAWN = "consent.withdrawn"
     ERASURE_APPLIED = "erasure.applied"
+    PROVISION_STOPPED = "provision.stopped"
 
 
 class DeliveryStatus(enum.StrEnum):

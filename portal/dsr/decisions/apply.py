@@ -26,6 +26,7 @@ from portal.dsr.decisions.outcome import Outcome
 from portal.dsr.decisions.packages import discard_file
 from portal.dsr.decisions.summary import describe_outcome
 from portal.dsr.errors import DsrError
+from portal.dsr.fees import require_settled
 from portal.dsr.models import DataRequest, EventKind, RequestType
 from portal.dsr.ownership import case_action
 from portal.dsr.services import REQUESTER_ACTORS, transition
@@ -56,6 +57,7 @@ def _check(request: DataRequest, decision: Decision, actor: Actor) -> None:
         raise InvalidTransition.between(request.status, S.COMPLETED)
     if request.person_id is None:
         raise DecisionInvalid(_l("Match the request to a person before applying a decision."))
+    require_settled(request)
     if decision.answer and len(decision.answer) > REASON_MAX:
         raise DecisionInvalid(_l("Please keep the answer under %(max)d characters.", max=REASON_MAX))
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from portal.audit.services import Actor, record
 from portal.extensions import db
+from portal.inventory.provision_stops import provision_stop_problems
 from portal.inventory.importer.apply import Changes, apply_records, load_known_keys
 from portal.inventory.importer.opt_out import onward_opt_out_problems
 from portal.inventory.importer.parse import (
@@ -64,6 +65,7 @@ def import_bytes(data: bytes, *, actor: Actor, dry_run: bool = False, origin: st
         parsed = validate_records(records, known)
         problems.extend(parsed.problems)
         problems.extend(onward_opt_out_problems(parsed))
+        problems.extend(provision_stop_problems(parsed))
         if problems:
             raise ImportFailed(problems)
         result = ImportResult(counts=parsed.counts(), dry_run=dry_run)
