@@ -232,8 +232,7 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
         # A reference names one request: show it whatever else is chosen.
         terms = [DataRequest.reference == filters.q.upper()]
     else:
-        # "At risk" among the open requests also takes in closed ones whose answer did not arrive.
-        terms = [] if filters.risk and filters.status == OPEN else _status_terms(filters.status)
+        terms = _status_terms(filters.status)
         if filters.type:
             terms.append(DataRequest.type == RequestType(filters.type))
         if filters.jurisdiction:
@@ -262,12 +261,14 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
 
 
 def at_risk(now: datetime):
-    """Open and overdue, due within SOON_DAYS (Japan dates), or still waiting for the identity
-    check; or (open or not) with an answer that was not delivered."""
+    """Open and overdue, due within SOON_DAYS (Japan dates), or still waiting for the identity check.
+
+    Answers not delivered are at risk too, open or closed; they have their own filter
+    (`undelivered`), which the "at risk" view links to: one OR across both would make the
+    database read the whole table instead of the open requests' index."""
     soon = _japan_midnight(japan_date(now) + timedelta(days=SOON_DAYS + 1))
-    return sa.or_(sa.and_(DataRequest.closed_at.is_(None),
-                          sa.or_(DataRequest.due_at < soon, DataRequest.status == RequestStatus.RECEIVED)),
-                  DataRequest.id.in_(undelivered_request_ids()))
+    return sa.and_(DataRequest.closed_at.is_(None),
+                   sa.or_(DataRequest.due_at < soon, DataRequest.status == RequestStatus.RECEIVED))
 
 
 def _status_terms(status: str) -> list:
@@ -390,3 +391,15 @@ def capped_count(terms: list, order: tuple = (DataRequest.due_at, DataRequest.id
     limited = sa.select(DataRequest.id).where(*terms).order_by(*order).limit(COUNT_CAP + 1).subquery()
     count = db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
     return min(count, COUNT_CAP), count > COUNT_CAP
+
+
+def at_risk_requests(now: datetime, limit: int = 20) -> list[DataRequest]:
+    """The most urgent requests at risk (the dashboard's list): answers not delivered, then the
+    open requests, unverified first, then by due date."""
+    undelivered = list(db.session.scalars(sa.select(DataRequest).options(*LIST_ONLY)
+                                          .where(DataRequest.id.in_(undelivered_request_ids()))
+                                          .order_by(DataRequest.id).limit(limit)))
+    stmt = (sa.select(DataRequest).options(*LIST_ONLY).where(at_risk(now))
+            .order_by(DataRequest.due_at.is_not(None), DataRequest.due_at, DataRequest.id).limit(limit))
+    seen = {r.id for r in undelivered}
+    return (undelivered + [r for r in db.session.scalars(stmt) if r.id not in seen])[:limit]
