@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from portal.audit.services import record
@@ -18,9 +18,10 @@ from portal.campaigns.services import (CampaignRefused, Wording, close_campaign,
                                        default_when_silent, send_campaign)
 from portal.campaigns.wording import WordingInvalid
 from portal.common.time import JST, utcnow
-from portal.customer.labels import CATEGORY_ORDER, category_name
+from portal.inventory.labels import CATEGORY_ORDER, category_name
 from portal.extensions import db
 from portal.i18n import localized
+from portal.mail.services import external_url
 from portal.inventory.models import Category, Item, Person, Purpose, Source
 from portal.staff.auth import current_staff, role_required
 from portal.staff.login import staff_actor
@@ -28,12 +29,6 @@ from portal.staff.login import staff_actor
 bp = Blueprint("campaigns", __name__, url_prefix="/staff/campaigns")
 
 SAMPLE_SIZE = 10
-
-
-@bp.after_request
-def _never_cache(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _actor():
@@ -210,7 +205,11 @@ def letters(campaign_id: int):
     for recipient, person in rows:
         filled = wording.values("ja", source=sources.get(recipient.source_id), purposes=purposes,
                                 answer_by=campaign.answer_by)
-        letters_.append({"person": person, "address": addresses.get(person.id),
+        with force_locale("ja"):  # the letter is in Japanese, whatever the staff member reads
+            greeting = _("Dear %(name)s", name=person.name or "")
+            answer_line = _("Please answer at %(url)s with this code:", url=external_url("campaign_landing.code"))
+        letters_.append({"person": person, "address": addresses.get(person.id), "greeting": greeting,
+                         "answer_line": answer_line,
                          "code": links.display_code(recipient.short_code),
                          "subject": wording.fill(campaign.subject_ja, filled),
                          "body": wording.fill(campaign.body_ja, filled)})

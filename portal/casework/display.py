@@ -15,14 +15,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from portal.agents.forms import RELATIONSHIP_CHOICES
-from portal.customer.labels import category_name
-from portal.customer.request_labels import FORMAT_WORDS, GROUND_WORDS
+from portal.inventory.labels import category_name
+from portal.dsr.labels import FORMAT_WORDS, GROUND_WORDS
 from portal.dsr.calendar import japan_date
 from portal.dsr.models import ClockStart, DataRequest, EventKind, Jurisdiction, PeriodUnit, RequestEvent, RequestType
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from portal.inventory.models import Category
-from portal.policies.wording import period
+from portal.dsr.wording import period
 from portal.staff.models import StaffUser
 
 CATEGORY_VALUES = frozenset(c.value for c in Category)

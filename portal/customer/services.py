@@ -10,8 +10,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from portal.audit.services import Actor, record
-from portal.customer import queries, recipients
-from portal.customer.labels import BASIS_WORDS, CATEGORY_ORDER, category_name, field_name, item_name
+from portal.customer import queries
+from portal.inventory import recipients
+from portal.inventory.labels import BASIS_WORDS, CATEGORY_ORDER, category_name, field_name, item_name
 from portal.customer.masking import mask_person, mask_value
 from portal.dsr.filing import record_self_service_disclosure
 from portal.common.time import JST
@@ -22,7 +23,7 @@ PAGE_SIZE = 50
 PREVIEW_LINES = 5
 # Always summarised and paginated; any other category is too once it outgrows one page.
 BULK_CATEGORIES = frozenset({Category.PURCHASE, Category.POINTS})
-DOWNLOAD_FORMATS = ("json", "zip")
+DOWNLOAD_FORMATS = ("json", "zip", "report")
 
 
 @dataclass
@@ -246,6 +247,19 @@ def category_page(person_id: int, category: str, page: int, *, stepped_up: bool,
         group=group, page=page, pages=pages, matching=matching, since=since, until=until,
         common_source=group.sources[0] if group.sources else None, common_purposes=common_purposes,
     )
+
+
+def report(person_id: int) -> MyData | None:
+    """Everything on "my data" with every line written out, for the printable report (after step-up)."""
+    data = my_data(person_id, stepped_up=True)
+    if data is None:
+        return None
+    bulk = [group.category for group in data.groups if group.bulk]
+    lines = queries.items(person_id, categories=bulk)
+    for group in data.groups:
+        if group.bulk:
+            group.items = [_item_view(i, stepped_up=True) for i in lines if i.category == group.category]
+    return data
 
 
 def record_download(person_id: int, *, format: str, actor: Actor) -> None:

@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from portal.audit.services import Actor
 from portal.common.text import parse_date
 from portal.common.time import JST, utcnow
-from portal.customer import downloads, services
-from portal.customer import recipients
-from portal.customer.labels import channel_words, detail_name, detail_value, source_kind_words
+from portal.customer import services
+from portal.inventory import downloads
+from portal.inventory import recipients
+from portal.inventory.labels import channel_words, detail_name, detail_value, source_kind_words
 from portal.extensions import db
 from portal.inventory.models import Category
-from portal.site.company import company_profile
+from portal.common.company import company_profile
 from portal.verification.session import current_customer, customer_required, stepped_up_required
 
 bp = Blueprint("customer", __name__, url_prefix="/my")
@@ -93,6 +94,18 @@ def _attachment(chunks, *, mimetype: str, extension: str) -> Response:
     response = Response(stream_with_context(chunks), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@bp.get("/report")
+@stepped_up_required
+def report():
+    """Everything held, with every line, as one document to read, print or save as PDF."""
+    person_id = _own_person_id()
+    data = services.report(person_id)
+    services.record_download(person_id, format="report", actor=Actor("customer", person_id))
+    db.session.commit()
+    return render_template("customer/report.html", data=data, joint_use=company_profile().get("joint_use", []),
+                           made_at=utcnow(), expand_all=True)
 
 
 @bp.get("/download.json")

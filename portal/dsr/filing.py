@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal.api import webhooks
+from portal import webhooks
 from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.dsr.calendar import japan_date

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.api import webhooks
+from portal import webhooks
 from portal.audit.services import Actor, record
 from portal.dsr.deadlines import compute_due, days_paused, resumed_due
 from portal.dsr.errors import StaleRequest

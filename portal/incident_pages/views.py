@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,24 +22,13 @@ from portal.incidents.deadlines import preliminary_days
 from portal.incidents.models import Incident, IncidentCase, IncidentReport, ReportKind
 from portal.incidents.queries import reports_at_risk
 from portal.incidents.reports import REPORT_ITEMS
-from portal.customer.labels import category_name
+from portal.inventory.labels import category_name
 from portal.inventory.models import Category, Source
 from portal.staff.auth import current_staff, role_required
 from portal.staff.login import staff_actor
 from portal.verification.session import current_customer
 
 bp = Blueprint("incidents", __name__, url_prefix="/staff/incidents")
-
-
-@bp.after_request
-def _never_cache(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.errorhandler(403)
-def _forbidden(error):
-    return render_template("staff/forbidden.html"), 403
 
 
 @bp.context_processor

@@ -12,7 +12,7 @@ import math
 from datetime import datetime
 
 import segno
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,6 +20,7 @@ from portal.common.text import normalise_email
 from portal.common.time import utcnow
 from portal.extensions import db, limiter
 from portal.staff import auth, login as logins, security, services
+from portal.staff.area import safe_staff_next
 from portal.staff.auth import current_staff
 from portal.staff.blueprint import bp
 from portal.staff.forms import CodeForm, LoginForm
@@ -42,18 +43,6 @@ def _login_email_key() -> str:
     # Hashed: rate-limit storage (memory or Redis) should not hold e-mail addresses.
     email = normalise_email(request.form.get("email", ""))
     return "staff-login-email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
-
-
-def safe_staff_next(target: str | None) -> str | None:
-    """Only a path inside the staff area is followed after log-in (no open redirect)."""
-    from portal.site.views import safe_next
-
-    if not target or safe_next(target, "") != target or not target.startswith("/staff/"):
-        return None
-    if target.startswith(("/staff/login", "/staff/logout")):
-        return None
-    return target
-
 
 def _locked_message(locked_until: datetime | None) -> str:
     minutes = max(1, math.ceil(((locked_until or utcnow()) - utcnow()).total_seconds() / 60))
@@ -191,8 +180,3 @@ def twofa_qr():
     svg = io.BytesIO()
     segno.make(uri, error="m", micro=False).save(svg, kind="svg", scale=5, border=2, xmldecl=False)
     return current_app.response_class(svg.getvalue(), mimetype="image/svg+xml")
-
-
-from portal.staff import account_views, admin_views  # noqa: E402,F401  (attach their routes)
-# The queue (`staff.queue`, the landing page /staff/) and the request page.
-from portal.casework import views as casework_views  # noqa: E402,F401

@@ -12,7 +12,8 @@ from portal.dsr.status import RequestStatus
 from portal.encryption.files import key_id_of_file
 from tests.fixtures.agents import AGENT_EMAIL, agent_form
 from tests.agents.files import pdf
-from tests.customer.helpers import in_english, text_of
+from tests.customer.helpers import text_of
+from tests.fixtures.pages import in_english
 from tests.inventory.records import PERSON, PURPOSE
 
 

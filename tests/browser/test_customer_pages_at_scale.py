@@ -93,7 +93,7 @@ def customer_pages(first_item_id: int) -> list[tuple[str, str]]:
         ("suspension-form", "/my/requests/new/suspension"), ("erasure-form", "/my/requests/new/erasure"),
         ("stop-provision-form", "/my/requests/new/stop_provision"),
         ("correction-form", "/my/requests/new/correction"), ("correct-item", f"/my/items/{first_item_id}/correct"),
-        ("agents", "/agents"),
+        ("report", "/my/report"), ("agents", "/agents"),
     ]
 
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEntry
-from portal.customer.downloads import neutralise
+from portal.inventory.downloads import neutralise
 from portal.extensions import db
 from portal.inventory.export import export_person_records
 from portal.inventory.importer import import_bytes
@@ -69,34 +69,66 @@ def test_json_download_round_trips_through_the_importer_into_an_empty_database(a
     assert again == _records(downloaded)
 
 
-def test_zip_download_holds_the_csv_files_with_bom(client, login_customer):
+def _table(archive, name: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig"))))
+
+
+def test_zip_download_holds_readable_csv_files_with_bom_json_and_a_readme(client, login_customer):
     _, response = _download(client, login_customer, "/my/download.zip")
     assert response.mimetype == "application/zip"
     assert response.headers["Content-Disposition"].endswith('.zip"')
     archive = zipfile.ZipFile(io.BytesIO(response.data))
-    assert sorted(archive.namelist()) == sorted(
-        ["person.csv", "items.csv", "consents.csv", "provisions.csv", "sources.csv", "purposes.csv"]
-    )
+    assert sorted(archive.namelist()) == sorted([
+        "README.txt", "person.csv", "items.csv", "purchase.csv", "points.csv", "consents.csv", "provisions.csv",
+        "receipts.csv", "sources.csv", "purposes.csv", "my-data.jsonl",
+    ])
     for name in archive.namelist():
-        assert archive.read(name).startswith("\ufeff".encode()), name
-    people = list(csv.DictReader(io.StringIO(archive.read("person.csv").decode("utf-8-sig"))))
-    assert people[0]["name"] == HANAKO_VALUES["name"] and people[0]["email"] == HANAKO_VALUES["email"]
-    items = list(csv.DictReader(io.StringIO(archive.read("items.csv").decode("utf-8-sig"))))
-    assert len(items) == 7 + 8 + 1
-    consents = list(csv.DictReader(io.StringIO(archive.read("consents.csv").decode("utf-8-sig"))))
-    assert [c["state"] for c in consents] == ["granted", "granted", "withdrawn"]
-    provisions = list(csv.DictReader(io.StringIO(archive.read("provisions.csv").decode("utf-8-sig"))))
-    assert provisions[0]["recipient_representative"] == "代表取締役 佐藤 一郎"
-    assert provisions[0]["items"] == "identity.name; contact.address"
+        if name.endswith((".csv", ".txt")):
+            assert archive.read(name).startswith("\ufeff".encode()), name  # Excel and Notepad read UTF-8
+    # Japanese headers (the customer's language), names instead of codes.
+    assert ["項目", "内容"] == list(_table(archive, "person.csv")[0])
+    assert {"項目": "氏名", "内容": HANAKO_VALUES["name"]} in _table(archive, "person.csv")
+    items = _table(archive, "items.csv")
+    address = next(row for row in items if row["内容"] == HANAKO_VALUES["address"])
+    assert address["データの種類"] == "ご連絡先" and address["項目"] == "住所"
+    assert "首都圏 生活者リスト 2025年版" == address["取得元"] and "カタログを郵便でお送りするため" in address["利用目的"]
+    assert address["取得日時"] == "2024-05-15 10:30"  # Japan time, no seconds
+    # Purchase details as columns, not JSON in a cell.
+    purchases = _table(archive, "purchase.csv")
+    assert len(purchases) == 8
+    assert {"商品", "数量", "金額"} <= set(purchases[0]) and not any("{" in v for v in purchases[0].values())
+    assert HANAKO_VALUES["product"] in {row["商品"] for row in purchases}
+    consents = _table(archive, "consents.csv")
+    assert [c["状態"] for c in consents] == ["同意あり", "同意あり", "同意撤回済み"]
+    [provision] = _table(archive, "provisions.csv")
+    assert provision["区分"] == "業務委託" and provision["代表者"] == "代表取締役 佐藤 一郎"
+    assert "joint" not in " ".join(provision.values()) and "entrustment" not in " ".join(provision.values())
+    receipts = _table(archive, "receipts.csv")
+    assert {"提供元": "株式会社サンプルリサーチ", "取得元": "首都圏 生活者リスト 2025年版", "受領日": "2025-09-01",
+            "提供元の取得方法": "懸賞サイトの応募フォームで同意を得て取得"} in receipts
+    readme = archive.read("README.txt").decode("utf-8-sig")
+    assert all(name in readme for name in archive.namelist() if name != "README.txt")
+    assert "商品" in readme and "JSON Lines" in readme and "retain_until" in readme
+    records = _records(archive.read("my-data.jsonl"))
+    assert next(r for r in records if r["type"] == "person")["email"] == HANAKO_VALUES["email"]
+
+
+def test_zip_download_speaks_english_to_an_english_customer(client, login_customer):
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    _, response = _download(client, login_customer, "/my/download.zip")
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    [provision] = _table(archive, "provisions.csv")
+    assert provision["Kind"] == "Entrustment (contractor)" and provision["Recipient"] == "株式会社サンプル物流"
 
 
 def test_zip_neutralises_cells_a_spreadsheet_would_run_as_formulas(client, login_customer, import_lines):
     import_lines(item(HANAKO, "survey", "comment", FORMULA, source="web-signup"))
     _, response = _download(client, login_customer, "/my/download.zip")
     archive = zipfile.ZipFile(io.BytesIO(response.data))
-    items = list(csv.DictReader(io.StringIO(archive.read("items.csv").decode("utf-8-sig"))))
-    comment = next(row for row in items if row["field"] == "comment")
-    assert comment["value"] == "'" + FORMULA
+    items = _table(archive, "items.csv")
+    comment = next(row for row in items if FORMULA in row["内容"])
+    assert comment["内容"] == "'" + FORMULA
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in items for cell in row.values())
 
 
@@ -119,3 +151,21 @@ def test_each_download_is_written_to_the_audit_log_without_personal_values(app, 
         assert (entry.actor_type, entry.actor_id, entry.person_id) == ("customer", str(person_id), person_id)
         assert entry.details == {"format": fmt}
         assert "hanako" not in json.dumps(entry.details) and HANAKO_VALUES["name"] not in json.dumps(entry.details)
+
+
+def test_the_report_is_one_document_with_every_line_and_is_recorded_as_a_download(app, client, login_customer):
+    person_id = login_customer(client, "hanako@example.jp", stepped_up=True)
+    page = client.get("/my/report").get_data(as_text=True)
+    assert page.count('<li>\n    <span class="line-when">') >= 8  # all eight purchase lines, not a preview
+    assert HANAKO_VALUES["address"] in page and "株式会社サンプル物流" in page
+    assert "<details class=\"card recipient\" open>" in page  # nothing hidden in print
+    with app.app_context():
+        formats = [e.details.get("format") for e in db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "customer.download", AuditEntry.person_id == person_id))]
+        db.session.remove()
+    assert formats == ["report"]
+
+
+def test_the_report_needs_the_extra_check(client, login_customer):
+    login_customer(client, "hanako@example.jp")
+    assert client.get("/my/report").status_code == 302

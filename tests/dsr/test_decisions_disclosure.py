@@ -43,20 +43,38 @@ def test_a_disclosure_decision_writes_a_private_package_offered_for_seven_days(d
     content = read_package(package)
     assert hashlib.sha256(content).hexdigest() == package.sha256 and len(content) == package.size
     archive = zipfile.ZipFile(io.BytesIO(content))
-    assert HANAKO_VALUES["product"] in archive.read("items.csv").decode("utf-8-sig")
+    assert HANAKO_VALUES["product"] in archive.read("purchase.csv").decode("utf-8-sig")  # lines have their own file
     body = applied_event(disclosed).body
     assert body.startswith("開示するデータをご用意しました。") and "ダウンロードできます" in body
     assert applied_event(disclosed).data["package"]["format"] == "zip"
 
 
-def test_a_package_of_provision_records_holds_only_the_provision_records(people, file_about, decide):
+def test_a_package_of_provision_records_holds_the_records_of_provision_and_of_receipt(people, file_about, decide):
     request = file_about(people["hanako"], "provision_records", {"format": "electronic", "note": None})
 
     decide(request, Decision(format="json"))
 
     records = [json.loads(line) for line in read_package(package_of(request)).decode().splitlines()]
-    assert [record["type"] for record in records] == ["provision"]
-    assert records[0]["recipient"]["name"] == "株式会社サンプル物流"
+    assert {record["type"] for record in records} == {"provision", "source"}
+    assert next(r for r in records if r["type"] == "provision")["recipient"]["name"] == "株式会社サンプル物流"
+    receipts = [r for r in records if r["type"] == "source"]
+    assert receipts and all(r["provider"] for r in receipts)  # only the sources another company gave us data through
+    assert not [r for r in records if r["type"] in ("item", "person", "consent")]
+
+
+def test_a_zip_of_provision_records_reads_in_japanese_with_its_receipts(people, file_about, decide):
+    import csv
+
+    request = file_about(people["hanako"], "provision_records", {"format": "electronic", "note": None})
+    decide(request, Decision(format="zip"))
+
+    archive = zipfile.ZipFile(io.BytesIO(read_package(package_of(request))))
+    assert sorted(archive.namelist()) == ["README.txt", "my-data.jsonl", "provisions.csv", "receipts.csv"]
+    [provision] = csv.DictReader(io.StringIO(archive.read("provisions.csv").decode("utf-8-sig")))
+    assert provision["区分"] == "業務委託" and provision["提供先"] == "株式会社サンプル物流"
+    receipts = list(csv.DictReader(io.StringIO(archive.read("receipts.csv").decode("utf-8-sig"))))
+    assert {"提供元", "取得元", "受領日", "提供元の取得方法"} == set(receipts[0])
+    assert "株式会社サンプルリサーチ" in {row["提供元"] for row in receipts}
 
 
 def test_an_answer_by_post_makes_no_package(people, file_about, decide):

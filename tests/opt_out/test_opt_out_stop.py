@@ -11,8 +11,8 @@ from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from portal.inventory.provision_stops import is_provision_blocked
 from portal.mail.services import deliver_due
-from tests.fixtures.pages import csrf_from
-from tests.customer.helpers import in_english, text_of
+from tests.fixtures.pages import csrf_from, in_english
+from tests.customer.helpers import text_of
 
 RECORDS = [
     {"type": "source", "key": "signup", "kind": "direct", "name": "会員登録"},

@@ -86,7 +86,8 @@ def test_a_permanent_refusal_stops_retrying_and_shows_until_staff_answer_another
     assert "請求者に当社のメールが届いていません" in page and "コード 550" in page
     queue = client.get("/staff/?status=any&undelivered=1").get_data(as_text=True)
     assert case.reference in queue and "回答未達" in queue
-    assert "未達の回答" in text_of(client.get("/staff/"))  # the queue's own tab, beside "at risk"
+    assert case.reference in client.get("/staff/?risk=1").get_data(as_text=True)  # "at risk", though completed
+    assert "未達の回答" in text_of(client.get("/staff/"))  # and a tab of their own beside it
     assert "回答未達" not in client.get("/staff/?status=any&q=MG-0000-000000").get_data(as_text=True)
     dashboard = client.get("/staff/reports").get_data(as_text=True)
     assert re.search(r'id="undelivered".*?status=any&amp;undelivered=1">1</a>', dashboard, re.S)
@@ -101,6 +102,7 @@ def test_a_permanent_refusal_stops_retrying_and_shows_until_staff_answer_another
     assert settled == (True, "answered_otherwise")
     assert "請求者に当社のメールが届いていません" not in text_of(client.get(f"/staff/requests/{case.reference}"))
     assert case.reference not in client.get("/staff/?status=any&undelivered=1").get_data(as_text=True)
+    assert case.reference not in client.get("/staff/?risk=1").get_data(as_text=True)
     assert re.search(r'id="undelivered".*?undelivered=1">0</a>', client.get("/staff/reports").get_data(as_text=True),
                      re.S)
     assert "12月8日に電話で回答しました。" in text_of(client.get(f"/staff/requests/{case.reference}"))

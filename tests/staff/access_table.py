@@ -108,6 +108,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "duplicates.confirm": MANAGERS,
     "duplicates.merge": MANAGERS,
     "duplicates.undo": MANAGERS,
+    # CSV import: upload, map with a preview, check, load (portal/csv_imports)
+    "csv_imports.index": MANAGERS,
+    "csv_imports.upload": MANAGERS,
+    "csv_imports.mapping": MANAGERS,
+    "csv_imports.check": MANAGERS,
+    "csv_imports.load": MANAGERS,
     # the manager dashboard and its CSV exports (viewing and exporting are audited)
     "reports.dashboard": MANAGERS,
     "reports.register_csv": MANAGERS,
@@ -180,4 +186,6 @@ SAMPLE_ARGUMENTS: dict[str, Callable[[World], object]] = {
     "kind": lambda world: "preliminary",
     "merge_id": lambda world: 999999,
     "letter_id": lambda world: 999999,
+    # No such upload: managers get 404, everyone else is refused first.
+    "upload_id": lambda world: 999999,
 }
