@@ -232,7 +232,8 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
         # A reference names one request: show it whatever else is chosen.
         terms = [DataRequest.reference == filters.q.upper()]
     else:
-        terms = _status_terms(filters.status)
+        # "At risk" among the open requests also takes in closed ones whose answer did not arrive.
+        terms = [] if filters.risk and filters.status == OPEN else _status_terms(filters.status)
         if filters.type:
             terms.append(DataRequest.type == RequestType(filters.type))
         if filters.jurisdiction:
@@ -393,12 +394,7 @@ def capped_count(terms: list, order: tuple = (DataRequest.due_at, DataRequest.id
 
 
 def at_risk_requests(now: datetime, limit: int = 20) -> list[DataRequest]:
-    """The most urgent requests at risk (the dashboard's list): answers not delivered, then the
-    open requests, unverified first, then by due date."""
-    undelivered = list(db.session.scalars(sa.select(DataRequest).options(*LIST_ONLY)
-                                          .where(DataRequest.id.in_(undelivered_request_ids()))
-                                          .order_by(DataRequest.id).limit(limit)))
+    """The most urgent requests at risk (the dashboard's list): unverified first, then by due date."""
     stmt = (sa.select(DataRequest).options(*LIST_ONLY).where(at_risk(now))
             .order_by(DataRequest.due_at.is_not(None), DataRequest.due_at, DataRequest.id).limit(limit))
-    seen = {r.id for r in undelivered}
-    return (undelivered + [r for r in db.session.scalars(stmt) if r.id not in seen])[:limit]
+    return list(db.session.scalars(stmt))
