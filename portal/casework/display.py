@@ -53,6 +53,17 @@ def due(request: DataRequest, now: datetime) -> Due:
     return Due(text, "soon" if days <= SOON_DAYS else "ok")
 
 
+def acknowledged_late(request: DataRequest, now: datetime) -> bool:
+    """CCPA's confirmation of receipt (10 business days) came after its date, or has not come
+    and the date has passed."""
+    due = request.acknowledge_due_at
+    if due is None:
+        return False
+    if request.acknowledged_at is not None:
+        return request.acknowledged_at > due
+    return request.is_open and now > due
+
+
 def badges(request: DataRequest, now: datetime, known: Due | None = None) -> list[tuple[str, str]]:
     """(words, CSS class) for what needs attention, most urgent first (`known`: `due()` if already read)."""
     result = []
@@ -61,6 +72,9 @@ def badges(request: DataRequest, now: datetime, known: Due | None = None) -> lis
         result.append((_("Overdue"), "badge-danger"))
     elif state == "soon":
         result.append((_("Due within 3 days"), "badge-warn"))
+    if acknowledged_late(request, now):
+        result.append((_("Receipt confirmed late") if request.acknowledged_at else _("Receipt not confirmed in time"),
+                       "badge-danger"))
     if request.is_open and request.person_id is None:
         result.append((_("Unmatched"), "badge-warn"))
     if request.is_agent:

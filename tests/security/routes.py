@@ -42,4 +42,5 @@ SAMPLE_VALUES = {
     "jurisdiction": "appi", "scope": "default", "token_id": 999999, "webhook_id": 999999,
     "delivery_id": 999999, "subject_request_id": "no-such-request", "key": "C-NONE", "slug": "validation",
     "filename": "css/portal.css", "document_id": 999999,
+    "report": "preliminary",
 }

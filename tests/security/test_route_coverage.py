@@ -44,6 +44,8 @@ PUBLIC_ROUTES = {
     "verification.postal_code": "the reference and one-time code from a letter are the credential; five tries "
                                 "(tests/postal/test_requests_by_post.py)",
     "campaign_landing.code": "a letter's random 10-character code (about 49 bits), rate-limited",
+    # The verified customer's own opt-out recipients only; CSRF; nothing of anyone else (tests/opt_out)
+    "opt_out.stop": "the caller's own verified customer session; stops provision of their own data only",
 }
 
 

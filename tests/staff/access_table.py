@@ -183,7 +183,7 @@ SAMPLE_ARGUMENTS: dict[str, Callable[[World], object]] = {
     "campaign_id": lambda world: 999999,
     # No such incident: managers get 404, everyone else is refused first.
     "incident_id": lambda world: 999999,
-    "kind": lambda world: "preliminary",
+    "report": lambda world: "preliminary",
     "merge_id": lambda world: 999999,
     "letter_id": lambda world: 999999,
     # No such upload: managers get 404, everyone else is refused first.
