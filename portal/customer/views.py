@@ -12,7 +12,7 @@ from portal.common.text import parse_date
 from portal.common.time import JST, utcnow
 from portal.customer import downloads, services
 from portal.customer import recipients
-from portal.customer.labels import channel_words, detail_name, detail_value, source_kind_words
+from portal.customer.labels import channel_words, detail_name, detail_value, source_kind_words, yen
 from portal.extensions import db
 from portal.inventory.models import Category
 from portal.site.company import company_profile
@@ -26,7 +26,7 @@ def _helpers():
     return {
         "source_kind_words": source_kind_words, "channel_words": channel_words,
         "detail_name": detail_name, "format_currency": format_currency,
-        "format_decimal": format_decimal, "Category": Category, "detail_value": detail_value,
+        "format_decimal": format_decimal, "Category": Category, "detail_value": detail_value, "yen": yen,
         "recipients": recipients,
     }
 
