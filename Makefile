@@ -6,16 +6,24 @@ FLASK  := $(BIN)/flask --app portal
 DEV    := PORTAL_ENV=development
 CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test install translations messages serve bench clean
+.PHONY: run test install translations messages serve bench clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when the dependencies change.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# Reinstall only when the dependencies change. constraints.txt pins every package (ours and
+# theirs) to the versions last tested together, so a fresh machine installs exactly those.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
+
+## After changing pyproject.toml's dependencies, or to take newer versions: re-pin them
+## all (pip-tools), then run `make test` and commit constraints.txt with the change.
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet "pip-tools>=7.4"
+	$(BIN)/pip-compile --quiet --upgrade --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --output-file constraints.txt pyproject.toml
 
 install: $(VENV)/.installed translations
 

@@ -20,7 +20,7 @@ from portal.dsr.models import Policy
 from portal.encryption.blind import email_index, name_index
 from portal.extensions import db
 from portal.inventory.amounts import line_amount
-from portal.inventory.importer.apply import _bulk_insert
+from portal.common.db import insert_many
 from portal.inventory.models import person_indexes
 from portal.staff import services as staff_services
 
@@ -69,10 +69,10 @@ def _insert(table_name: str, rows) -> None:
     for row in rows:
         batch.append(row)
         if len(batch) == CHUNK:
-            _bulk_insert(table, batch)
+            insert_many(table, batch)
             db.session.commit()
             batch = []
-    _bulk_insert(table, batch)
+    insert_many(table, batch)
     db.session.commit()
 
 

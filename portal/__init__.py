@@ -24,7 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from portal import encryption, extensions, i18n, errors, security, startup
     from portal.mail import services as outbox
-    from portal.staff import auth as staff_auth
+    from portal.staff import area as staff_area, auth as staff_auth
 
     startup.ensure_instance_folder(app)
     use_real_sqlite_transactions()
@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     staff_auth.init_app(app)
+    staff_area.init_app(app)
     outbox.init_app(app)
     _import_models()
     _register_jobs()
@@ -51,8 +52,9 @@ def create_app(config: dict | None = None) -> Flask:
 def _import_models() -> None:
     """Make every model known to SQLAlchemy's metadata (Alembic reads it)."""
     from portal.agents import models as _agents  # noqa: F401
+    from portal.agents import uploads as _authority_files  # noqa: F401  (registers its stored-file kind)
     from portal.api import models as _api  # noqa: F401
-    from portal.api.webhooks import models as _webhooks  # noqa: F401
+    from portal.webhooks import models as _webhooks  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
     from portal.campaigns import models as _campaigns  # noqa: F401
     from portal.deadlines import models as _deadlines  # noqa: F401
@@ -60,6 +62,7 @@ def _import_models() -> None:
     from portal.dsr.decisions import packages as _packages  # noqa: F401
     from portal.dsr import letters as _letters  # noqa: F401
     from portal.incidents import models as _incidents  # noqa: F401
+    from portal.inventory import csv_uploads as _csv_uploads  # noqa: F401
     from portal.inventory import erasure as _erasure  # noqa: F401
     from portal.inventory import models as _inventory  # noqa: F401
     from portal.inventory import restrictions as _restrictions  # noqa: F401
@@ -73,7 +76,7 @@ def _import_models() -> None:
 def _register_jobs() -> None:
     """Periodic work for `tick`: each module registers its jobs with @register_job."""
     from portal.api import jobs as _api_jobs  # noqa: F401
-    from portal.api.webhooks import jobs as _webhook_jobs  # noqa: F401
+    from portal.webhooks import jobs as _webhook_jobs  # noqa: F401
     from portal.campaigns import jobs as _campaign_jobs  # noqa: F401
     from portal.deadlines import jobs as _deadline_jobs  # noqa: F401
     from portal.dsr.decisions import jobs as _package_jobs  # noqa: F401
@@ -90,7 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.agents.staff_views import bp as authority_documents
     from portal.agents.views import bp as agents
     from portal.audit.cli import bp as audit_cli
-    from portal.audit.views import bp as audit
+    from portal.audit_log.views import bp as audit
     from portal.campaign_pages.landing_views import bp as campaign_landing
     from portal.campaign_pages.staff_views import bp as campaigns
     from portal.campaigns.cli import bp as campaign_cli
@@ -98,10 +101,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.customer.opt_out_views import bp as opt_out
     from portal.casework.fee_views import bp as fees
     from portal.incident_pages.views import bp as incidents
+    from portal.csv_imports.views import bp as csv_imports
     from portal.intake.views import bp as intake
     from portal.duplicates.views import bp as duplicates
-    from portal.encryption.cli import bp as encryption_cli
-    from portal.customer import change_views, package_views, request_views  # noqa: F401  (routes on `customer`)
+    from portal.key_rotation.cli import bp as encryption_cli
     from portal.inventory.cli import bp as inventory_cli
     from portal.merging.cli import bp as merging_cli
     from portal.policies.views import bp as policies
@@ -114,8 +117,15 @@ def _register_blueprints(app: Flask) -> None:
     from portal.scheduler.cli import bp as scheduler_cli
     from portal.site.views import bp as site
     from portal.staff.cli import bp as staff_cli
-    from portal.staff.views import bp as staff
+    from portal.staff.blueprint import bp as staff
     from portal.verification.views import bp as verification
+
+    # Two blueprints are shared by several modules; importing a module adds its routes:
+    # `customer` (/my/…): my data, then changes, packages and requests;
+    from portal.customer import change_views, package_views, request_views, views as _customer  # noqa: F401
+    # `staff` (/staff/…): log-in and accounts (portal.staff), the queue and the request page (portal.casework).
+    from portal.staff import account_views, admin_views, views as _staff  # noqa: F401
+    from portal.casework import action_views, request_views as _case, views as _queue  # noqa: F401
 
     app.register_blueprint(site)
     app.register_blueprint(staff)
@@ -145,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(opt_out)
     app.register_blueprint(fees)
     app.register_blueprint(duplicates)
+    app.register_blueprint(csv_imports)
     app.register_blueprint(postal)
     app.register_blueprint(postal_staff)
     app.register_blueprint(merging_cli)

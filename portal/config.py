@@ -5,7 +5,10 @@
 """
 from __future__ import annotations
 
+import logging
 import os
+import shlex
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -105,11 +108,14 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Whether agents may open requests assigned to a colleague (managers and admins always may).
         "PORTAL_AGENTS_SEE_OTHERS_ASSIGNED": env.get("PORTAL_AGENTS_SEE_OTHERS_ASSIGNED", "1") == "1",
         "PORTAL_STAFF_LOGIN_RATE_LIMIT": env.get("PORTAL_STAFF_LOGIN_RATE_LIMIT", "10 per minute"),
-        "PORTAL_STAFF_LOGIN_EMAIL_RATE_LIMIT": env.get("PORTAL_STAFF_LOGIN_EMAIL_RATE_LIMIT", "20 per hour"),
+        # Failed log-ins per account from one address (counted whether the account exists or not).
+        "PORTAL_STAFF_LOGIN_EMAIL_RATE_LIMIT": env.get("PORTAL_STAFF_LOGIN_EMAIL_RATE_LIMIT", "5 per 15 minutes"),
         # argon2's cheapest parameters only for the test-suite (hashes are upgraded at log-in).
         "PORTAL_PASSWORD_HASH_PROFILE": "CHEAPEST" if portal_env == "testing" else "RFC_9106_LOW_MEMORY",
         # Rate limits live in memory for one process; use Redis when running several.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Redis away for a moment: count in memory meanwhile rather than answer every request 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         # Off only for load tests (bench/run.py), where one address makes every request.
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") == "1",
@@ -136,6 +142,12 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_INCIDENT_PRELIMINARY_DAYS": int(env.get("PORTAL_INCIDENT_PRELIMINARY_DAYS", "5")),
     }
     config.update(overrides)
+    if "PERMANENT_SESSION_LIFETIME" not in overrides:
+        # The signed cookie itself expires after this long without being rewritten; it must
+        # outlast the longer idle time-out, which each session enforces itself (staff: the
+        # activity stamp; customers: their session row).
+        config["PERMANENT_SESSION_LIFETIME"] = max(config["PERMANENT_SESSION_LIFETIME"],
+                                                   timedelta(minutes=config["PORTAL_STAFF_IDLE_MINUTES"] + 1))
     check_config(config)
     return config
 
@@ -161,6 +173,47 @@ def check_config(config: dict) -> None:
                 "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
     _check_keys(config)
+    _check_rate_limit_storage(config)
+
+
+def server_processes(argv: list[str] | None = None, env: dict | None = None) -> int | None:
+    """How many processes serve the app, when the command line or WEB_CONCURRENCY says so
+    (gunicorn's --workers/-w, GUNICORN_CMD_ARGS); None when it cannot be told."""
+    argv = sys.argv if argv is None else argv
+    env = os.environ if env is None else env
+    words = list(argv) if argv and os.path.basename(argv[0]).startswith("gunicorn") else []
+    words += shlex.split(env.get("GUNICORN_CMD_ARGS", ""))
+    count = None
+    for index, word in enumerate(words):
+        value = None
+        if word in ("-w", "--workers") and index + 1 < len(words):
+            value = words[index + 1]
+        elif word.startswith("--workers="):
+            value = word.split("=", 1)[1]
+        elif word.startswith("-w") and word[2:].isdigit():
+            value = word[2:]
+        if value is not None and value.isdigit():
+            count = int(value)
+    if count is None and env.get("WEB_CONCURRENCY", "").isdigit():
+        count = int(env["WEB_CONCURRENCY"])
+    return count
+
+
+def _check_rate_limit_storage(config: dict) -> None:
+    """Counters in memory are per process: with several, each lets the full limit through."""
+    if config["PORTAL_ENV"] != "production" or not config["RATELIMIT_ENABLED"]:
+        return
+    if not config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        return
+    processes = server_processes()
+    advice = ("set RATELIMIT_STORAGE_URI=redis://HOST:6379/0 so every process shares the log-in and API "
+              "rate-limit counters")
+    if processes is not None and processes > 1:
+        raise ConfigError(f"{processes} processes serve the portal but rate limits are counted in memory, "
+                          f"per process (RATELIMIT_STORAGE_URI=memory://): {advice}")
+    logging.getLogger("portal").warning(
+        "rate limits are counted in memory (RATELIMIT_STORAGE_URI=memory://): right for one process only; "
+        "with more than one, %s", advice)
 
 
 def _check_keys(config: dict) -> None:

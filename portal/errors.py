@@ -1,4 +1,7 @@
-"""Error pages in the visitor's language; a database outage answers 503 instead of a traceback."""
+"""Error pages in the visitor's language; a database outage answers 503 instead of a traceback.
+
+Under /staff/ the staff-styled pages answer (portal.staff.area), for every package's pages alike.
+"""
 from __future__ import annotations
 
 import logging
@@ -7,18 +10,23 @@ from flask import Flask, render_template
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from portal.extensions import db
+from portal.staff import area as staff_area
 
 log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
+    @app.errorhandler(403)
+    def forbidden(error):
+        return staff_area.error_page(403) or error  # outside the staff area: the plain 403
+
     @app.errorhandler(404)
     def not_found(error):
-        return render_template("errors/404.html"), 404
+        return staff_area.error_page(404) or (render_template("errors/404.html"), 404)
 
     @app.errorhandler(429)
     def too_many_requests(error):
-        return render_template("errors/429.html"), 429
+        return staff_area.error_page(429) or (render_template("errors/429.html"), 429)
 
     @app.errorhandler(500)
     def server_error(error):

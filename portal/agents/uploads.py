@@ -22,6 +22,8 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from portal.agents.models import AuthorityDocument
+from portal.common.uploads import upload_dir  # noqa: F401  (where the letters are kept)
 from portal.dsr.errors import english
 from portal.encryption import files
 
@@ -151,16 +153,6 @@ def inspect_upload(file) -> CheckedUpload:
 _STORED_NAME = re.compile(r"[0-9a-f]{32}")
 
 
-def upload_dir() -> Path:
-    """The folder for uploads; refuses one inside `static/`, which the web server publishes."""
-    configured = current_app.config.get("PORTAL_UPLOAD_DIR")
-    folder = Path(configured or os.path.join(current_app.instance_path, "uploads")).resolve()
-    static = Path(current_app.static_folder).resolve() if current_app.static_folder else None
-    if static is not None and (folder == static or static in folder.parents):
-        raise RuntimeError("PORTAL_UPLOAD_DIR must not be inside the static folder")
-    return folder
-
-
 def store(upload: CheckedUpload) -> str:
     """Encrypt the file under a new random name (0600) and return that name."""
     folder = upload_dir()
@@ -186,3 +178,8 @@ def discard(name: str | None) -> None:
     """Remove a stored file (its transaction failed, or its retention ended)."""
     if name:
         stored_path(name).unlink(missing_ok=True)
+
+
+files.register_kind(files.StoredFileKind(files.AUTHORITY_DOCUMENT, key=AuthorityDocument.id,
+                                         name=AuthorityDocument.storage_path, deleted=AuthorityDocument.deleted_at,
+                                         path_of=stored_path))

@@ -8,7 +8,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.api.tokens import DEFAULT_DAYS, MAX_DAYS, SCOPES
-from portal.api.webhooks.models import WebhookEvent
+from portal.webhooks.models import WebhookEvent
 
 SCOPE_LABELS = {
     "requests:read": _l("Read requests and persons' data"),

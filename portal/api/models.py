@@ -38,9 +38,6 @@ class ApiToken(db.Model):
 
     owner: Mapped[StaffUser] = relationship(lazy="joined", innerjoin=True)
 
-    def is_usable(self, now: datetime) -> bool:
-        return self.revoked_at is None and self.expires_at > now
-
 
 class ApiIdempotencyRecord(db.Model):
     """The answer given to a POST with an `Idempotency-Key`, replayed when the key comes again.

@@ -202,14 +202,3 @@ def opendsr_cancel(subject_request_id: str):
     return Result({"controller_id": meta.get("controller_id", _controller_id()), "received_time": utcnow().isoformat(),
                    "subject_request_id": meta.get("subject_request_id", subject_request_id.lower()),
                    "api_version": API_VERSION}, 202)
-
-
-def opendsr_error(problem: ApiProblem) -> ApiProblem:
-    """OpenDSR clients read `error` and expect 400 for a bad request: give them both."""
-    if problem.status == 422:
-        problem.status = 400
-    problem.extra["error"] = {"code": problem.status, "message": problem.detail or problem.args[0],
-                              "errors": [{"domain": "Validation", "reason": problem.slug,
-                                          "message": f"{e.get('pointer', e.get('parameter', ''))} {e['detail']}".strip()}
-                                         for e in problem.errors or []]}
-    return problem

@@ -124,3 +124,15 @@ def problem_schema() -> dict[str, Any]:
             "error": {"type": "object", "description": "OpenDSR's error object (OpenDSR operations only)."},
         },
     }
+
+
+
+def opendsr_error(problem: ApiProblem) -> ApiProblem:
+    """OpenDSR clients read `error` and expect 400 for a bad request: give them both."""
+    if problem.status == 422:
+        problem.status = 400
+    problem.extra["error"] = {"code": problem.status, "message": problem.detail or problem.args[0],
+                              "errors": [{"domain": "Validation", "reason": problem.slug,
+                                          "message": f"{e.get('pointer', e.get('parameter', ''))} {e['detail']}".strip()}
+                                         for e in problem.errors or []]}
+    return problem

@@ -51,14 +51,15 @@ def _load(reference: str) -> DataRequest:
     return request
 
 
-def encode_cursor(request_id: int) -> str:
-    return base64.urlsafe_b64encode(f"r:{request_id}".encode()).decode().rstrip("=")
+def encode_cursor(row_id: int, kind: str = "r") -> str:
+    """An opaque cursor for keyset pages: the last row's id, tagged with what it pages (`r`: requests)."""
+    return base64.urlsafe_b64encode(f"{kind}:{row_id}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(text: str) -> int:
+def decode_cursor(text: str, kind: str = "r") -> int:
     try:
-        kind, _, number = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode().partition(":")
-        if kind != "r" or not number.isdigit():
+        tag, _, number = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode().partition(":")
+        if tag != kind or not number.isdigit():
             raise ValueError(text)
         return int(number)
     except (ValueError, binascii.Error, UnicodeDecodeError):

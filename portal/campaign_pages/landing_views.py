@@ -15,7 +15,7 @@ from portal.campaigns import answers, links, progress
 from portal.campaigns.answers import LinkState, Notice
 from portal.campaigns.dates import answer_deadline
 from portal.campaigns.models import Choice, WhenSilent
-from portal.customer.labels import category_name
+from portal.inventory.labels import category_name
 from portal.customer.masking import mask_email
 from portal.extensions import csrf, db, limiter
 from portal.i18n import current_language

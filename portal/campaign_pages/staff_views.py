@@ -18,7 +18,7 @@ from portal.campaigns.services import (CampaignRefused, Wording, close_campaign,
                                        default_when_silent, send_campaign)
 from portal.campaigns.wording import WordingInvalid
 from portal.common.time import JST, utcnow
-from portal.customer.labels import CATEGORY_ORDER, category_name
+from portal.inventory.labels import CATEGORY_ORDER, category_name
 from portal.extensions import db
 from portal.i18n import localized
 from portal.mail.services import external_url
@@ -29,12 +29,6 @@ from portal.staff.login import staff_actor
 bp = Blueprint("campaigns", __name__, url_prefix="/staff/campaigns")
 
 SAMPLE_SIZE = 10
-
-
-@bp.after_request
-def _never_cache(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _actor():

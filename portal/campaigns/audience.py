@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from portal.campaigns.models import Campaign, CampaignRecipient, RecipientStatus
 from portal.common.time import JST, utcnow
 from portal.extensions import db
-from portal.inventory.models import Category, ConsentEvent, ConsentState, Item, Person, Purpose, Source
+from portal.inventory.models import (Category, ConsentEvent, ConsentState, Item, Person, Purpose, Source,
+                                     item_purpose)
 from portal.inventory.restrictions import RestrictionKind, UseRestriction
 from portal.inventory.suppression import suppressed_person_ids
 
@@ -87,8 +88,6 @@ def resolve(criteria: Criteria) -> Resolved:
         purposes = [found[k] for k in dict.fromkeys(criteria.purpose_keys)]
     else:
         # Not named: every purpose the chosen sources' data is used for.
-        from portal.inventory.models import item_purpose
-
         purposes = list(db.session.scalars(
             sa.select(Purpose).where(Purpose.id.in_(
                 sa.select(item_purpose.c.purpose_id).join(Item, Item.id == item_purpose.c.item_id)

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from portal.api import webhooks
+from portal import webhooks
 from portal.campaigns.dates import answer_deadline
 from portal.campaigns.models import (Campaign, CampaignAnswer, CampaignRecipient, Choice, RecipientStatus,
                                      WhenSilent)

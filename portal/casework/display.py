@@ -14,14 +14,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from portal.customer.labels import category_name
-from portal.customer.request_labels import FORMAT_WORDS, GROUND_WORDS
+from portal.inventory.labels import category_name
+from portal.dsr.labels import FORMAT_WORDS, GROUND_WORDS
 from portal.dsr.calendar import japan_date
 from portal.dsr.models import ClockStart, DataRequest, EventKind, Jurisdiction, PeriodUnit, RequestEvent, RequestType
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from portal.inventory.models import Category
-from portal.policies.wording import period
+from portal.dsr.wording import period
 from portal.staff.models import StaffUser
 
 CATEGORY_VALUES = frozenset(c.value for c in Category)
@@ -52,6 +52,17 @@ def due(request: DataRequest, now: datetime) -> Due:
     return Due(text, "soon" if days <= SOON_DAYS else "ok")
 
 
+def acknowledged_late(request: DataRequest, now: datetime) -> bool:
+    """CCPA's confirmation of receipt (10 business days) came after its date, or has not come
+    and the date has passed."""
+    due = request.acknowledge_due_at
+    if due is None:
+        return False
+    if request.acknowledged_at is not None:
+        return request.acknowledged_at > due
+    return request.is_open and now > due
+
+
 def badges(request: DataRequest, now: datetime, known: Due | None = None) -> list[tuple[str, str]]:
     """(words, CSS class) for what needs attention, most urgent first (`known`: `due()` if already read)."""
     result = []
@@ -60,6 +71,9 @@ def badges(request: DataRequest, now: datetime, known: Due | None = None) -> lis
         result.append((_("Overdue"), "badge-danger"))
     elif state == "soon":
         result.append((_("Due within 3 days"), "badge-warn"))
+    if acknowledged_late(request, now):
+        result.append((_("Receipt confirmed late") if request.acknowledged_at else _("Receipt not confirmed in time"),
+                       "badge-danger"))
     if request.is_open and request.person_id is None:
         result.append((_("Unmatched"), "badge-warn"))
     if request.is_agent:

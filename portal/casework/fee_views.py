@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired
 
 from portal.casework.request_views import open_case
 from portal.dsr.errors import DsrError
-from portal.customer.request_labels import RESIDENCE_WORDS
+from portal.dsr.labels import RESIDENCE_WORDS
 from portal.dsr.fees import fees_for_type, record_fee
 from portal.dsr.models import FeeStatus
 from portal.extensions import db

@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from portal.casework import display, forms, person, services
 from portal.casework.services import decisions_need_confirmation
 from portal.common.time import utcnow
-from portal.customer.labels import category_name, detail_name, field_name
-from portal.customer.request_labels import RESIDENCE_WORDS
+from portal.inventory.labels import category_name, detail_name, field_name
+from portal.dsr.labels import RESIDENCE_WORDS
 from portal.dsr import delivery, ownership
 from portal.dsr.decisions import describe_decision_form
 from portal.dsr.models import DataRequest, EventKind

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.customer import queries as held
-from portal.customer.labels import CATEGORY_ORDER, category_name, field_name
+from portal.inventory.labels import CATEGORY_ORDER, category_name, field_name
 from portal.dsr.models import DataRequest, RequestType
 from portal.extensions import db
 from portal.inventory.models import Category, Item, Person

@@ -28,7 +28,7 @@ from portal.common.db import UTCDateTime
 from portal.casework.display import SOON_DAYS
 from portal.common.time import JST, parse_date
 from portal.dsr.calendar import japan_date
-from portal.dsr.delivery import undelivered_request_ids
+from portal.dsr.delivery import undelivered_ids, undelivered_request_ids
 from portal.dsr.models import DataRequest, Jurisdiction, RequestType
 from portal.dsr.queries import REFERENCE_PATTERN
 from portal.dsr.status import CLOSED_STATUSES, RequestStatus
@@ -265,9 +265,10 @@ def at_risk(now: datetime):
     """Open and overdue, due within SOON_DAYS (Japan dates), or still waiting for the identity
     check; or (open or not) with an answer that was not delivered."""
     soon = _japan_midnight(japan_date(now) + timedelta(days=SOON_DAYS + 1))
-    return sa.or_(sa.and_(DataRequest.closed_at.is_(None),
-                          sa.or_(DataRequest.due_at < soon, DataRequest.status == RequestStatus.RECEIVED)),
-                  DataRequest.id.in_(undelivered_request_ids()))
+    urgent = sa.select(DataRequest.id).where(
+        DataRequest.closed_at.is_(None), sa.or_(DataRequest.due_at < soon, DataRequest.status == RequestStatus.RECEIVED))
+    # One id list from two indexed reads: an OR across them made SQLite scan every request.
+    return DataRequest.id.in_(sa.union(urgent, undelivered_ids()))
 
 
 def _status_terms(status: str) -> list:

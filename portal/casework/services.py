@@ -37,13 +37,11 @@ class AssignmentRefused(DsrError):
 def may_open(request: DataRequest, user: StaffUser) -> bool:
     """Managers and admins open everything; agents too, unless PORTAL_AGENTS_SEE_OTHERS_ASSIGNED
     is off, which keeps a colleague's assigned requests (and the personal data in them) closed."""
-    if user.may(StaffRole.MANAGER) or current_app.config.get("PORTAL_AGENTS_SEE_OTHERS_ASSIGNED", True):
-        return True
-    return request.assignee_id in (None, user.id)
+    return not sees_only_own_or_free(user) or request.assignee_id in (None, user.id)
 
 
 def sees_only_own_or_free(user: StaffUser) -> bool:
-    """Whether the queue hides colleagues' requests from this user (the same rule as `may_open`)."""
+    """Whether colleagues' assigned requests are closed to this user (queue and request page alike)."""
     return not user.may(StaffRole.MANAGER) and not current_app.config.get("PORTAL_AGENTS_SEE_OTHERS_ASSIGNED", True)
 
 
@@ -86,6 +84,14 @@ def _staff_name(user_id: int) -> str:
     return user.name if user else f"#{user_id}"
 
 
+def _check_assignee(assignee_id: int | None) -> None:
+    """A request goes to an active colleague, or back to the shared queue (None)."""
+    if assignee_id is not None:
+        assignee = db.session.get(StaffUser, assignee_id)
+        if assignee is None or not assignee.active:
+            raise AssignmentRefused(_l("Choose an active staff member."))
+
+
 def claim(request: DataRequest, *, user: StaffUser, actor: Actor, expected_version: int | None) -> Change:
     """Take an unassigned request for oneself; someone else's stays theirs."""
     check_version(request, expected_version)
@@ -105,10 +111,7 @@ def assign_to(request: DataRequest, *, assignee_id: int | None, actor: Actor,
     check_version(request, expected_version)
     if not request.is_open:
         raise AssignmentRefused(_l("This request is closed and can no longer be changed."))
-    if assignee_id is not None:
-        assignee = db.session.get(StaffUser, assignee_id)
-        if assignee is None or not assignee.active:
-            raise AssignmentRefused(_l("Choose an active staff member."))
+    _check_assignee(assignee_id)
     if assignee_id == request.assignee_id:
         raise AssignmentRefused(_l("The request is already assigned that way."))
     return dsr.assign(request, assignee_id=assignee_id, actor=actor, expected_version=expected_version)
@@ -127,10 +130,7 @@ def bulk_assign(selection: list[tuple[str, int]], *, assignee_id: int | None, ac
     Each request gets its own savepoint: one changed meanwhile, even by a transaction that
     commits while this one runs, is reported and left as it is; the others are assigned.
     """
-    if assignee_id is not None:
-        assignee = db.session.get(StaffUser, assignee_id)
-        if assignee is None or not assignee.active:
-            raise AssignmentRefused(_l("Choose an active staff member."))
+    _check_assignee(assignee_id)
     outcome = BulkOutcome()
     for reference, version in selection:
         request = get_by_reference(reference)
@@ -154,11 +154,6 @@ def events_since(request: DataRequest, seen_event_id: int | None) -> list[Reques
     if seen_event_id is not None:
         stmt = stmt.where(RequestEvent.id > seen_event_id)
     return list(db.session.scalars(stmt.order_by(RequestEvent.id)))
-
-
-def last_event_id(request: DataRequest) -> int:
-    return db.session.scalar(sa.select(sa.func.max(RequestEvent.id)).where(RequestEvent.request_id == request.id)) or 0
-
 
 # --- completing -----------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from portal.dsr.notifications import notify_requester
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from portal.staff import auth
+from portal.staff.area import safe_staff_next
 from portal.staff.auth import current_staff, role_required, staff_required
 from portal.staff.blueprint import bp
 from portal.staff.login import staff_actor
@@ -26,12 +27,7 @@ from portal.staff.models import StaffRole
 
 def back_to(default: str) -> str:
     """Where a form asked to return to: only a path inside the staff area (no open redirect)."""
-    target = request.form.get("next") or ""
-    from portal.site.views import safe_next
-
-    if target.startswith("/staff/") and safe_next(target, "") == target:
-        return target
-    return default
+    return safe_staff_next(request.form.get("next")) or default
 
 
 def notify(change) -> None:
@@ -119,6 +115,3 @@ def bulk_assign():
         flash(_("Left unchanged (closed, unknown or already assigned that way): %(references)s.",
                 references=", ".join(outcome.skipped)), "info")
     return redirect(target)
-
-
-from portal.casework import action_views, request_views  # noqa: E402,F401  (attach their routes)

@@ -1,11 +1,14 @@
 """Column types that behave the same on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import operator
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import Callable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
+
+from portal.extensions import db
 
 
 class UTCDateTime(TypeDecorator):
@@ -25,6 +28,13 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
+
+    def bulk_processor(self, dialect):
+        """For bulk inserts on SQLite: what this type and SQLite's DATETIME do, in one step."""
+        if dialect.name != "sqlite":
+            return None
+        return lambda value: None if value is None else (
+            value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds"))
 
 
 def str_enum(enum_cls, length: int = 32) -> sa.Enum:
@@ -66,8 +76,6 @@ def use_real_sqlite_transactions() -> None:
 def keyset_batches(stmt, key, batch_size: int):
     """The rows of `stmt` in `key` order, one batch at a time, for work that commits between
     batches: each batch starts after the last key seen, so it never rereads or skips a row."""
-    from portal.extensions import db
-
     last = None
     while True:
         page = stmt.order_by(key).limit(batch_size)
@@ -109,31 +117,62 @@ def use_sqlite_write_ahead_log() -> None:
 
 
 def insert_many(table: sa.Table, rows: Sequence[dict]) -> None:
-    """Insert many rows without returning anything: COPY on PostgreSQL, executemany elsewhere."""
+    """Insert many rows without returning anything: COPY on PostgreSQL, one executemany on SQLite.
+
+    Both bypass SQLAlchemy's per-row INSERT machinery, so they do what it would: fill Python-side
+    column defaults (a column missing from a row gets its default or NULL) and run each column
+    type's bind processing (enums, UTC times, JSON, encryption). A type may offer a faster
+    processor for many values, `bulk_processor(dialect)` (the encrypted types look the keyring
+    up once, not once per value).
+    """
     if not rows:
         return
-    from portal.extensions import db
-
     connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(sa.insert(table), list(rows))
-        return
-    # COPY bypasses SQLAlchemy's INSERT, so do what it would: fill Python-side column
-    # defaults and run each column type's bind processing (enums, UTC times, JSON).
     dialect = connection.dialect
-    names = set().union(*rows)
-    defaults = {column.name: python_default(column) for column in table.columns}
-    columns = [c for c in table.columns if c.name in names or defaults[c.name] is not None]
-    cells = [(c.name, defaults[c.name], c.type.dialect_impl(dialect).bind_processor(dialect)) for c in columns]
+    columns, to_values = _row_values(table, set().union(*rows), dialect)
     quote = dialect.identifier_preparer.quote
-    statement = f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN"
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            values = []
-            for name, default, process in cells:
-                value = row[name] if name in row else (default() if default else None)
-                values.append(value if process is None else process(value))
-            copy.write_row(values)
+    names = ", ".join(quote(column.name) for column in columns)
+    driver = connection.connection.driver_connection
+    values = map(to_values, rows)
+    if dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+    elif dialect.name == "sqlite":
+        cursor = driver.cursor()
+        try:
+            cursor.executemany(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' * len(columns))})",
+                               values)
+        finally:
+            cursor.close()
+    else:
+        connection.execute(sa.insert(table), list(rows))
+
+
+def _row_values(table: sa.Table, names: set[str], dialect) -> tuple[list[sa.Column], Callable[[dict], tuple]]:
+    """The columns to write and a function from a row (dict) to the tuple of their values."""
+    columns, fetchers, processors = [], [], []
+    for column in table.columns:
+        default = python_default(column)
+        if column.name not in names and default is None:
+            continue
+        columns.append(column)
+        fetchers.append(_fetch(column.name) if column.name in names else (lambda row, make=default: make()))
+        bulk = getattr(column.type, "bulk_processor", None)
+        process = bulk(dialect) if bulk else None
+        processors.append(process or column.type.dialect_impl(dialect).bind_processor(dialect))
+    if len(columns) > 1 and not any(processors) and len(names) == len(columns):
+        return columns, operator.itemgetter(*(column.name for column in columns))  # plain values: links
+    cells = list(zip(fetchers, processors))
+
+    def to_values(row: dict) -> tuple:
+        return tuple([fetch(row) if process is None else process(fetch(row)) for fetch, process in cells])
+
+    return columns, to_values
+
+
+def _fetch(name: str) -> Callable[[dict], object]:
+    return lambda row: row.get(name)
 
 
 def python_default(column: sa.Column):

@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from portal.customer import consents as consent_services
 from portal.customer import corrections
-from portal.customer.labels import category_name, field_name
+from portal.inventory.labels import category_name, field_name
 from portal.customer.request_forms import CorrectionForm, ConsentForm
 from portal.customer.request_services import Requester
 from portal.customer.request_views import after_filing, filed, person_id_or_404

@@ -18,7 +18,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.customer.labels import CATEGORY_ORDER, category_name, field_name
+from portal.inventory.labels import CATEGORY_ORDER, category_name, field_name
 from portal.customer.request_services import Requester, file_request, notify
 from portal.customer.services import BULK_CATEGORIES, field_order
 from portal.dsr.applied import complete_at_once

@@ -21,8 +21,6 @@ from portal.inventory.models import (
     Item,
     Person,
     Provision,
-    Purpose,
-    Source,
     item_purpose,
 )
 

@@ -15,8 +15,8 @@ from wtforms import (FieldList, Form, FormField, HiddenField, RadioField, Select
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.customer.labels import CATEGORY_NAMES, CATEGORY_ORDER
-from portal.customer.request_labels import FORMAT_WORDS, GROUND_WORDS, RESIDENCE_CHOICES
+from portal.inventory.labels import CATEGORY_NAMES, CATEGORY_ORDER
+from portal.dsr.labels import FORMAT_WORDS, GROUND_WORDS, RESIDENCE_CHOICES
 
 NOTE_MAX = 2000
 VALUE_MAX = 500

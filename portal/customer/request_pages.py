@@ -12,13 +12,14 @@ import sqlalchemy as sa
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from portal.customer.labels import category_name, field_name
+from portal.inventory.labels import category_name, field_name
 from portal.customer.masking import mask_value
-from portal.customer.request_labels import (ACTION_WORDS, FORMAT_WORDS, GROUND_WORDS, RESIDENCE_WORDS,
+from portal.dsr.labels import (ACTION_WORDS, FORMAT_WORDS, GROUND_WORDS, RESIDENCE_WORDS,
                                             event_words)
 from portal.dsr.models import DataRequest, EventKind, RequestEvent, RequestType
 from portal.dsr.queries import timeline
 from portal.extensions import db
+from portal.i18n import localized
 from portal.inventory.models import Purpose
 
 
@@ -148,8 +149,6 @@ def request_page(request: DataRequest, *, stepped_up: bool, localized) -> Reques
 
 def summary_lines(request: DataRequest) -> list[str]:
     """What was asked, in a few lines for a mail: names of items and uses, never their values."""
-    from portal.i18n import localized
-
     lines = [f"{row.item} — {row.action}" for row in _correction_rows(request.details or {}, stepped_up=False)]
     lines += [f"{label}: {value}" for label, value in _facts(request, localized, with_note=False)]
     return lines

@@ -12,9 +12,9 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from portal.customer import request_services as services
-from portal.customer.labels import category_name
+from portal.inventory.labels import category_name
 from portal.customer.request_forms import DisclosureForm, ReplyForm, RestrictionForm, WithdrawForm
-from portal.customer.request_labels import GROUNDS_BY_TYPE, STATUS_BADGES, TYPE_INTROS, request_title, status_words
+from portal.dsr.labels import GROUNDS_BY_TYPE, STATUS_BADGES, TYPE_INTROS, request_title, status_words
 from portal.customer.request_pages import request_page
 from portal.customer.views import bp
 from portal.dsr.errors import DsrError

@@ -10,8 +10,9 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from portal.audit.services import Actor, record
-from portal.customer import queries, recipients
-from portal.customer.labels import (
+from portal.customer import queries
+from portal.inventory import recipients
+from portal.inventory.labels import (
     BASIS_WORDS, CATEGORY_ORDER, category_name, detail_name, detail_value, field_name, item_name,
 )
 from portal.customer.masking import mask_person, mask_value

@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from portal.audit.services import Actor
 from portal.common.text import parse_date
 from portal.common.time import JST, utcnow
-from portal.customer import downloads, services
-from portal.customer import recipients
-from portal.customer.labels import channel_words, detail_name, detail_value, source_kind_words, yen
+from portal.customer import services
+from portal.inventory import downloads
+from portal.inventory import recipients
+from portal.inventory.labels import channel_words, detail_name, detail_value, source_kind_words, yen
 from portal.extensions import db
 from portal.inventory.models import Category
-from portal.site.company import company_profile
+from portal.common.company import company_profile
 from portal.verification.session import current_customer, customer_required, stepped_up_required
 
 bp = Blueprint("customer", __name__, url_prefix="/my")

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Protocol
 
-from flask_babel import lazy_ngettext
 
 from portal.dsr.calendar import (
     add_business_days,
@@ -44,15 +43,6 @@ def add_period(start: date, amount: int, unit: PeriodUnit | str) -> date:
         return add_business_days(start, amount)
     return add_months(start, amount)
 
-
-def describe_period(amount: int, unit: PeriodUnit | str):
-    """"2 months", "10 business days" — lazy, so it reads in the language of whoever sees it."""
-    unit = PeriodUnit(unit)
-    if unit is PeriodUnit.CALENDAR_DAYS:
-        return lazy_ngettext("%(num)d day", "%(num)d days", amount)
-    if unit is PeriodUnit.BUSINESS_DAYS:
-        return lazy_ngettext("%(num)d business day", "%(num)d business days", amount)
-    return lazy_ngettext("%(num)d month", "%(num)d months", amount)
 
 
 def compute_due(policy: Rules, verified_at: datetime) -> tuple[datetime | None, datetime]:

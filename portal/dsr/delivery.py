@@ -46,9 +46,14 @@ def requests_with_undelivered(request_ids) -> frozenset[int]:
         UNDELIVERED, OutboxMessage.request_id.in_(ids)).distinct()))
 
 
+def undelivered_ids() -> sa.Select:
+    """The ids of the requests with an undelivered answer, as a SELECT (to combine with others)."""
+    return sa.select(OutboxMessage.request_id).where(UNDELIVERED)
+
+
 def undelivered_request_ids():
     """A subquery of the requests with an undelivered answer (the queue's filter)."""
-    return sa.select(OutboxMessage.request_id).where(UNDELIVERED).scalar_subquery()
+    return undelivered_ids().scalar_subquery()
 
 
 def count_undelivered() -> int:

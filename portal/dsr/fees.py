@@ -25,7 +25,8 @@ MAX_FEE = 100_000
 
 
 class FeeUnpaid(DsrError):
-    default_message = _l("The fee for this request is unpaid. Record it as paid or waived before releasing the disclosure.")
+    default_message = _l(
+        "The fee for this request is unpaid. Record it as paid or waived before releasing the disclosure.")
 
 
 def charge(request: DataRequest, policy: Policy) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal.api import webhooks
+from portal import webhooks
 from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.dsr.calendar import japan_date
@@ -19,7 +19,8 @@ from portal.dsr.models import DataRequest, EventKind, Language, RequestChannel, 
 from portal.dsr.policies import choose_policy
 from portal.dsr.queries import find_by_idempotency_key
 from portal.dsr.status import RequestStatus
-from portal.dsr.workflow import Change, add_event, audit, move, start_clock, translate_stale
+from portal.dsr.workflow import (Change, add_event, audit, iso, move, start_clock, start_clock_on_receipt,
+                                 translate_stale)
 from portal.extensions import db
 from portal.inventory.importer.parse import normalise_email
 from portal.inventory.models import Person
@@ -121,9 +122,11 @@ def create_request(
         db.session.add(request)
         db.session.flush()
     request.reference = format_reference(request.id, received_at)
+    start_clock_on_receipt(request)
     charge(request, request.policy)
     events = [add_event(request, EventKind.RECEIVED, actor=actor, at=received_at, visible=True,
-                        to_status=S.RECEIVED, data={"type": request.type.value, "channel": request.channel.value})]
+                        to_status=S.RECEIVED, data={"type": request.type.value, "channel": request.channel.value,
+                                                    "due_at": iso(request.due_at)})]
     if verified:
         events += start_clock(request, actor=actor, verified_at=received_at)
     audit("dsr.request.created", request, actor=actor, type=request.type.value,

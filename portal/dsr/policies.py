@@ -1,7 +1,8 @@
 """Deadline policies: the defaults, choosing one for a request, and audited edits by admins.
 
-Editing a policy changes deadlines of requests verified afterwards only: a request stores its
-due dates when it is verified and they are never recomputed from the policy.
+Editing a policy changes deadlines of requests whose clock starts afterwards only: a request
+stores its due dates when its clock starts (on receipt, or once verified, as its policy says)
+and they are never recomputed from the policy.
 """
 from __future__ import annotations
 
@@ -20,13 +21,14 @@ from portal.extensions import db
 #: does not depend on the models.
 DEFAULT_POLICIES: tuple[dict[str, Any], ...] = (
     # APPI: the person may sue two weeks after the request reached us (Art. 39), so 14
-    # calendar days, no extension, and waiting for them does not stop that clock.
+    # calendar days from receipt (checking who they are takes from those days), no
+    # extension, and waiting for them does not stop that clock.
     {
         "jurisdiction": "appi", "request_type": None,
         "response_period": 14, "response_unit": "calendar_days",
         "acknowledge_period": None, "acknowledge_unit": None,
         "extension_period": None, "extension_unit": None,
-        "pause_when_waiting": False, "clock_starts": "verified",
+        "pause_when_waiting": False, "clock_starts": "received",
     },
     # GDPR Art. 12(3): one month, extendable once by two further months; the clock waits
     # while we wait for information needed to identify the person or the request.

@@ -19,7 +19,8 @@ from flask_babel import lazy_gettext as _l
 
 from portal.audit.services import Actor
 from portal.common.time import utcnow
-from portal.dsr.deadlines import describe_period, extended_due
+from portal.dsr.deadlines import extended_due
+from portal.dsr.wording import period
 from portal.dsr.errors import DsrError, ExtensionRefused, IdempotencyConflict, StaleRequest  # noqa: F401
 from portal.dsr.filing import create_request, format_reference, record_self_service_disclosure  # noqa: F401
 from portal.dsr.identity import IdentityDocument
@@ -214,7 +215,7 @@ def extend_deadline(request: DataRequest, *, reason: str, amount: int, actor: Ac
         raise ExtensionRefused(_l("An extension needs a reason. The requester will see it."))
     if isinstance(amount, bool) or not isinstance(amount, int) or not 1 <= amount <= policy.extension_period:
         raise ExtensionRefused(_l("An extension can be at most %(maximum)s.",
-                                  maximum=describe_period(policy.extension_period, policy.extension_unit)))
+                                  maximum=period(policy.extension_period, policy.extension_unit)))
     if now > request.due_at:
         raise ExtensionRefused(_l("The deadline has passed. An extension must be announced before it."))
     previous_due = request.due_at

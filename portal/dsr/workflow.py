@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.api import webhooks
+from portal import webhooks
 from portal.audit.services import Actor, record
 from portal.dsr.deadlines import compute_due, days_paused, resumed_due
 from portal.dsr.errors import StaleRequest
@@ -143,19 +143,29 @@ def move(request: DataRequest, to_status: RequestStatus, *, actor: Actor, now: d
     return events
 
 
-def start_clock(request: DataRequest, *, actor: Actor, verified_at: datetime) -> list[RequestEvent]:
-    """Verified: compute the due dates now and store them; they are never recomputed.
-
-    Most policies count from verification; CCPA's count from receipt, because its
-    regulations do not stop the clock while the business verifies the requester.
-    """
-    starts_at = request.received_at if request.policy.clock_starts is ClockStart.RECEIVED else verified_at
+def set_due_dates(request: DataRequest, *, starts_at: datetime) -> None:
+    """Store the due dates counted from `starts_at`; they are never recomputed afterwards."""
     acknowledge_due, due = compute_due(request.policy, starts_at)
+    request.acknowledge_due_at = acknowledge_due
+    request.due_at = request.original_due_at = due
+
+
+def start_clock_on_receipt(request: DataRequest) -> None:
+    """A policy whose clock runs from receipt (APPI Art. 39, CCPA §7021) gives the request its
+    due dates when it arrives: unverified, it is due, overdue and reminded like any other."""
+    if request.policy.clock_starts is ClockStart.RECEIVED and request.due_at is None:
+        set_due_dates(request, starts_at=request.received_at)
+
+
+def start_clock(request: DataRequest, *, actor: Actor, verified_at: datetime) -> list[RequestEvent]:
+    """Verified: the due dates start now, unless the policy's clock already runs from receipt."""
+    if request.due_at is None:
+        starts_at = request.received_at if request.policy.clock_starts is ClockStart.RECEIVED else verified_at
+        set_due_dates(request, starts_at=starts_at)
+    acknowledge_due, due = request.acknowledge_due_at, request.due_at
     from_status = request.status
     request.status = RequestStatus.VERIFIED
     request.verified_at = verified_at
-    request.acknowledge_due_at = acknowledge_due
-    request.due_at = request.original_due_at = due
     webhooks.emit("request.status_changed", {"reference": request.reference, "from_status": from_status.value,
                                              "to_status": RequestStatus.VERIFIED.value, "person_id": request.person_id})
     return [add_event(request, EventKind.VERIFIED, actor=actor, at=verified_at, visible=True,

@@ -41,12 +41,6 @@ def table_label(table: str) -> str:
     return str(TABLE_LABELS.get(table, _l("Other records")))
 
 
-@bp.after_request
-def _never_cache(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("")
 @role_required("manager")
 def index():

@@ -15,7 +15,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
@@ -23,6 +25,7 @@ from cryptography.exceptions import InvalidTag
 from portal.common.db import keyset_batches
 from portal.encryption.cipher import NONCE_BYTES, keyring
 from portal.encryption.keys import Keyring, UnknownKey
+from portal.extensions import db
 
 #: Not a byte any PDF, JPEG, PNG, ZIP or JSON Lines file starts with.
 MAGIC = b"\x93MDGF"
@@ -123,27 +126,39 @@ def key_id_of_file(path: Path) -> str | None:
 
 # --- rotation -----------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class StoredFileKind:
+    """A kind of sealed file and where its files are listed, so rotation can find every one."""
+
+    context: str  # bound into each file's ciphertext (AUTHORITY_DOCUMENT, DISCLOSURE_PACKAGE)
+    key: Any  # the listing table's primary key column
+    name: Any  # the column holding the file's name
+    deleted: Any  # set once the file is gone
+    path_of: Callable[[str], Path]
+
+
+_KINDS: dict[str, StoredFileKind] = {}
+
+
+def register_kind(kind: StoredFileKind) -> StoredFileKind:
+    """Called by the package that stores files of this kind (agents, dsr.decisions), when it loads."""
+    _KINDS[kind.context] = kind
+    return kind
+
+
 def rotate_files(batch_size: int = DEFAULT_BATCH) -> int:
-    """Re-encrypt every stored letter of authority and package file not under the active key.
+    """Re-encrypt every stored file of a registered kind (letters of authority, disclosure
+    packages) not under the active key.
 
     Legacy plaintext files are encrypted too. Rows are locked batch by batch (SKIP LOCKED), so
     retention or `tick` deleting a file cannot have it brought back by a rewrite; a file that
     vanished is skipped. Returns how many files were rewritten; safe to run again.
     """
-    from portal.agents import uploads
-    from portal.agents.models import AuthorityDocument
-    from portal.dsr.decisions.packages import DisclosurePackage, package_folder
-
-    documents = _rotate_kind(AuthorityDocument.id, AuthorityDocument.storage_path, AuthorityDocument.deleted_at,
-                             uploads.stored_path, AUTHORITY_DOCUMENT, batch_size)
-    packages = _rotate_kind(DisclosurePackage.id, DisclosurePackage.path, DisclosurePackage.deleted_at,
-                            lambda name: package_folder() / name, DISCLOSURE_PACKAGE, batch_size)
-    return documents + packages
+    return sum(_rotate_kind(kind.key, kind.name, kind.deleted, kind.path_of, kind.context, batch_size)
+               for kind in _KINDS.values())
 
 
 def _rotate_kind(key, name_column, deleted_column, path_of, context: str, batch_size: int) -> int:
-    from portal.extensions import db
-
     ring = keyring()
     # Only identifiers and file names are read: no encrypted column needs decrypting here.
     stmt = sa.select(key, name_column).where(deleted_column.is_(None)).with_for_update(skip_locked=True)

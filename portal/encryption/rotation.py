@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from portal.common.db import keyset_batches
 from portal.encryption.cipher import decrypt, encrypt, key_id_of, keyring
+from portal.encryption.files import rotate_files
 from portal.encryption.types import EncryptedType
 from portal.extensions import db
 
@@ -67,7 +68,7 @@ def rotate(batch_size: int = DEFAULT_BATCH, *, progress: Callable[[str, int], No
     report = RotationReport()
     for table, columns in encrypted_columns().items():
         report.rewritten[table.name] = _rotate_table(table, columns, batch_size, progress)
-    report.files = _rotate_files(batch_size)
+    report.files = rotate_files(batch_size)
     return report
 
 
@@ -100,10 +101,3 @@ def _rotate_row(table, key, columns, row, ring) -> int:
     result = db.session.execute(stmt.values({table.c[name]: sa.literal(v, sa.Text) for name, v in new.items()}))
     return len(new) if result.rowcount else 0
 
-
-def _rotate_files(batch_size: int) -> int:
-    try:
-        from portal.encryption.files import rotate_files
-    except ImportError:  # stored files are not encrypted in this build
-        return 0
-    return rotate_files(batch_size)

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
-from portal.encryption.cipher import decrypt, encrypt
+from portal.encryption.cipher import decrypt, encrypt, keyring
 
 
 class EncryptedType(TypeDecorator):
@@ -40,6 +40,11 @@ class EncryptedType(TypeDecorator):
         if value is None:
             return None
         return self.load(decrypt(value, self.context))
+
+    def bulk_processor(self, dialect):
+        """For bulk inserts (common.db.insert_many): the keyring looked up once, not per value."""
+        ring, dump, context = keyring(), self.dump, self.context
+        return lambda value: None if value is None else encrypt(dump(value), context, ring)
 
 
 class EncryptedText(EncryptedType):

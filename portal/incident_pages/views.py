@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,24 +22,13 @@ from portal.incidents.deadlines import preliminary_days
 from portal.incidents.models import Incident, IncidentCase, IncidentReport, ReportKind
 from portal.incidents.queries import reports_at_risk
 from portal.incidents.reports import REPORT_ITEMS
-from portal.customer.labels import category_name
+from portal.inventory.labels import category_name
 from portal.inventory.models import Category, Source
 from portal.staff.auth import current_staff, role_required
 from portal.staff.login import staff_actor
 from portal.verification.session import current_customer
 
 bp = Blueprint("incidents", __name__, url_prefix="/staff/incidents")
-
-
-@bp.after_request
-def _never_cache(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.errorhandler(403)
-def _forbidden(error):
-    return render_template("staff/forbidden.html"), 403
 
 
 @bp.context_processor
@@ -77,6 +66,19 @@ def _incident_or_404(incident_id: int) -> Incident:
 
 def _actor():
     return staff_actor(current_staff())
+
+
+def _perform(call, success: str) -> tuple[bool, object]:
+    """Run one service: on refusal roll back and say why; else commit and say `success`."""
+    try:
+        result = call()
+    except services.IncidentError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return False, None
+    db.session.commit()
+    flash(success, "success")
+    return True, result
 
 
 def _discovered_at(form: IncidentForm) -> datetime:
@@ -127,18 +129,10 @@ def index():
 def new():
     form = IncidentForm()
     if form.validate_on_submit():
-        try:
-            incident = services.create_incident(title=form.title.data, description=form.description.data,
-                                                discovered_at=_discovered_at(form), cases=form.cases.data,
-                                                actor=_actor())
-            if form.notice_text.data:
-                incident.notice_text = form.notice_text.data
-        except services.IncidentError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The incident is recorded."), "success")
+        done, incident = _perform(lambda: services.create_incident(
+            title=form.title.data, description=form.description.data, discovered_at=_discovered_at(form),
+            cases=form.cases.data, notice_text=form.notice_text.data, actor=_actor()), _("The incident is recorded."))
+        if done:
             return redirect(url_for("incidents.detail", incident_id=incident.id))
     return render_template("incidents/form.html", form=form, incident=None), 400 if form.errors else 200
 
@@ -160,16 +154,10 @@ def edit(incident_id: int):
                                                                                                   microsecond=0)
         form.cases.data = list(incident.cases or ())
     if form.validate_on_submit():
-        try:
-            services.update_incident(incident, title=form.title.data, description=form.description.data,
-                                     discovered_at=_discovered_at(form), cases=form.cases.data,
-                                     notice_text=form.notice_text.data, actor=_actor())
-        except services.IncidentError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The incident is saved."), "success")
+        done, _changed = _perform(lambda: services.update_incident(
+            incident, title=form.title.data, description=form.description.data, discovered_at=_discovered_at(form),
+            cases=form.cases.data, notice_text=form.notice_text.data, actor=_actor()), _("The incident is saved."))
+        if done:
             return redirect(url_for("incidents.detail", incident_id=incident.id))
     return render_template("incidents/form.html", form=form, incident=incident), 400 if form.errors else 200
 
@@ -187,14 +175,10 @@ def choose_affected(incident_id: int):
         selection = affected.Selection(source=form.source.data or None, category=form.category.data or None,
                                        field=form.field.data or None, collected_from=form.collected_from.data,
                                        collected_to=form.collected_to.data)
-    try:
-        affected.choose_affected(incident, selection, actor=_actor())
-    except services.IncidentError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    done, _result = _perform(lambda: affected.choose_affected(incident, selection, actor=_actor()),
+                             _("The choice of affected persons is saved. Check the count and the first names below."))
+    if not done:
         return _detail(incident, affected_form=form, status=400)
-    db.session.commit()
-    flash(_("The choice of affected persons is saved. Check the count and the first names below."), "success")
     return redirect(url_for("incidents.detail", incident_id=incident.id, _anchor="affected"))
 
 
@@ -214,30 +198,24 @@ def report(incident_id: int):
                            report_items=REPORT_ITEMS), 400 if form.errors else 200
 
 
-@bp.post("/<int:incident_id>/report/<any(preliminary, final):kind>/submit")
+@bp.post("/<int:incident_id>/report/<any(preliminary, final):report>/submit")
 @role_required("manager")
-def submit_report(incident_id: int, kind: str):
+def submit_report(incident_id: int, report: str):
     """Record the report as submitted to the Commission: its text is fixed as this version."""
     incident = _incident_or_404(incident_id)
-    count = affected.preview(incident, actor=_actor(), limit=0)
-    try:
-        services.submit_report(incident, ReportKind(kind), persons_count=count.count if count else None,
-                               actor=_actor())
-    except services.IncidentError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Recorded: %(report)s submitted.", report=ReportKind(kind).label), "success")
+    kind = ReportKind(report)
+    _perform(lambda: services.submit_report(incident, kind, persons_count=affected.count_affected(incident),
+                                            actor=_actor()),
+             _("Recorded: %(report)s submitted.", report=kind.label))
     return redirect(url_for("incidents.detail", incident_id=incident.id, _anchor="report"))
 
 
-@bp.get("/<int:incident_id>/report/<any(preliminary, final):kind>/print")
+@bp.get("/<int:incident_id>/report/<any(preliminary, final):report>/print")
 @role_required("manager")
-def print_report(incident_id: int, kind: str):
+def print_report(incident_id: int, report: str):
     """The report to print (or copy into the Commission's form): the submitted version, else the draft."""
     incident = _incident_or_404(incident_id)
-    kind = ReportKind(kind)
+    kind = ReportKind(report)
     submitted = db.session.scalar(sa.select(IncidentReport).where(IncidentReport.incident_id == incident.id,
                                                                   IncidentReport.kind == kind))
     items = submitted.items if submitted else (incident.report_draft or {})

@@ -86,7 +86,8 @@ def person_ids_query(selection: Selection):
         return sa.select(Person.id).where(Person.key.in_(selection.keys))
     conditions = []
     if selection.source:
-        conditions.append(Item.source_id == sa.select(Source.id).where(Source.key == selection.source).scalar_subquery())
+        source_id = sa.select(Source.id).where(Source.key == selection.source).scalar_subquery()
+        conditions.append(Item.source_id == source_id)
     if selection.category:
         conditions.append(Item.category == Category(selection.category))
     if selection.field:
@@ -118,15 +119,25 @@ def choose_affected(incident: Incident, selection: Selection, *, actor: Actor) -
           selection={"keys": len(selection.keys)} if selection.keys else selection.stored())
 
 
+def _chosen_ids(incident: Incident):
+    """The affected persons' ids: fixed once notified, else as the choice names them (None: no choice)."""
+    if incident.notified_at is not None:
+        return sa.select(IncidentPerson.person_id).where(IncidentPerson.incident_id == incident.id)
+    selection = Selection.from_stored(incident.selection)
+    return None if selection is None else person_ids_query(selection)
+
+
+def count_affected(incident: Incident) -> int | None:
+    """How many persons (a number names nobody, so no audit entry); None before a choice."""
+    ids = _chosen_ids(incident)
+    return None if ids is None else db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery()))
+
+
 def preview(incident: Incident, *, actor: Actor, limit: int = PREVIEW) -> Preview | None:
     """How many persons the choice names and the first of them (an audited view of persons)."""
-    if incident.notified_at is not None:
-        ids = sa.select(IncidentPerson.person_id).where(IncidentPerson.incident_id == incident.id)
-    else:
-        selection = Selection.from_stored(incident.selection)
-        if selection is None:
-            return None
-        ids = person_ids_query(selection)
+    ids = _chosen_ids(incident)
+    if ids is None:
+        return None
     ids = ids.subquery()
     count = db.session.scalar(sa.select(sa.func.count()).select_from(ids))
     with_email = db.session.scalar(sa.select(sa.func.count()).select_from(Person)

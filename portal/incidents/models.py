@@ -30,7 +30,8 @@ class IncidentCase(enum.StrEnum):
 CASE_LABELS = {
     IncidentCase.SENSITIVE: _l("Sensitive personal data (Art. 7(i))"),
     IncidentCase.FINANCIAL: _l("Data whose misuse may cause financial loss (Art. 7(ii))"),
-    IncidentCase.WRONGFUL_PURPOSE: _l("Possibly caused by an act with a wrongful purpose, such as unauthorised access (Art. 7(iii))"),
+    IncidentCase.WRONGFUL_PURPOSE: _l(
+        "Possibly caused by an act with a wrongful purpose, such as unauthorised access (Art. 7(iii))"),
     IncidentCase.OVER_1000: _l("More than 1,000 persons affected (Art. 7(iv))"),
 }
 

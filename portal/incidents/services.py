@@ -28,7 +28,7 @@ def audit(action: str, incident: Incident, *, actor: Actor, **details) -> None:
 
 
 def create_incident(*, title: str, description: str, discovered_at: datetime, cases, actor: Actor,
-                    now: datetime | None = None) -> Incident:
+                    notice_text: str | None = None, now: datetime | None = None) -> Incident:
     """Record an incident and compute its report deadlines from its discovery."""
     now = now or utcnow()
     if discovered_at > now:
@@ -37,7 +37,7 @@ def create_incident(*, title: str, description: str, discovered_at: datetime, ca
     preliminary, final = report_deadlines(discovered_at, cases)
     incident = Incident(title=title.strip(), description=description.strip(), discovered_at=discovered_at,
                         cases=cases, preliminary_due_at=preliminary, final_due_at=final, report_draft={},
-                        selection={})
+                        selection={}, notice_text=(notice_text or "").strip() or None)
     db.session.add(incident)
     db.session.flush()
     audit("created", incident, actor=actor, cases=cases, discovered_at=discovered_at.isoformat(),

@@ -21,21 +21,8 @@ from portal.audit.services import Actor, record
 from portal.common.time import utcnow
 from portal.encryption.blind import email_index, name_index, number_index, phone_index
 from portal.inventory.importer.parse import normalise_email
-from portal.inventory.models import Category, Item, ItemRevision, Person
+from portal.inventory.models import REGISTER_MIRRORS, Item, ItemRevision, Person
 from portal.extensions import db
-
-#: Item fields whose value is also held in the register entry (`Person`), by column. The
-#: register is what staff search and every page names the person by, so it follows the item.
-REGISTER_MIRRORS = {
-    (Category.IDENTITY, "name"): "name", (Category.IDENTITY, "full_name"): "name",
-    (Category.IDENTITY, "name_kana"): "name_kana",
-    (Category.CONTACT, "email"): "email", (Category.CONTACT, "phone"): "phone",
-    (Category.IDENTITY, "birthdate"): "birthdate", (Category.DEMOGRAPHIC, "birthdate"): "birthdate",
-    (Category.IDENTITY, "customer_number"): "customer_number",
-    (Category.MEMBERSHIP, "customer_number"): "customer_number",
-    (Category.MEMBERSHIP, "member_number"): "customer_number",
-}
-
 
 class ChangeRefused(ValueError):
     """The change cannot be made; `message` (lazy) says why, in words for the customer."""

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from portal.api import webhooks
+from portal import webhooks
 from portal.audit.services import Actor, record
 from portal.common.time import utcnow
 from portal.extensions import db

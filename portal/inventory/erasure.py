@@ -25,7 +25,7 @@ from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import JST, utcnow
 from portal.extensions import db
 from portal.inventory.field_counts import by_field_name, count_by_field
-from portal.inventory.models import Category, Item, ItemRevision, Person, item_purpose
+from portal.inventory.models import REGISTER_MIRRORS, Category, Item, ItemRevision, Person, item_purpose
 
 
 class ItemTombstone(db.Model):
@@ -200,8 +200,6 @@ def tombstone_person(person_id: int, *, actor: Actor, request_id: int | None = N
     under a legal hold mirrors it (a held contract names the person). Look-ups by email,
     phone, name or customer number no longer find the person: their indexes are emptied too.
     """
-    from portal.inventory.changes import REGISTER_MIRRORS
-
     held_columns = {REGISTER_MIRRORS[(held.category, held.field)] for held in kept
                     if (held.category, held.field) in REGISTER_MIRRORS}
     person = db.session.get(Person, person_id)

@@ -15,6 +15,7 @@ from portal.encryption.blind import (
 )
 from portal.encryption.types import EncryptedDate, EncryptedJSON, EncryptedText
 from portal.extensions import db
+from portal.webhooks.services import resolve_person_keys_with
 from portal.inventory.amounts import line_amount
 
 
@@ -93,18 +94,19 @@ def person_indexes(values: dict) -> dict[str, str | None]:
 
 
 class Person(db.Model):
-    """A data subject, known by the company's key and a unique (normalised) email.
+    """A data subject, known by the company's key; the email, when there is one, is unique.
 
     Identifying fields are encrypted; email, phone, customer number and names are found
     through their blind indexes (exact matches only), which the ORM keeps in step whenever a
-    field is set.
+    field is set. Further emails and phones are contact items (`Item.lookup_index`); the
+    `with_email` / `with_phone` conditions find a person by any of them.
     """
 
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    # None once the person is erased in full (and for persons reached only by post).
+    # None for persons reached only by post or at the counter, and once erased in full.
     email: Mapped[str | None] = mapped_column(EncryptedText("person.email"))
     email_index: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str | None] = mapped_column(EncryptedText("person.name"))
@@ -133,12 +135,19 @@ class Person(db.Model):
 
     @classmethod
     def with_email(cls, address: str):
-        """The condition "this person's email is `address`" (normalised like every stored email)."""
+        """The condition "`address` is one of this person's emails" (the person's own, or a
+        contact item's), normalised like every stored email."""
+        return _own_or_contact_item(cls.email_index, ("email",), email_index(address))
+
+    @classmethod
+    def with_own_email(cls, address: str):
+        """Only the person's own email (the one they are written to at), not a contact item's."""
         return index_matches(cls.email_index, email_index(address))
 
     @classmethod
     def with_phone(cls, number: str):
-        return index_matches(cls.phone_index, phone_index(number))
+        """The person's phone or a phone contact item's is `number` (digits compared)."""
+        return _own_or_contact_item(cls.phone_index, ("phone", "mobile"), phone_index(number))
 
     @classmethod
     def with_customer_number(cls, text: str):
@@ -155,6 +164,24 @@ class Person(db.Model):
         """The first part of either name (kanji or kana) is `text`: "山田" finds "山田 花子"."""
         wanted = name_index(text)
         return sa.or_(index_matches(cls.name_family_index, wanted), index_matches(cls.name_kana_family_index, wanted))
+
+
+def _own_or_contact_item(own_index, fields: tuple[str, ...], wanted: str | None):
+    if wanted is None:
+        return sa.false()
+    in_items = sa.select(Item.person_id).where(Item.lookup_index == wanted, Item.category == Category.CONTACT,
+                                               Item.field.in_(fields))
+    return sa.or_(own_index == wanted, Person.id.in_(in_items))
+
+
+#: Contact items whose value finds the person (several emails and phones), by field.
+CONTACT_LOOKUPS = {"email": email_index, "phone": phone_index, "mobile": phone_index}
+
+
+def item_lookup_index(category, field: str | None, value: Any) -> str | None:
+    """The blind index of a contact item's email or phone (None for every other item)."""
+    index = CONTACT_LOOKUPS.get(field) if category == Category.CONTACT else None
+    return index(value) if index is not None and isinstance(value, str) else None
 
 
 class Source(db.Model):
@@ -213,6 +240,10 @@ class Item(db.Model):
         sa.Index("ix_item_legal_hold", "legal_hold_until",
                  sqlite_where=sa.text("legal_hold_until IS NOT NULL"),
                  postgresql_where=sa.text("legal_hold_until IS NOT NULL")),
+        # A person's further emails and phones find them (verification, staff search) (0021).
+        sa.Index("ix_item_lookup_index", "lookup_index",
+                 sqlite_where=sa.text("lookup_index IS NOT NULL"),
+                 postgresql_where=sa.text("lookup_index IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -224,6 +255,8 @@ class Item(db.Model):
     # The line's amount (price × quantity, points…) in clear, so totals are summed in SQL
     # without decrypting thousands of lines; kept in step with `value` by the ORM and importer.
     amount: Mapped[float | None] = mapped_column(sa.Float)
+    # The blind index of a contact email or phone (CONTACT_LOOKUPS); kept in step like `amount`.
+    lookup_index: Mapped[str | None] = mapped_column(sa.String(64))
     source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("source.id"), index=True)
     collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retain_until: Mapped[date | None] = mapped_column(sa.Date)
@@ -247,6 +280,7 @@ class Item(db.Model):
 @sa.event.listens_for(Item, "before_update")
 def _keep_amount(mapper, connection, item: Item) -> None:
     item.amount = line_amount(item.category, item.value)
+    item.lookup_index = item_lookup_index(item.category, item.field, item.value)
 
 
 class ConsentEvent(db.Model):
@@ -309,3 +343,24 @@ class ItemRevision(db.Model):
     )
     actor_type: Mapped[str] = mapped_column(sa.String(16))
     actor_id: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+#: Item fields whose value is also held in the register entry (`Person`), by column. The
+#: register is what staff search and every page names the person by, so it follows the item.
+REGISTER_MIRRORS = {
+    (Category.IDENTITY, "name"): "name", (Category.IDENTITY, "full_name"): "name",
+    (Category.IDENTITY, "name_kana"): "name_kana",
+    (Category.CONTACT, "email"): "email", (Category.CONTACT, "phone"): "phone",
+    (Category.IDENTITY, "birthdate"): "birthdate", (Category.DEMOGRAPHIC, "birthdate"): "birthdate",
+    (Category.IDENTITY, "customer_number"): "customer_number",
+    (Category.MEMBERSHIP, "customer_number"): "customer_number",
+    (Category.MEMBERSHIP, "member_number"): "customer_number",
+}
+
+
+def _person_key(person_id: int) -> str | None:
+    return db.session.scalar(sa.select(Person.key).where(Person.id == person_id))
+
+
+# Webhook receivers know persons by the company's key, not our ids.
+resolve_person_keys_with(_person_key)

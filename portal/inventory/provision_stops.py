@@ -18,12 +18,13 @@ from typing import Iterable, Iterator
 
 import sqlalchemy as sa
 
-from portal.api import webhooks
+from portal import webhooks
 from portal.audit.services import Actor
 from portal.common.time import JST
 from portal.extensions import db
 from portal.inventory.models import Person, Provision, ProvisionBasis
 from portal.inventory.restrictions import RestrictionKind, UseRestriction, restrict_use
+from portal.inventory.suppression import neutralise
 
 #: Provision a stop forbids: to a third party on consent or by opt-out (Art. 27(1)/(2)). Provision
 #: required by law cannot be stopped by the person, and entrustment and joint use are not provision
@@ -41,8 +42,8 @@ def same_recipient(name: str | None) -> str:
 def stop_provision(person_id: int, recipients, *, actor: Actor, request_id: int | None = None) -> list[UseRestriction]:
     """Block provision of the person's data to these recipients (an empty list: to anyone).
 
-    Each stop that takes effect now (not one already in force) is announced to other systems
-    as the webhook event `provision.stopped`, in the caller's transaction."""
+    Each stop that takes effect now (not one already in force) is announced with the signal
+    the webhook `provision.stopped` (queued in the caller's transaction)."""
     names = list(dict.fromkeys(name.strip() for name in recipients or () if name and name.strip())) or [None]
     in_force = {restriction_id for restriction_id, in db.session.execute(
         sa.select(UseRestriction.id).where(UseRestriction.person_id == person_id,
@@ -58,9 +59,10 @@ def stop_provision(person_id: int, recipients, *, actor: Actor, request_id: int 
         if request_id is not None else None
     for restriction in restrictions:
         if restriction.id not in in_force:
-            # Company names and keys only: a webhook never carries personal values.
-            webhooks.emit("provision.stopped", {"person_key": person_key, "recipient": restriction.recipient_name,
-                                                "since": restriction.since.isoformat(), "request": reference})
+            # Company names and keys only: what other systems receive never carries personal values.
+            webhooks.emit("provision.stopped", {
+                "person_key": person_key, "recipient": restriction.recipient_name,
+                "since": restriction.since.isoformat(), "request": reference})
     return restrictions
 
 
@@ -121,8 +123,6 @@ CSV_COLUMNS = ("person_key", "recipient", "since", "request")
 
 def stops_csv(stops: Iterable[StopInForce], counter: list[int] | None = None) -> Iterator[str]:
     """The CSV, header first; an empty recipient means every recipient; times in UTC, ISO 8601."""
-    from portal.inventory.suppression import neutralise
-
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -142,13 +142,6 @@ def stops_csv(stops: Iterable[StopInForce], counter: list[int] | None = None) ->
 
 def _japan_day(moment: datetime) -> date:
     return moment.astimezone(JST).date()
-
-
-def provision_stop_problems(parsed) -> list:
-    """The importer's check (`import_bytes` calls it before writing): a Problem per refused line."""
-    from portal.inventory.importer.parse import Problem
-
-    return [Problem(line, message) for line, message in refused_provisions(parsed.records["provision"])]
 
 
 def refused_provisions(records: list[tuple[int, dict]]) -> list[tuple[int, str]]:

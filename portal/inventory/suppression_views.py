@@ -23,12 +23,6 @@ bp = Blueprint("suppressions", __name__, url_prefix="/staff/suppressions")
 PER_PAGE = 50
 
 
-@bp.after_request
-def _never_cache(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _purposes() -> list[Purpose]:
     return list(db.session.scalars(sa.select(Purpose).order_by(Purpose.key)))
 

@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from portal.dsr.models import ClockStart, PeriodUnit, Policy
 from portal.dsr.policies import EDITABLE_FIELDS, MAX_PERIOD
-from portal.policies.wording import CLOCK_START_LABELS, UNIT_LABELS
+from portal.dsr.wording import CLOCK_START_LABELS, UNIT_LABELS
 
 
 def unit_choices():

@@ -10,7 +10,8 @@ from flask_babel import ngettext
 from portal.dsr.models import Jurisdiction, RequestType
 from portal.dsr.policies import PolicyInvalid
 from portal.extensions import db
-from portal.policies import services, wording
+from portal.dsr import wording
+from portal.policies import services
 from portal.policies.forms import PolicyForm
 from portal.staff.auth import current_staff, role_required
 from portal.staff.login import staff_actor
@@ -20,17 +21,6 @@ bp = Blueprint("policies", __name__, url_prefix="/staff/policies")
 
 #: The URL word for a jurisdiction's default row (the others are request type values).
 DEFAULT_SCOPE = "default"
-
-
-@bp.after_request
-def _never_cache(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.errorhandler(403)
-def _forbidden(error):
-    return render_template("staff/forbidden.html"), 403
 
 
 @bp.app_context_processor

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import get_locale
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.customer.labels import BASIS_WORDS, CATEGORY_ORDER, category_name, detail_name, field_name, item_name
+from portal.inventory.labels import BASIS_WORDS, CATEGORY_ORDER, category_name, detail_name, field_name, item_name
 from portal.dsr.models import DataRequest, RequestType
 from portal.extensions import db
 from portal.i18n import localized

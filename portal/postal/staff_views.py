@@ -54,12 +54,6 @@ def postal_letters(request) -> list[PostalLetter]:
     return letters_for(request.id)
 
 
-@bp.after_request
-def _never_cache(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _letter_of(reference: str, letter_id: int):
     case = open_case(reference)
     letter = db.session.get(PostalLetter, letter_id)

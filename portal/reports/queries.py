@@ -59,6 +59,8 @@ class Now:
     unassigned: int
     #: assignee id (None: unassigned) → (open, overdue)
     per_assignee: dict[int | None, tuple[int, int]] = field(default_factory=dict, compare=False)
+    #: CCPA's confirmation of receipt: sent after its date, or not sent and its date passed.
+    receipts_late: int = 0
 
 
 def open_now(now: datetime) -> Now:
@@ -72,21 +74,25 @@ def open_now(now: datetime) -> Now:
     next_monday = japan_midnight(today + timedelta(days=7 - today.weekday()))
     by_status = {status.value: 0 for status in RequestStatus if status.is_open}
     per_assignee: dict[int | None, tuple[int, int]] = {}
-    overdue = due_today = this_week = unassigned = 0
+    overdue = due_today = this_week = unassigned = receipts_late = 0
     rows = db.session.execute(sa.select(
         DataRequest.status, DataRequest.assignee_id, sa.func.count(),
         _count_if(DataRequest.due_at < now),
         _count_if(sa.and_(DataRequest.due_at >= now, DataRequest.due_at < tomorrow)),
         _count_if(sa.and_(DataRequest.due_at >= now, DataRequest.due_at < next_monday)),
+        _count_if(sa.or_(DataRequest.acknowledged_at > DataRequest.acknowledge_due_at,
+                         sa.and_(DataRequest.acknowledged_at.is_(None), DataRequest.acknowledge_due_at < now))),
     ).where(OPEN).group_by(DataRequest.status, DataRequest.assignee_id))
-    for status, assignee, count, late, today_count, week in rows:
+    for status, assignee, count, late, today_count, week, receipt_late in rows:
+        receipts_late += int(receipt_late)
         count, late = int(count), int(late)
         by_status[status.value] = by_status.get(status.value, 0) + count
         before = per_assignee.get(assignee, (0, 0))
         per_assignee[assignee] = (before[0] + count, before[1] + late)
         overdue, due_today, this_week = overdue + late, due_today + int(today_count), this_week + int(week)
         unassigned += count if assignee is None else 0
-    return Now(by_status, sum(by_status.values()), overdue, due_today, this_week, unassigned, per_assignee)
+    return Now(by_status, sum(by_status.values()), overdue, due_today, this_week, unassigned, per_assignee,
+               receipts_late=receipts_late)
 
 
 # ---- a period, per type or per jurisdiction ------------------------------------------------

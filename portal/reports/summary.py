@@ -63,7 +63,8 @@ def summary_figures(period: Period, *, now: datetime | None = None) -> dict:
             sa.func.coalesce(sa.func.sum(sa.case((DataRequest.due_at < now, 1), else_=0)), 0),
             sa.func.coalesce(sa.func.sum(sa.case((sa.and_(DataRequest.due_at >= now,
                                                           DataRequest.due_at < now + AT_RISK_WITHIN), 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((DataRequest.due_at.is_(None), 1), else_=0)), 0),
+            # Not yet verified: by status, as an APPI or CCPA request is due from receipt.
+            sa.func.coalesce(sa.func.sum(sa.case((DataRequest.status == RequestStatus.RECEIVED, 1), else_=0)), 0),
         ).where(open_now, DataRequest.status.in_(sorted(OPEN_STATUSES)))
     ).one()
     days = sa.select(sa.literal("all").label("grp"),

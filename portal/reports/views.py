@@ -26,12 +26,6 @@ from portal.staff.login import staff_actor
 bp = Blueprint("reports", __name__, url_prefix="/staff/reports")
 
 
-@bp.after_request
-def _never_cache(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _period():
     period, problem = period_from_args(request.args, utcnow().astimezone(JST).date())
     if problem:

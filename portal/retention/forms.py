@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.customer.labels import category_name
+from portal.inventory.labels import category_name
 from portal.inventory.models import Category
 
 

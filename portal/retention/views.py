@@ -1,11 +1,11 @@
 """/staff/retention: items kept past their `retain_until`, and the periods `tick` applies."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.customer.labels import category_name, field_name
+from portal.inventory.labels import category_name, field_name
 from portal.retention.periods import periods
 from portal.retention.services import count_items_past_retention, items_past_retention, legal_holds_in_force
 from portal.extensions import db
@@ -16,12 +16,6 @@ from portal.staff.auth import current_staff, role_required
 from portal.staff.login import staff_actor
 
 bp = Blueprint("retention", __name__, url_prefix="/staff/retention")
-
-
-@bp.after_request
-def _never_cache(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _page(form: LegalHoldForm | None = None, status: int = 200):

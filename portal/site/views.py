@@ -4,11 +4,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 
+from portal.common.company import company_profile, day, text
+from portal.common.urls import safe_next
 from portal.extensions import db, limiter
 from portal.i18n import LANGUAGE_SESSION_KEY
 from portal.inventory.models import Purpose
 from portal.retention.periods import periods as retention_periods
-from portal.site.company import company_profile, day, text
 from portal.site.form_errors import error_links
 
 bp = Blueprint("site", __name__)
@@ -30,19 +31,6 @@ def notice():
     """The public notice required by APPI Art. 32, filled from the company profile and purposes."""
     purposes = db.session.scalars(sa.select(Purpose).order_by(Purpose.id)).all()
     return render_template("site/notice.html", purposes=purposes, periods=retention_periods())
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths are followed, so `next=` cannot send anyone elsewhere.
-
-    Browsers read `//host`, `/\\host` and (after dropping tabs and newlines) `/\t/host` as
-    another site, so a path must start with one slash and hold no backslash, control
-    character or whitespace.
-    """
-    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
-            or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)):
-        return default
-    return target
 
 
 @bp.post("/language")

@@ -20,7 +20,7 @@ def _actor():
 @bp.get("/users")
 @role_required(StaffRole.ADMIN)
 def users():
-    return render_template("staff/users.html", users=services.list_staff(), now_locked=logins.is_locked)
+    return render_template("staff/users.html", users=services.list_staff())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -51,7 +51,7 @@ def user_detail(user_id: int):
     return render_template(
         "staff/user_detail.html", user=user,
         role_form=RoleForm(formdata=None, role=user.role.value), action_form=ConfirmForm(),
-        locked=logins.is_locked(user), two_factor_required=logins.two_factor_required(user),
+        two_factor_required=logins.two_factor_required(user),
     )
 
 

@@ -23,6 +23,7 @@ MESSAGES = {
     "password_too_short": f"the password must be at least {MIN_PASSWORD_LENGTH} characters",
     "password_too_long": f"the password must be at most {MAX_PASSWORD_LENGTH} characters",
     "password_is_email": "the password must not be the e-mail address",
+    "password_common": "the password is among the most used ones; choose another",
 }
 
 

@@ -18,6 +18,7 @@ ACCOUNT_ERRORS = {
     "password_too_short": _l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
     "password_too_long": _l("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH),
     "password_is_email": _l("The password must not be your e-mail address."),
+    "password_common": _l("This password is among the most used ones and easily guessed. Choose another, e.g. a few unrelated words."),
     "current_password_wrong": _l("Your current password is not correct."),
     "last_admin": _l("This is the last active administrator: make another administrator first."),
     "no_2fa": _l("Two-factor authentication is not set up."),

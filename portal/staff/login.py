@@ -1,13 +1,18 @@
-"""Log-in attempts: the password step, the second factor, lock-out and their audit entries.
+"""Log-in attempts: the password step, the second factor and their audit entries.
 
 The view renews the session and calls Flask-Login; everything that changes the database
 or writes the audit log happens here, in the caller's transaction (the view commits).
+
+Failures do not lock the account: a lock anyone can trigger is a way to keep an admin out,
+and an answer only existing accounts give tells which exist. Guessing is slowed instead per
+account *and* source address (the views' rate limits count failed attempts), so an attacker
+is held back while the real person, from their own address, still gets in.
 """
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,24 +24,17 @@ from portal.extensions import db
 from portal.staff import security
 from portal.staff.models import RecoveryCode, StaffRole, StaffUser
 
-#: Consecutive failures (password or second factor) that lock an account, and for how long.
-LOCK_AFTER_FAILURES = 5
-LOCK_DURATION = timedelta(minutes=15)
-
-
 class Outcome(enum.StrEnum):
     DONE = "done"                      # fully authenticated
     NEED_TOTP = "need_totp"            # password fine; ask for the authenticator code
     NEED_ENROLMENT = "need_enrolment"  # password fine; the role needs 2FA, not set up yet
     REFUSED = "refused"                # wrong e-mail, password or code (one message for all)
-    LOCKED = "locked"                  # too many failures; try again later
 
 
 @dataclass(frozen=True)
 class Attempt:
     outcome: Outcome
     user: StaffUser | None = None
-    locked_until: datetime | None = None
     method: str | None = None
 
 
@@ -57,21 +55,13 @@ def find_staff_by_email(email: str) -> StaffUser | None:
     )
 
 
-def is_locked(user: StaffUser, *, now: datetime | None = None) -> bool:
-    return user.locked_until is not None and user.locked_until > (now or utcnow())
-
-
 def check_password(*, email: str, password: str) -> Attempt:
     """The first factor. Unknown address, inactive account and wrong password look the same."""
     user = find_staff_by_email(email)
     if user is None:
-        security.verify_password(None, password)  # same time as a real check
+        security.verify_password(None, password)  # one argon2 verification, as for a real account
         record("staff.login_failed", actor=Actor.system(), details={"reason": "unknown_account", "stage": "password"})
         return Attempt(Outcome.REFUSED)
-    if is_locked(user):
-        record("staff.login_failed", actor=staff_actor(user), target_type="staff_user",
-               target_id=user.id, details={"reason": "locked", "stage": "password"})
-        return Attempt(Outcome.LOCKED, user, locked_until=user.locked_until)
     if not security.verify_password(user.password_hash, password):
         return _fail(user, reason="wrong_password", stage="password")
     if not user.active:
@@ -89,8 +79,6 @@ def check_password(*, email: str, password: str) -> Attempt:
 
 def check_second_factor(user: StaffUser, code: str) -> Attempt:
     """A TOTP code (each step accepted once) or an unused recovery code."""
-    if is_locked(user):
-        return Attempt(Outcome.LOCKED, user, locked_until=user.locked_until)
     if not user.active or not user.has_totp:
         return Attempt(Outcome.REFUSED, user)
     if security.looks_like_recovery_code(code):
@@ -144,7 +132,7 @@ def unused_recovery_codes(user: StaffUser) -> int:
 
 
 def _fail(user: StaffUser, *, reason: str, stage: str) -> Attempt:
-    """Count a failure (atomically) and lock the account at the limit."""
+    """Count a failure (atomically, shown to admins on the account's page) and audit it."""
     db.session.execute(
         sa.update(StaffUser)
         .where(StaffUser.id == user.id)
@@ -154,13 +142,7 @@ def _fail(user: StaffUser, *, reason: str, stage: str) -> Attempt:
     db.session.refresh(user, ["failed_login_count"])
     record("staff.login_failed", actor=staff_actor(user), target_type="staff_user",
            target_id=user.id, details={"reason": reason, "stage": stage})
-    if user.failed_login_count < LOCK_AFTER_FAILURES:
-        return Attempt(Outcome.REFUSED, user)
-    user.locked_until = utcnow() + LOCK_DURATION
-    user.failed_login_count = 0  # a fresh allowance once the lock has passed
-    record("staff.locked", actor=Actor.system(), target_type="staff_user", target_id=user.id,
-           details={"failures": LOCK_AFTER_FAILURES, "minutes": int(LOCK_DURATION.total_seconds() // 60)})
-    return Attempt(Outcome.LOCKED, user, locked_until=user.locked_until)
+    return Attempt(Outcome.REFUSED, user)
 
 
 def complete_login(user: StaffUser, *, method: str) -> datetime | None:
@@ -175,6 +157,10 @@ def complete_login(user: StaffUser, *, method: str) -> datetime | None:
 
 
 def record_logout(user: StaffUser, *, reason: str = "user") -> None:
+    """End the session on the server too: a log-out moves the account's session version, so a
+    copy of the cookie (kept, stolen or still open in another browser) is refused afterwards."""
+    if reason == "user":
+        user.session_version += 1
     action = "staff.logout" if reason == "user" else "staff.session_expired"
     record(action, actor=staff_actor(user), target_type="staff_user", target_id=user.id,
            details={"reason": reason})

@@ -30,6 +30,7 @@ AREAS: tuple[Area, ...] = (
     Area("campaigns.index", _l("Campaigns"), _l("Tell people where their data came from and ask whether its use may continue."), StaffRole.MANAGER),
     Area("incidents.index", _l("Incidents"), _l("Leaks of personal data: report deadlines, reports to the Commission, notices to the persons."), StaffRole.MANAGER),
     Area("duplicates.index", _l("Duplicates"), _l("Records that may be one person (名寄せ): merge them with their history, or undo a merge."), StaffRole.MANAGER),
+    Area("csv_imports.index", _l("CSV import"), _l("Load a CSV export from a business-card app or a CRM: map its columns, check, load."), StaffRole.MANAGER),
     Area("reports.dashboard", _l("Reports"), _l("Response times, deadlines at risk today, trends, CSV for the board."), StaffRole.MANAGER),
     Area("staff.users", _l("Staff accounts"), _l("Create accounts, change roles, deactivate, reset two-factor authentication."), StaffRole.ADMIN),
     Area("audit.entries", _l("Audit log"), _l("Who saw or changed which data, when and from where (read-only)."), StaffRole.ADMIN),

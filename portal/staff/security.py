@@ -4,8 +4,10 @@ Pure functions (no database, no session), so the rules are easy to read and to t
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import re
 import secrets
 import time
 import unicodedata
@@ -75,7 +77,34 @@ def password_problem(password: str, *, email: str) -> str | None:
         return "too_long"
     if normalise_email(password) == normalise_email(email):
         return "is_email"
+    if is_common_password(password):
+        return "common"
     return None
+
+
+#: How many of the most used passwords are refused (zxcvbn's list, ranked by frequency).
+COMMON_PASSWORDS_REFUSED = 10_000
+_TRAILING_DIGITS_AND_SIGNS = re.compile(r"[\d\W_]+$")
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    # zxcvbn ships the 30,000 most frequent leaked passwords (xato's list), ranked; a maintained
+    # package rather than a list file of our own.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"][:COMMON_PASSWORDS_REFUSED])
+
+
+def is_common_password(password: str) -> bool:
+    """On the list as typed (case aside), or a listed word padded with digits and signs
+    ("sunshine2024!!" is "sunshine" to whoever guesses)."""
+    lowered = unicodedata.normalize("NFKC", password).casefold()
+    common = _common_passwords()
+    if lowered in common:
+        return True
+    stem = _TRAILING_DIGITS_AND_SIGNS.sub("", lowered)
+    return len(stem) >= 4 and stem != lowered and stem in common
 
 
 # ---- TOTP --------------------------------------------------------------------------------

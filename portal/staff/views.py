@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
-from datetime import datetime
 
 import segno
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -17,9 +15,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.common.text import normalise_email
-from portal.common.time import utcnow
 from portal.extensions import db, limiter
 from portal.staff import auth, login as logins, security, services
+from portal.staff.area import safe_staff_next
 from portal.staff.auth import current_staff
 from portal.staff.blueprint import bp
 from portal.staff.forms import CodeForm, LoginForm
@@ -34,30 +32,29 @@ def _login_ip_limit() -> str:
     return current_app.config["PORTAL_STAFF_LOGIN_RATE_LIMIT"]
 
 
-def _login_email_limit() -> str:
+def _login_account_limit() -> str:
     return current_app.config["PORTAL_STAFF_LOGIN_EMAIL_RATE_LIMIT"]
 
 
-def _login_email_key() -> str:
+def _login_account_source_key() -> str:
+    """Failed log-ins are counted per account AND source: guessing from one address is slowed,
+    the person from their own address still gets in. Keyed by the address typed, whether an
+    account has it or not, so the answer tells nobody which accounts exist."""
     # Hashed: rate-limit storage (memory or Redis) should not hold e-mail addresses.
     email = normalise_email(request.form.get("email", ""))
-    return "staff-login-email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+    return f"staff-login:{hashlib.sha256(email.encode()).hexdigest()[:32]}:{request.remote_addr}"
 
 
-def safe_staff_next(target: str | None) -> str | None:
-    """Only a path inside the staff area is followed after log-in (no open redirect)."""
-    from portal.site.views import safe_next
-
-    if not target or safe_next(target, "") != target or not target.startswith("/staff/"):
-        return None
-    if target.startswith(("/staff/login", "/staff/logout")):
-        return None
-    return target
+def _second_factor_source_key() -> str:
+    pending = session.get(auth.PENDING_KEY)
+    uid = pending.get("uid") if isinstance(pending, dict) else None
+    return f"staff-2fa:{uid}:{request.remote_addr}"
 
 
-def _locked_message(locked_until: datetime | None) -> str:
-    minutes = max(1, math.ceil(((locked_until or utcnow()) - utcnow()).total_seconds() / 60))
-    return _("This account is locked for %(minutes)d minutes after too many failed log-ins. Please try again later, or ask an administrator.", minutes=minutes)
+def _refused(response) -> bool:
+    """Only refusals count (the form shown again); a log-in that goes through does not."""
+    return response.status_code == 200
+
 
 
 def _finish_login(user: StaffUser, *, method: str, next_url: str | None):
@@ -69,7 +66,7 @@ def _finish_login(user: StaffUser, *, method: str, next_url: str | None):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_ip_limit, methods=["POST"])
-@limiter.limit(_login_email_limit, key_func=_login_email_key, methods=["POST"])
+@limiter.limit(_login_account_limit, key_func=_login_account_source_key, methods=["POST"], deduct_when=_refused)
 def login():
     next_url = safe_staff_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -89,16 +86,14 @@ def login():
             auth.begin_pending_login(attempt.user, stage="enrol", next_url=next_url)
             flash(_("Your role requires two-factor authentication. Please set it up to continue."), "info")
             return redirect(url_for("staff.twofa_setup"))
-        if outcome is logins.Outcome.LOCKED:
-            error = _locked_message(attempt.locked_until)
-        else:
-            # One message for an unknown address, a wrong password and a deactivated account.
-            error = _("The e-mail address or the password is not correct.")
+        # One message for an unknown address, a wrong password and a deactivated account.
+        error = _("The e-mail address or the password is not correct.")
     return render_template("staff/login.html", form=form, error=error, next_url=next_url)
 
 
 @bp.route("/login/2fa", methods=["GET", "POST"])
 @limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(_login_account_limit, key_func=_second_factor_source_key, methods=["POST"], deduct_when=_refused)
 def login_2fa():
     pending = auth.pending_login("totp")
     if pending is None:
@@ -115,10 +110,6 @@ def login_2fa():
                 flash(_("You used a recovery code; %(count)d remain. If your authenticator is lost, ask an administrator to reset two-factor authentication.", count=logins.unused_recovery_codes(user)), "warning")
             return response
         db.session.commit()
-        if attempt.outcome is logins.Outcome.LOCKED:
-            auth.clear_pending_login()
-            flash(_locked_message(attempt.locked_until), "error")
-            return redirect(url_for("staff.login"))
         error = _("The code is not correct or was already used. Please wait for the next code.")
     return render_template("staff/login_2fa.html", form=form, error=error)
 
@@ -191,8 +182,3 @@ def twofa_qr():
     svg = io.BytesIO()
     segno.make(uri, error="m", micro=False).save(svg, kind="svg", scale=5, border=2, xmldecl=False)
     return current_app.response_class(svg.getvalue(), mimetype="image/svg+xml")
-
-
-from portal.staff import account_views, admin_views  # noqa: E402,F401  (attach their routes)
-# The queue (`staff.queue`, the landing page /staff/) and the request page.
-from portal.casework import views as casework_views  # noqa: E402,F401

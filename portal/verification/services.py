@@ -90,9 +90,16 @@ def _is_live(now):
 
 
 def _person_for(email: str) -> Person | None:
-    """The person this address belongs to; an address of a record merged away (名寄せ) leads
-    to the survivor, so the customer sees everything merged there."""
-    return canonical(db.session.scalar(sa.select(Person).where(Person.with_email(email))))
+    """The person this address belongs to: the one whose own email it is, else the one person
+    holding it as a further contact email; an address of a record merged away (名寄せ) leads to
+    the survivor, so the customer sees everything merged there. An address two persons hold
+    as a contact email (a shared family mailbox, say) proves neither: staff match by hand."""
+    own = canonical(db.session.scalar(sa.select(Person).where(Person.with_own_email(email))))
+    if own is not None:
+        return own
+    holders = {canonical(person).id: canonical(person)
+               for person in db.session.scalars(sa.select(Person).where(Person.with_email(email)).limit(3))}
+    return next(iter(holders.values())) if len(holders) == 1 else None
 
 
 def request_challenge(*, email: str, language: str, browser_binding: str,

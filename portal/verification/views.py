@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.common.text import normalise_email
 from portal.extensions import db, limiter
 from portal.i18n import current_language
-from portal.site.views import safe_next
+from portal.common.urls import safe_next
 from portal.verification import services, stepup
 from portal.verification.forms import CodeForm, ConfirmForm, EmailForm, PostalCodeForm, StepUpForm
 from portal.verification.postal import PostalOutcome, verify_postal_code

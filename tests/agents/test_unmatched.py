@@ -13,8 +13,8 @@ from portal.dsr.models import DataRequest
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from tests.fixtures.agents import idempotency_key_from
-from tests.fixtures.pages import csrf_from
-from tests.customer.helpers import in_english, text_of
+from tests.fixtures.pages import csrf_from, in_english
+from tests.customer.helpers import text_of
 from tests.inventory.records import PERSON
 
 URL = "/my/requests/new/without-match"

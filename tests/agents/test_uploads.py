@@ -8,7 +8,8 @@ import pytest
 
 from portal.agents import uploads
 from tests.agents import files
-from tests.customer.helpers import in_english, text_of
+from tests.customer.helpers import text_of
+from tests.fixtures.pages import in_english
 
 
 class Upload:

@@ -7,7 +7,7 @@ import re
 import sqlalchemy as sa
 
 from portal.api.models import ApiToken
-from portal.api.webhooks.models import DeliveryStatus, WebhookDelivery
+from portal.webhooks.models import DeliveryStatus, WebhookDelivery
 from portal.extensions import db
 from tests.fixtures.api import is_problem
 from tests.fixtures.pages import in_english, text_of

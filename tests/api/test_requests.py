@@ -18,7 +18,7 @@ def test_a_phone_request_is_filed_and_answers_reference_status_and_due_date(api,
     body = response.get_json()
     assert body["reference"].startswith("MG-")
     assert body["status"] == "received"
-    assert body["due_at"] is None  # the clock starts once the requester is verified
+    assert body["due_at"] is not None  # APPI's two weeks run from receipt, verified or not
     assert body["channel"] == "phone" and body["policy"] == "appi"
     assert [event["kind"] for event in body["timeline"]] == ["received"]
     assert count_rows(DataRequest) == 1

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from portal.api.webhooks import services
-from portal.api.webhooks.models import DeliveryStatus, WebhookDelivery
+from portal.webhooks import services
+from portal.webhooks.models import DeliveryStatus, WebhookDelivery
 from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.extensions import db

@@ -27,7 +27,7 @@ def verify(page, base: str, smtp_server, email: str) -> None:
 
 @pytest.mark.parametrize("size, language", [("390", "ja"), ("1440", "en")])
 def test_opt_out_notice_and_stop(app, live_server, browser, import_lines, smtp_server, tmp_path, size, language):
-    from portal.site.company import DEMO_COMPANY_FILE
+    from portal.common.company import DEMO_COMPANY_FILE
 
     import_lines(*RECORDS)
     profile = json.loads(DEMO_COMPANY_FILE.read_text(encoding="utf-8"))

@@ -12,8 +12,8 @@ import secrets
 
 import sqlalchemy as sa
 
-from portal.api.webhooks.models import WebhookDelivery
-from portal.api.webhooks.services import create_webhook
+from portal.webhooks.models import WebhookDelivery
+from portal.webhooks.services import create_webhook
 from portal.audit.models import AuditEntry
 from portal.audit.services import Actor
 from portal.campaigns.models import Campaign, CampaignAnswer, CampaignRecipient, CampaignStatus, Choice

@@ -45,10 +45,12 @@ def english_agent(client, login_as):
     return account
 
 
+# Unverified GDPR requests have no due date yet (its clock starts once verified); APPI and
+# CCPA ones are due from receipt and sort among the others (tests/deadlines/test_clock_from_receipt.py).
 def test_open_requests_come_unverified_first_then_by_due_date_and_closed_ones_not_at_all(
         client, english_agent, file_case, set_due):
     later = file_case()
-    unverified = file_case(status="received")
+    unverified = file_case(status="received", residence="eu")
     overdue = file_case()
     set_due(overdue.reference, due_in(-2))
     tomorrow = file_case(status="in_progress")
@@ -69,7 +71,7 @@ def test_badges_and_relative_due_dates_say_what_needs_attention(
     soon = file_case(person_id=make_person())
     set_due(soon.reference, due_in(2))
     relaxed = file_case(person_id=make_person())
-    agent = file_case(status="received", is_agent=True, agent={"name": "代理 一郎", "relationship": "弁護士"},
+    agent = file_case(status="received", residence="eu", is_agent=True, agent={"name": "代理 一郎", "relationship": "弁護士"},
                       subject={"name": "本人 花子"})
     paused = file_case(status="awaiting_requester", residence="eu", person_id=make_person())
 
@@ -170,7 +172,7 @@ def test_keyset_pages_walk_forward_and_back_across_unverified_and_verified(
     from portal.casework import queue
 
     monkeypatch.setattr(queue, "PAGE_SIZE", 4)
-    unverified = [file_case(status="received").reference for _ in range(5)]
+    unverified = [file_case(status="received", residence="eu").reference for _ in range(5)]
     verified = []
     for days in (9, 3, 3, 7, 1, 5):
         case = file_case()
@@ -254,7 +256,7 @@ def test_at_risk_is_overdue_due_within_three_days_or_waiting_for_the_identity_ch
     set_due(overdue.reference, due_in(-1))
     set_due(soon.reference, due_in(3))
     set_due(later.reference, due_in(4))
-    unverified = file_case(status="received")
+    unverified = file_case(status="received", residence="eu")
     file_case(status="completed")
     page = client.get("/staff/", query_string={"risk": "1"})
     assert listed(page) == [unverified.reference, overdue.reference, soon.reference]

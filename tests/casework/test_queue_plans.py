@@ -36,7 +36,7 @@ def test_queue_queries_use_indexes(app, client, login_as, file_case, make_person
     monkeypatch.setattr(queue, "PAGE_SIZE", 2)  # so that pages, cursors and counts all run
     login_as("agent")
     for _ in range(3):
-        file_case(status="received")
+        file_case(status="received", residence="eu")  # a GDPR clock starts once verified: no due date yet
         file_case(requester_name="山田 花子", person_id=make_person())
     file_case(status="completed")
     first = client.get(page)

@@ -16,8 +16,3 @@ def section(page: str, section_id: str) -> str:
     match = re.search(rf'<section id="{section_id}".*?</section>', page, flags=re.S)
     assert match, f"page has no section {section_id!r}"
     return text_of(match.group(0))
-
-
-def in_english(client) -> None:
-    with client.session_transaction() as session:
-        session["lang"] = "en"

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEntry
-from portal.customer.downloads import neutralise
+from portal.inventory.downloads import neutralise
 from portal.extensions import db
 from portal.inventory.export import export_person_records
 from portal.inventory.importer import import_bytes

@@ -5,7 +5,8 @@ import pytest
 from flask import url_for
 from markupsafe import escape
 
-from tests.customer.helpers import in_english, section, text_of
+from tests.customer.helpers import section, text_of
+from tests.fixtures.pages import in_english
 from tests.customer.records import HANAKO_VALUES as V
 
 pytestmark = pytest.mark.usefixtures("customers")

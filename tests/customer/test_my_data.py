@@ -4,7 +4,8 @@ import re
 import pytest
 from flask import url_for
 
-from tests.customer.helpers import in_english, section, text_of
+from tests.customer.helpers import section, text_of
+from tests.fixtures.pages import in_english
 from tests.customer.records import HANAKO_VALUES
 
 pytestmark = pytest.mark.usefixtures("customers")

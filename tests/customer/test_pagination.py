@@ -9,7 +9,8 @@ from portal.common.time import JST
 from portal.extensions import db
 from portal.inventory.cli import DEMO_FILE
 from portal.inventory.models import Item, Person
-from tests.customer.helpers import in_english, section, text_of
+from tests.customer.helpers import section, text_of
+from tests.fixtures.pages import in_english
 from tests.customer.records import HANAKO, HANAKO_VALUES, PURPOSES, SOURCES, customer_records
 
 

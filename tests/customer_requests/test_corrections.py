@@ -11,7 +11,8 @@ from portal.dsr.models import EventKind, RequestEvent
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from portal.inventory.models import Item, ItemRevision, Person
-from tests.customer.helpers import in_english, text_of
+from tests.customer.helpers import text_of
+from tests.fixtures.pages import in_english
 from tests.customer.records import HANAKO_VALUES, JIRO
 from tests.fixtures.customer_requests import mail_text
 

@@ -4,7 +4,8 @@ import pytest
 
 from portal.dsr.models import RequestType
 from portal.dsr.status import RequestStatus
-from tests.customer.helpers import in_english, text_of
+from tests.customer.helpers import text_of
+from tests.fixtures.pages import in_english
 from tests.customer.records import HANAKO_VALUES
 from tests.fixtures.customer_requests import japanese_date, mail_text
 

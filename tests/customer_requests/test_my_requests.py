@@ -10,7 +10,8 @@ from portal.dsr.models import DataRequest
 from portal.dsr.notifications import notify_requester
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
-from tests.customer.helpers import in_english, text_of
+from tests.customer.helpers import text_of
+from tests.fixtures.pages import in_english
 from tests.customer.records import HANAKO_VALUES, JIRO
 from tests.fixtures.customer_requests import japanese_date, mail_text
 

@@ -42,12 +42,19 @@ def test_ccpa_over_the_new_year(verified_request):
     assert request.due_at == jst(2026, 2, 12, 23, 59, 59)
 
 
-def test_the_clock_starts_at_verification_not_at_receipt(file_request):
+def test_an_appi_clock_starts_on_receipt_and_verifying_later_keeps_it(file_request):
     request = file_request(received_at=jst(2026, 4, 1), is_agent=True, agent={"name": "代理 人"})
-    assert request.due_at is None
+    assert request.due_at == jst(2026, 4, 15, 23, 59, 59)  # two weeks from receipt (Art. 39)
     services.verify_request(request, actor=STAFF, verified_at=jst(2026, 4, 6, 14))
     assert request.verified_at == jst(2026, 4, 6, 14)
-    assert request.due_at == jst(2026, 4, 20, 23, 59, 59)
+    assert request.due_at == jst(2026, 4, 15, 23, 59, 59)
+
+
+def test_a_gdpr_clock_starts_at_verification_not_at_receipt(file_request):
+    request = file_request(received_at=jst(2026, 4, 1), residence="eu", is_agent=True, agent={"name": "代理 人"})
+    assert request.due_at is None
+    services.verify_request(request, actor=STAFF, verified_at=jst(2026, 4, 6, 14))
+    assert request.due_at == jst(2026, 5, 6, 23, 59, 59)
 
 
 def test_ccpa_clock_counts_from_receipt_even_when_verified_later(file_request):

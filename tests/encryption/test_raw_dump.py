@@ -248,7 +248,7 @@ def test_a_request_filed_through_the_api_leaves_no_identifying_value_in_clear(ap
     assert again.get_json()["reference"] == reference  # answered from the (encrypted) stored reply
     with app.app_context():
         from portal.api.models import ApiIdempotencyRecord
-        from portal.api.webhooks.models import WebhookDelivery
+        from portal.webhooks.models import WebhookDelivery
 
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiIdempotencyRecord)) == 1
         assert db.session.scalar(sa.select(sa.func.count()).select_from(WebhookDelivery)) == 1

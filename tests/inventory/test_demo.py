@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from portal.demo import build_demo
 from portal.extensions import db
 from portal.inventory.cli import DEMO_FILE
-from portal.inventory.importer.parse import KnownKeys, read_records, validate_records
+from portal.inventory.importer.parse import KnownKeys, Seen, validate_chunk
+from portal.inventory.importer.reader import LineReader, Problem
 from portal.inventory.models import ConsentEvent, Item, Person, Provision, Purpose, Source, SourceKind
 
 MODELS = (Source, Purpose, Person, Item, ConsentEvent, Provision)
@@ -30,9 +31,12 @@ def seed(runner) -> str:
 @pytest.fixture(scope="module")
 def demo() -> dict[str, list[dict]]:
     """The committed file, read and validated by the importer's own parser (no database needed)."""
-    records, problems = read_records(DEMO_FILE.read_text(encoding="utf-8"))
-    parsed = validate_records(records, KnownKeys())
-    assert not problems and not parsed.problems, (problems + parsed.problems)[:5]
+    with DEMO_FILE.open("rb") as stream:
+        lines = list(LineReader(stream))
+    problems = [parsed for _, parsed in lines if isinstance(parsed, Problem)]
+    records = [(number, parsed) for number, parsed in lines if not isinstance(parsed, Problem)]
+    chunk = validate_chunk(records, KnownKeys(), Seen())
+    assert not problems and not chunk.problems, (problems + chunk.problems)[:5]
     by_type = defaultdict(list)
     for _, record in records:
         by_type[record["type"]].append(record)

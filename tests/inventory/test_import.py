@@ -89,7 +89,7 @@ def test_dry_run_validates_and_counts_without_writing(runner, tmp_path, app_ctx)
     "bad_record, message",
     [
         ({"type": "customer", "key": "x"}, "unknown type 'customer'"),
-        ({**PERSON, "key": "C-2", "email": None}, "missing required field 'email'"),
+        ({**PERSON, "key": "C-2", "email": "not-an-address"}, "'email' is not a valid address"),
         ({**SOURCE, "key": "s2", "kind": "fax"}, "unknown kind 'fax'"),
         ({**ITEM, "key": "k2", "category": "secret"}, "unknown category 'secret'"),
         ({**PURPOSE, "key": "p2", "channel": "pigeon"}, "unknown channel 'pigeon'"),

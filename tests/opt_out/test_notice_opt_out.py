@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 
-from tests.customer.helpers import in_english, text_of
+from tests.customer.helpers import text_of
+from tests.fixtures.pages import in_english
 
 OPT_OUT = {
     "purpose": {"ja": "第三者への提供", "en": "Provision to third parties"},
@@ -22,7 +23,7 @@ def test_no_opt_out_section_without_an_opt_out_basis(client):
 
 
 def test_the_section_lists_the_items_the_law_asks_for(app, client, tmp_path):
-    from portal.site.company import DEMO_COMPANY_FILE
+    from portal.common.company import DEMO_COMPANY_FILE
 
     profile = json.loads(DEMO_COMPANY_FILE.read_text(encoding="utf-8"))
     path = tmp_path / "company.json"

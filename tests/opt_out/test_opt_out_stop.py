@@ -11,8 +11,8 @@ from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from portal.inventory.provision_stops import is_provision_blocked
 from portal.mail.services import deliver_due
-from tests.fixtures.pages import csrf_from
-from tests.customer.helpers import in_english, text_of
+from tests.fixtures.pages import csrf_from, in_english
+from tests.customer.helpers import text_of
 
 RECORDS = [
     {"type": "source", "key": "signup", "kind": "direct", "name": "会員登録"},
@@ -58,3 +58,16 @@ def test_an_opt_out_stop_completes_at_once_with_no_ground(app, client, import_li
 
 def test_the_page_needs_a_verified_customer(client):
     assert client.get("/my/opt-out").status_code in (302, 401, 403)
+
+
+def test_the_opt_out_stop_is_in_the_provision_stop_feed(app, client, runner, import_lines, login_customer):
+    import_lines(*RECORDS)
+    login_customer(client, "hanako@example.jp")
+    page = client.get("/my/opt-out").get_data(as_text=True)
+    client.post("/my/opt-out", data={"csrf_token": csrf_from(page), "residence": "jp",
+                                     "idempotency_key": re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', page).group(1)})
+    result = runner.invoke(args=["export-provision-stops", "--recipient", "株式会社サンプル名簿"])
+    assert result.exit_code == 0, result.output
+    assert "C-1" in result.output and "株式会社サンプル名簿" in result.output
+    other = runner.invoke(args=["export-provision-stops", "--recipient", "株式会社サンプル物流"])
+    assert "C-1" not in other.output

@@ -56,9 +56,11 @@ def test_a_stop_reaches_the_feed_the_api_the_webhook_and_the_importer(
     # The API: the same stops, paged, for tokens with suppressions:read.
     token = make_token("suppressions:read", role="agent")
     first = api.get("/provision-stops?limit=1", token=token).get_json()
+    assert "items" in first, first
     assert first["items"][0] == {"person_key": HANAKO, "recipient": AD_PARTNER, "since": first["items"][0]["since"],
                                  "request": hanako_case.reference}
     second = api.get(f"/provision-stops?limit=1&cursor={first['next_cursor']}", token=token).get_json()
+    assert "items" in second, second
     assert [(i["person_key"], i["recipient"]) for i in second["items"]] == [(JIRO, None)]
     assert second["next_cursor"] is None
     assert api.get("/provision-stops", token=make_token("requests:read", role="agent")).status_code == 403

@@ -31,6 +31,21 @@ PUBLIC_ROUTES = {
     "agents.new_request": "the agent's own verified session (tests/agents/)",
     "agents.filed": "confirmation of the agent's own filing",
     "agents.unmatched_request": "a verified address with no record files about itself (tests/agents/test_unmatched.py)",
+    # Permission campaigns: the signed per-person token is the credential; values stay masked (tests/campaigns)
+    "campaign_landing.notice": "signed per-person notice link, masked values, until the answer-by date",
+    "campaign_landing.answer": "the same signed link; CSRF; answers only that person's notice",
+    "campaign_landing.thanks": "the same signed link; that person's answers only",
+    "campaign_landing.erase": "the same signed link; CSRF; files an erasure for that person only",
+    "campaign_landing.unsubscribe": "RFC 8058 one-click: a separately signed token, CSRF-exempt by design",
+    "opt_out.stop": "the caller's own verified session; stops provision about themselves only",
+    "postal.new_request": "files an unverified, unmatched request answered by post; shows nothing held "
+                          "(tests/postal/test_requests_by_post.py)",
+    "postal.received": "the caller's own reference, from their own session",
+    "verification.postal_code": "the reference and one-time code from a letter are the credential; five tries "
+                                "(tests/postal/test_requests_by_post.py)",
+    "campaign_landing.code": "a letter's random 10-character code (about 49 bits), rate-limited",
+    # The verified customer's own opt-out recipients only; CSRF; nothing of anyone else (tests/opt_out)
+    "opt_out.stop": "the caller's own verified customer session; stops provision of their own data only",
 }
 
 

@@ -108,6 +108,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "duplicates.confirm": MANAGERS,
     "duplicates.merge": MANAGERS,
     "duplicates.undo": MANAGERS,
+    # CSV import: upload, map with a preview, check, load (portal/csv_imports)
+    "csv_imports.index": MANAGERS,
+    "csv_imports.upload": MANAGERS,
+    "csv_imports.mapping": MANAGERS,
+    "csv_imports.check": MANAGERS,
+    "csv_imports.load": MANAGERS,
     # the manager dashboard and its CSV exports (viewing and exporting are audited)
     "reports.dashboard": MANAGERS,
     "reports.register_csv": MANAGERS,
@@ -177,7 +183,9 @@ SAMPLE_ARGUMENTS: dict[str, Callable[[World], object]] = {
     "campaign_id": lambda world: 999999,
     # No such incident: managers get 404, everyone else is refused first.
     "incident_id": lambda world: 999999,
-    "kind": lambda world: "preliminary",
+    "report": lambda world: "preliminary",
     "merge_id": lambda world: 999999,
     "letter_id": lambda world: 999999,
+    # No such upload: managers get 404, everyone else is refused first.
+    "upload_id": lambda world: 999999,
 }

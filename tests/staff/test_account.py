@@ -32,6 +32,8 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(app, clien
     (None, "too short", None, "Use at least 12 characters."),
     (None, "agent1@staff.example.jp", None, "The password must not be your e-mail address."),
     (None, "a completely new phrase", "a different phrase here", "The two passwords differ."),
+    (None, "qwerty123456", None, "This password is among the most used ones"),
+    (None, "Sunshine2024!!", None, "This password is among the most used ones"),
 ])
 def test_a_refused_password_change_says_why(client, create_staff, login_staff, current, new, confirm, message):
     account = create_staff("agent")

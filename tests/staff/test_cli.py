@@ -66,6 +66,13 @@ def test_create_staff_refuses_the_email_as_password(runner, app_ctx):
     assert "must not be the e-mail address" in result.output
 
 
+def test_create_staff_refuses_a_common_password(runner, app_ctx):
+    result = create(runner, password_input="1qaz2wsx3edc\n")
+    assert result.exit_code == 1
+    assert "among the most used ones" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StaffUser)) == 0
+
+
 def test_create_staff_refuses_an_unknown_role(runner, app_ctx):
     result = create(runner, role="superuser")
     assert result.exit_code == 2 and "superuser" in result.output

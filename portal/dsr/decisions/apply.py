@@ -14,7 +14,7 @@ from datetime import datetime
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from portal.api import webhooks
+from portal import webhooks
 from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.dsr.applied import record_applied

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from portal.customer.labels import CATEGORY_ORDER, category_name
+from portal.inventory.labels import CATEGORY_ORDER, category_name
 from portal.dsr.decisions.correction import CATEGORIES
 from portal.dsr.decisions.decision import asked
 from portal.dsr.models import DataRequest, RequestType

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.audit.services import Actor, record
 from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import utcnow
-from portal.customer.downloads import jsonl_chunks, zip_chunks
+from portal.inventory.downloads import jsonl_chunks, zip_chunks
 from portal.encryption import files
 from portal.extensions import db
 from portal.inventory.models import Item
@@ -183,3 +183,8 @@ def record_package_download(package: DisclosurePackage, *, actor: Actor, now: da
     record("customer.package_downloaded", actor=actor, target_type="disclosure_package", target_id=package.id,
            person_id=package.person_id,
            details={"request_id": package.request_id, "format": package.format.value, "count": package.download_count})
+
+
+files.register_kind(files.StoredFileKind(files.DISCLOSURE_PACKAGE, key=DisclosurePackage.id, name=DisclosurePackage.path,
+                                         deleted=DisclosurePackage.deleted_at,
+                                         path_of=lambda name: package_folder() / name))

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
-from portal.customer.labels import CATEGORY_ORDER, category_name, field_name
+from portal.inventory.labels import CATEGORY_ORDER, category_name, field_name
 from portal.dsr.decisions.outcome import Outcome
 from portal.i18n import localized
 from portal.inventory.models import ConsentState

@@ -1,28 +1,38 @@
 """Loading the import format (contracts/import-format.md): atomic, idempotent, every error reported.
 
-`import_bytes` is shared by the CLI and the JSON API so both have the same semantics.
+The file is streamed in chunks of a few thousand lines: each chunk is validated (its keys
+looked up in the database in a few batched queries) and, while no line so far had a problem,
+written at once in bulk. After the first problem nothing more is written but every later
+line is still checked, so all problems are reported; then the one transaction is rolled back.
+Memory therefore holds one chunk and the keys seen, never the file.
+
+`import_stream` is shared by the CLI and the JSON API so both have the same semantics.
 """
 from __future__ import annotations
 
-import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterator, Protocol
 
 from portal.audit.services import Actor, record
 from portal.extensions import db
-from portal.inventory.provision_stops import provision_stop_problems
-from portal.inventory.importer.apply import Changes, apply_records, load_known_keys
-from portal.inventory.importer.opt_out import onward_opt_out_problems
-from portal.inventory.importer.parse import (
-    RECORD_TYPES,
-    Problem,
-    collect_references,
-    decode,
-    read_records,
-    validate_records,
-)
+from portal.inventory.importer.apply import Changes, Writer, load_known_keys
+from portal.inventory.importer.opt_out import OnwardOptOutCheck
+from portal.inventory.provision_stops import refused_provisions
+from portal.inventory.importer.csv_rows import CsvReader, Mapping, MappingInvalid, detect_encoding
+from portal.inventory.importer.parse import RECORD_TYPES, KnownKeys, Seen, collect_references, validate_chunk
+from portal.inventory.importer.reader import LineReader, Problem
 
-__all__ = ["ImportFailed", "ImportResult", "Problem", "import_bytes", "import_file"]
+__all__ = ["ImportFailed", "ImportResult", "Mapping", "MappingInvalid", "Problem", "Progress", "import_bytes",
+           "import_csv", "import_file", "import_records", "import_stream"]
+
+CHUNK_LINES = 5000
+# A chunk ends before a person line once it is CHUNK_LINES long (a person's lines stay
+# together), and at the latest at this length.
+CHUNK_LINES_AT_MOST = 4 * CHUNK_LINES
+
+Progress = Callable[[int, int], None]  # (records read, bytes read)
 
 
 class ImportFailed(Exception):
@@ -54,32 +64,86 @@ class ImportResult:
         return summary
 
 
-def import_bytes(data: bytes, *, actor: Actor, dry_run: bool = False, origin: str | None = None) -> ImportResult:
-    """Validate the whole file, then write it in one transaction — or raise ImportFailed."""
-    text, problem = decode(data)
+class RecordSource(Protocol):
+    """Where records come from: JSON Lines (LineReader) or a mapped CSV (CsvReader)."""
+
+    sha256: Any
+    bytes_read: int
+
+    def __iter__(self) -> Iterator[tuple[int, dict | Problem]]: ...
+
+
+def _chunks(reader: RecordSource, problems: list[Problem]) -> Iterator[list[tuple[int, dict]]]:
+    """Consecutive records in chunks; the reader's problems go straight to `problems`."""
+    chunk: list[tuple[int, dict]] = []
+    for number, parsed in reader:
+        if isinstance(parsed, Problem):
+            problems.append(parsed)
+            continue
+        if len(chunk) >= CHUNK_LINES_AT_MOST or (len(chunk) >= CHUNK_LINES and parsed.get("type") == "person"):
+            yield chunk
+            chunk = []
+        chunk.append((number, parsed))
+    if chunk:
+        yield chunk
+
+
+def import_stream(stream: BinaryIO, *, actor: Actor, dry_run: bool = False, origin: str | None = None,
+                  progress: Progress | None = None) -> ImportResult:
+    """Validate and write a JSON Lines file in one transaction — or raise ImportFailed, nothing written."""
+    return import_records(LineReader(stream), actor=actor, dry_run=dry_run, origin=origin, progress=progress)
+
+
+def import_csv(stream: BinaryIO, mapping: Mapping, *, actor: Actor, encoding: str | None = None,
+               dry_run: bool = False, origin: str | None = None, progress: Progress | None = None) -> ImportResult:
+    """Validate and write a CSV export under a mapping, like a JSON Lines file (csv-import.md)."""
+    detected, problem = detect_encoding(stream, encoding)
     if problem is not None:
         raise ImportFailed([problem])
-    records, problems = read_records(text)
+    reader = CsvReader(stream, mapping, detected)
+    return import_records(reader, actor=actor, dry_run=dry_run, origin=origin, progress=progress)
+
+
+def import_records(reader: RecordSource, *, actor: Actor, dry_run: bool = False, origin: str | None = None,
+                   progress: Progress | None = None) -> ImportResult:
+    """Validate and write the records in one transaction — or raise ImportFailed, nothing written."""
+    problems: list[Problem] = []
+    counts = dict.fromkeys(RECORD_TYPES, 0)
+    known, seen = KnownKeys(), Seen()
     try:
-        known = load_known_keys(collect_references(records))
-        parsed = validate_records(records, known)
-        problems.extend(parsed.problems)
-        problems.extend(onward_opt_out_problems(parsed))
-        problems.extend(provision_stop_problems(parsed))
+        writer = None if dry_run else Writer(known)
+        onward_opt_out = OnwardOptOutCheck()
+        records = 0
+        for lines in _chunks(reader, problems):
+            load_known_keys(collect_references(lines, known), known)
+            chunk = validate_chunk(lines, known, seen)
+            problems.extend(chunk.problems)
+            # Before the chunk is written: a stop counts only against provision records not stored yet.
+            problems.extend(Problem(line, message) for line, message in refused_provisions(
+                [(row["line"], row) for row in chunk.rows["provision"]]))
+            onward_opt_out.see(chunk)
+            for kind, rows in chunk.rows.items():
+                counts[kind] += len(rows)
+            if writer is not None and not problems:
+                writer.write(chunk)
+            records += len(lines)
+            if progress is not None:
+                progress(records, reader.bytes_read)
+        problems.extend(onward_opt_out.problems())
         if problems:
             raise ImportFailed(problems)
-        result = ImportResult(counts=parsed.counts(), dry_run=dry_run)
-        if dry_run:
+        result = ImportResult(counts=counts, dry_run=dry_run)
+        if writer is None:
             db.session.rollback()
             return result
-        result.changes = apply_records(parsed)
+        result.changes = writer.changes
         record(
             "inventory.import",
             actor=actor,
             target_type="import",
             details={
                 "origin": origin,
-                "sha256": hashlib.sha256(data).hexdigest(),
+                "sha256": reader.sha256.hexdigest(),
                 "counts": result.counts,
                 "created": result.changes.created,
                 "updated": result.changes.updated,
@@ -93,5 +157,10 @@ def import_bytes(data: bytes, *, actor: Actor, dry_run: bool = False, origin: st
         raise
 
 
-def import_file(path: Path, *, actor: Actor, dry_run: bool = False) -> ImportResult:
-    return import_bytes(Path(path).read_bytes(), actor=actor, dry_run=dry_run, origin=Path(path).name)
+def import_bytes(data: bytes, *, actor: Actor, dry_run: bool = False, origin: str | None = None) -> ImportResult:
+    return import_stream(io.BytesIO(data), actor=actor, dry_run=dry_run, origin=origin)
+
+
+def import_file(path: Path, *, actor: Actor, dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
+    with Path(path).open("rb") as stream:
+        return import_stream(stream, actor=actor, dry_run=dry_run, origin=Path(path).name, progress=progress)

@@ -1,25 +1,29 @@
-"""Writing validated records in bulk: inserts for new keys, updates only where something changed.
+"""Writing validated chunks in bulk: inserts for new keys, updates only where something changed.
 
-Everything runs in the caller's transaction; nothing here commits.
+Everything runs in the caller's transaction; nothing here commits. Chunks are written in
+file order, so a chunk's rows may refer to rows of earlier chunks (already written).
+
+A first import into an empty database skips every look-up of stored rows: what was stored
+before the run began is known by the largest ids at its start (rows written by this run
+come after them).
 """
 from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Sequence
+from datetime import datetime, timezone
+from typing import Sequence
 
 import sqlalchemy as sa
 
-# COPY on PostgreSQL, executemany elsewhere (shared with campaigns and the benchmarks).
-from portal.common.db import insert_many as _bulk_insert
-from portal.encryption.blind import email_index
 from portal.extensions import db
-from portal.inventory.aliases import canonical_person_id
 from portal.inventory.amounts import line_amount
 from portal.inventory.erasure import ItemTombstone, erased_person_keys
-from portal.inventory.importer.parse import KnownKeys, ParsedFile, References
+from portal.common.db import insert_many
+from portal.inventory.importer.bulk import chunked, insert_with_new_ids
+from portal.inventory.importer.parse import PERSON_VALUES, Chunk, KnownKeys, References
+from portal.inventory.importer.persons import emails_in_use, resolve_person_keys
 from portal.inventory.models import (
     ConsentEvent,
     Item,
@@ -27,39 +31,34 @@ from portal.inventory.models import (
     Provision,
     Purpose,
     Source,
+    item_lookup_index,
     item_purpose,
     person_indexes,
 )
 
-CHUNK = 1000
+SOURCE_FIELDS = ("kind", "name_ja", "name_en", "obtained_on", "provider", "provider_obtained_by", "note",
+                 "obtained_via_opt_out", "provider_opt_out_filed_on")
+PURPOSE_FIELDS = ("title_ja", "title_en", "description_ja", "description_en", "consent_required", "channel")
+PERSON_FIELDS = ("email", "name", "name_kana", "phone", "birthdate", "customer_number",
+                 "email_index", "name_index", "name_kana_index", "phone_index", "customer_number_index")
+ITEM_FIELDS = ("person_id", "category", "field", "value", "amount", "lookup_index", "source_id", "collected_at",
+               "retain_until")
+# What makes a keyless line the same line (the amount and look-up index follow from the value).
+KEYLESS_ITEM_IDENTITY = tuple(name for name in ITEM_FIELDS if name not in ("amount", "lookup_index"))
+PROVISION_FIELDS = (
+    "person_id", "recipient_name", "recipient_address", "recipient_representative",
+    "provided_at", "basis", "items",
+)
 
 
-def chunked(values: Iterable, size: int = CHUNK) -> Iterator[list]:
-    batch: list = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def load_known_keys(refs: References) -> KnownKeys:
-    """Which of the keys and emails the file mentions already exist in the database."""
-    known = KnownKeys()
-    for model, wanted, target in (
-        (Source, refs.sources, known.sources),
-        (Purpose, refs.purposes, known.purposes),
-        (Person, refs.persons, known.persons),
-    ):
+def load_known_keys(refs: References, known: KnownKeys) -> None:
+    """Add to `known` those of the chunk's keys that exist in the database (with their ids),
+    and which stored person already has each of the chunk's emails."""
+    for model, wanted, target in ((Source, refs.sources, known.sources), (Purpose, refs.purposes, known.purposes)):
         for batch in chunked(wanted):
-            target.update(db.session.scalars(sa.select(model.key).where(model.key.in_(batch))))
-    for batch in chunked(refs.emails):
-        by_index = {email_index(email): email for email in batch}
-        rows = db.session.execute(sa.select(Person.email_index, Person.key).where(Person.email_index.in_(by_index)))
-        known.email_owner.update((by_index[index], key) for index, key in rows)
-    return known
+            target.update(tuple(row) for row in db.session.execute(sa.select(model.key, model.id).where(model.key.in_(batch))))
+    known.persons.update(resolve_person_keys(refs.persons))
+    known.email_owner = emails_in_use(refs.emails)
 
 
 @dataclass
@@ -76,226 +75,285 @@ class Changes:
         self.updated[kind] = self.updated.get(kind, 0) + updated
 
 
-def _upsert_by_key(model, rows: Sequence[dict], fields: Sequence[str]) -> tuple[dict[str, int], int, int]:
-    """Insert rows whose key is new, update rows whose fields differ; return key → id."""
-    columns = [getattr(model, name) for name in fields]
-    existing: dict[str, sa.Row] = {}
-    for batch in chunked([row["key"] for row in rows]):
-        stmt = sa.select(model.id, model.key, *columns).where(model.key.in_(batch))
-        existing.update((row.key, row) for row in db.session.execute(stmt))
-    ids = {key: row.id for key, row in existing.items()}
-    new_rows = [row for row in rows if row["key"] not in existing]
-    changed = [
-        {"id": existing[row["key"]].id, **{name: row[name] for name in fields}}
-        for row in rows
-        if row["key"] in existing
-        and any(getattr(existing[row["key"]], name) != row[name] for name in fields)
-    ]
-    ids.update(_insert_returning_ids(model, new_rows, key_column="key"))
-    if changed:
-        db.session.execute(sa.update(model), changed)
-    return ids, len(new_rows), len(changed)
+@dataclass
+class Baseline:
+    """What was stored when the run began: the largest ids, and whether any tombstone exists."""
+
+    person: int
+    item: int
+    provision: int
+    tombstones: bool
+
+    @classmethod
+    def now(cls) -> Baseline:
+        def largest(model) -> int:
+            return db.session.scalar(sa.select(sa.func.max(model.id))) or 0
+
+        return cls(largest(Person), largest(Item), largest(Provision),
+                   db.session.scalar(sa.select(ItemTombstone.id).limit(1)) is not None)
 
 
-def _insert_returning_ids(model, rows: Sequence[dict], *, key_column: str | None) -> dict:
-    """Bulk insert; map each row's key (or its position) to the new id, in input order."""
-    if not rows:
-        return {}
-    new_ids = _insert_with_new_ids(model.__table__, rows)
-    if key_column is None:
-        return dict(enumerate(new_ids))
-    return {row[key_column]: new_id for row, new_id in zip(rows, new_ids)}
+class Writer:
+    """Writes chunk after chunk into the caller's transaction, counting what changed."""
 
+    def __init__(self, known: KnownKeys) -> None:
+        self.known = known
+        self.changes = Changes()
+        for kind in ("source", "purpose", "person", "item", "consent", "provision"):
+            self.changes.note(kind, 0)
+        self.baseline = Baseline.now()
+        # Stored keyless lines of the person whose lines may go on in the next chunk.
+        self.keyless_pool: dict[int, Counter] = {}
 
-def _insert_with_new_ids(table: sa.Table, rows: Sequence[dict]) -> list[int]:
-    """Insert rows and return their new ids in input order.
+    def write(self, chunk: Chunk) -> None:
+        known, rows = self.known, chunk.rows
+        for kind, model, fields, target, kind_rows in (
+            ("source", Source, SOURCE_FIELDS, known.sources, rows["source"]),
+            ("purpose", Purpose, PURPOSE_FIELDS, known.purposes, rows["purpose"]),
+            ("person", Person, PERSON_FIELDS, None, self._person_rows(rows["person"])),
+        ):
+            ids, created, updated = self._upsert_by_key(model, kind_rows, fields, stored_up_to=None)
+            if target is not None:
+                target.update(ids)
+            self.changes.note(kind, created, updated)
+        # A person record of a merged-away key (名寄せ) updates that alias row (how the person is
+        # found under the old key and address); what refers to the key goes to the survivor.
+        known.persons.update(resolve_person_keys(row["key"] for row in rows["person"]))
+        self._items(rows["item"])
+        self._consents(rows["consent"])
+        self._provisions(rows["provision"])
 
-    Asking the database to RETURN the ids of a large insert in order is the slowest part of
-    an import (SQLite does it row by row; psycopg parses huge statements), so the ids are
-    reserved first and the rows inserted with them in bulk. PostgreSQL hands out a block
-    from the table's sequence, which is safe with concurrent writers. SQLite returns the
-    first row's id; the insert takes SQLite's single write lock until commit, so the ids
-    after it stay free for the rest.
-    """
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        ids = list(db.session.scalars(
-            sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
-            {"table": table.name, "count": len(rows)},
-        ))
-        _bulk_insert(table, _with_ids(rows, ids))
-        return ids
-    if dialect == "sqlite":
-        first = db.session.scalar(sa.insert(table).returning(table.c.id), dict(rows[0]))
-        ids = list(range(first, first + len(rows)))
-        _bulk_insert(table, _with_ids(rows[1:], ids[1:]))
-        return ids
-    stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(db.session.scalars(stmt, list(rows)))
+    def _person_rows(self, rows: list[dict]) -> list[dict]:
+        """Person rows with their blind indexes (bulk writes bypass the ORM that keeps them);
+        a row that updates only the fields it has (a CSV row) gets the others from the store.
+        A person erased in full stays a tombstone: an older CRM export does not refill it."""
+        erased = erased_person_keys(row["key"] for row in rows) if self.baseline.person else set()
+        self.changes.not_restored_persons += sum(row["key"] in erased for row in rows)
+        rows = [row for row in rows if row["key"] not in erased]
+        stored: dict[str, sa.Row] = {}
+        partial = [row["key"] for row in rows if row["given"] is not None]
+        for batch in chunked(partial):
+            columns = [getattr(Person, name) for name in PERSON_VALUES]
+            stored.update((found.key, found) for found in db.session.execute(
+                sa.select(Person.key, *columns).where(Person.key.in_(batch))))
+        complete = []
+        for row in rows:
+            values = {name: row[name] for name in PERSON_VALUES}
+            if row["given"] is not None and row["key"] in stored:
+                values.update({name: getattr(stored[row["key"]], name)
+                               for name in PERSON_VALUES if name not in row["given"]})
+            complete.append({"key": row["key"], **values, **person_indexes(values)})
+        return complete
 
+    def _stored_before(self, person_id: int) -> bool:
+        return person_id <= self.baseline.person
 
-def _with_ids(rows: Sequence[dict], ids: Sequence[int]) -> list[dict]:
-    return [{**row, "id": new_id} for row, new_id in zip(rows, ids)]
+    # --- keyed rows ---
 
+    def _upsert_by_key(self, model, rows: Sequence[dict], fields: Sequence[str],
+                       *, stored_up_to: int | None) -> tuple[dict[str, int], int, int]:
+        """Insert rows whose key is new, update rows whose fields differ; return key → id.
+        `stored_up_to` = 0 says nothing was stored before the run: no look-up needed."""
+        if not rows:
+            return {}, 0, 0
+        existing: dict[str, sa.Row] = {}
+        if stored_up_to != 0:
+            columns = [getattr(model, name) for name in fields]
+            for batch in chunked([row["key"] for row in rows]):
+                stmt = sa.select(model.id, model.key, *columns).where(model.key.in_(batch))
+                existing.update((row.key, row) for row in db.session.execute(stmt))
+        ids = {key: row.id for key, row in existing.items()}
+        new_rows = [row for row in rows if row["key"] not in existing]
+        changed = [
+            {"id": existing[row["key"]].id, **{name: row[name] for name in fields}}
+            for row in rows
+            if row["key"] in existing
+            and any(getattr(existing[row["key"]], name) != row[name] for name in fields)
+        ]
+        new_ids = insert_with_new_ids(model.__table__, new_rows)
+        ids.update((row["key"], new_id) for row, new_id in zip(new_rows, new_ids))
+        if changed:
+            db.session.execute(sa.update(model), changed)
+        return ids, len(new_rows), len(changed)
 
-SOURCE_FIELDS = ("kind", "name_ja", "name_en", "obtained_on", "provider", "provider_obtained_by", "note",
-                 "obtained_via_opt_out", "provider_opt_out_filed_on")
-PURPOSE_FIELDS = ("title_ja", "title_en", "description_ja", "description_en", "consent_required", "channel")
-PERSON_FIELDS = ("email", "name", "name_kana", "phone", "birthdate", "customer_number",
-                 "email_index", "name_index", "name_kana_index", "phone_index", "customer_number_index")
-ITEM_FIELDS = ("person_id", "category", "field", "value", "amount", "source_id", "collected_at", "retain_until")
-# What makes a keyless line the same line (the amount follows from the value).
-KEYLESS_ITEM_IDENTITY = tuple(name for name in ITEM_FIELDS if name != "amount")
-PROVISION_FIELDS = (
-    "person_id", "recipient_name", "recipient_address", "recipient_representative",
-    "provided_at", "basis", "items",
-)
+    # --- items ---
 
+    def _item_row(self, row: dict) -> dict:
+        source = row["source"]
+        return {
+            "key": row["key"],
+            "person_id": self.known.persons[row["person"]],
+            "category": row["category"],
+            "field": row["field"],
+            "value": row["value"],
+            "amount": line_amount(row["category"], row["value"]),
+            "lookup_index": item_lookup_index(row["category"], row["field"], row["value"]),
+            "source_id": self.known.sources[source] if source else None,
+            "collected_at": row["collected_at"],
+            "retain_until": row["retain_until"],
+        }
 
-class KeyMaps:
-    """key → id for sources, purposes and persons, filled from the database on demand."""
+    def _items(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        purposes = self.known.purposes
+        item_rows = [self._item_row(row) for row in rows]
+        kept = self._kept(item_rows)
+        self.changes.not_restored += len(item_rows) - len(kept)
+        keyed = [i for i in kept if item_rows[i]["key"] is not None]
+        keyless = [i for i in kept if item_rows[i]["key"] is None]
+        wanted = {i: {purposes[p] for p in rows[i]["purposes"]} for i in kept}
 
-    def __init__(self) -> None:
-        self.sources: dict[str, int] = {}
-        self.purposes: dict[str, int] = {}
-        self.persons: dict[str, int] = {}
+        ids, created, updated = self._upsert_by_key(
+            Item, [item_rows[i] for i in keyed], ITEM_FIELDS, stored_up_to=self.baseline.item)
+        links: list[dict] = []
+        # Purposes of existing keyed items are replaced only where they differ.
+        current: dict[int, set[int]] = {}
+        stored = [item_id for item_id in ids.values() if item_id <= self.baseline.item]
+        for batch in chunked(stored):
+            stmt = sa.select(item_purpose.c.item_id, item_purpose.c.purpose_id).where(item_purpose.c.item_id.in_(batch))
+            for item_id, purpose_id in db.session.execute(stmt):
+                current.setdefault(item_id, set()).add(purpose_id)
+        stale: list[int] = []
+        for i in keyed:
+            item_id = ids[item_rows[i]["key"]]
+            if current.get(item_id, set()) != wanted[i]:
+                if item_id in current:
+                    stale.append(item_id)
+                links.extend({"item_id": item_id, "purpose_id": p} for p in wanted[i])
+        for batch in chunked(stale):
+            db.session.execute(sa.delete(item_purpose).where(item_purpose.c.item_id.in_(batch)))
 
-    def fill(self, model, target: dict[str, int], keys: set[str]) -> None:
-        # A person key merged away (名寄せ) resolves to its survivor: its lines land there.
-        id_column = canonical_person_id() if model is Person else model.id
-        missing = [key for key in keys if key not in target]
-        for batch in chunked(missing):
-            target.update((key, id_) for key, id_ in db.session.execute(sa.select(model.key, id_column).where(model.key.in_(batch))))
+        fresh = [keyless[j] for j in self._not_yet_imported([item_rows[i] for i in keyless])]
+        new_ids = insert_with_new_ids(Item.__table__, [item_rows[i] for i in fresh])
+        for i, item_id in zip(fresh, new_ids):
+            links.extend({"item_id": item_id, "purpose_id": p} for p in wanted[i])
+        insert_many(item_purpose, links)
+        # An item whose only change is its purposes still counts as updated.
+        self.changes.note("item", created + len(fresh), max(updated, len(stale)))
 
+    def _kept(self, rows: list[dict]) -> list[int]:
+        """Positions of the rows a person had not erased: a CRM export made before (or without)
+        the erasure must not bring them back.
 
-def _rows(parsed: ParsedFile, kind: str) -> list[dict]:
-    return [clean for _, clean in parsed.records[kind]]
+        A keyed line is erased when a tombstone holds its key and no item does. A keyless line
+        (a purchase) is erased when its person had that kind of line erased at or after the time
+        it was collected: it was among the lines erased then, or (collected earlier but loaded
+        only now) it would have been.
+        """
+        if not self.baseline.tombstones:
+            return list(range(len(rows)))
+        keys = [row["key"] for row in rows if row["key"] is not None]
+        buried: set[str] = set()
+        for batch in chunked(keys):
+            buried.update(db.session.scalars(sa.select(ItemTombstone.item_key).where(ItemTombstone.item_key.in_(batch))))
+        for batch in chunked(list(buried)):
+            buried.difference_update(db.session.scalars(sa.select(Item.key).where(Item.key.in_(batch))))
+        erased_until: dict[tuple, object] = {}
+        for batch in chunked({row["person_id"] for row in rows if row["key"] is None}):
+            stmt = (sa.select(ItemTombstone.person_id, ItemTombstone.category, ItemTombstone.field,
+                              sa.func.max(ItemTombstone.erased_at))
+                    .where(ItemTombstone.person_id.in_(batch), ItemTombstone.item_key.is_(None))
+                    .group_by(ItemTombstone.person_id, ItemTombstone.category, ItemTombstone.field))
+            for person_id, category, field_name, erased_at in db.session.execute(stmt):
+                erased_until[(person_id, str(category), field_name)] = _as_utc(erased_at)
 
+        def erased(row: dict) -> bool:
+            if row["key"] is not None:
+                return row["key"] in buried
+            until = erased_until.get((row["person_id"], str(row["category"]), row["field"]))
+            return until is not None and (row["collected_at"] is None or row["collected_at"] <= until)
 
-def _person_rows(parsed: ParsedFile, changes: Changes) -> list[dict]:
-    """Person rows with their blind indexes (bulk writes bypass the ORM that keeps them).
+        return [i for i, row in enumerate(rows) if not erased(row)]
 
-    A person erased in full stays a tombstone: an older CRM export does not refill it."""
-    rows = _rows(parsed, "person")
-    erased = erased_person_keys(row["key"] for row in rows)
-    changes.not_restored_persons += sum(row["key"] in erased for row in rows)
-    return [{**row, **person_indexes(row)} for row in rows if row["key"] not in erased]
+    def _not_yet_imported(self, keyless: list[dict]) -> list[int]:
+        """Positions of the keyless item rows to add: all, except those stored before this run.
 
+        Lines are counted, so a file that holds the same purchase twice still adds two rows,
+        and importing that file again adds none. A person's lines are usually consecutive;
+        the pool of stored lines of the chunk's last person carries over to the next chunk.
+        """
+        persons = {row["person_id"] for row in keyless if self._stored_before(row["person_id"])}
+        if not persons:
+            self.keyless_pool = {}
+            return list(range(len(keyless)))
+        pool = {person: self.keyless_pool[person] for person in persons if person in self.keyless_pool}
+        wanted = [person for person in persons if person not in pool]
+        columns = [getattr(Item, name) for name in KEYLESS_ITEM_IDENTITY]
+        for batch in chunked(wanted):
+            for person in batch:
+                pool[person] = Counter()
+            stmt = sa.select(*columns).where(Item.person_id.in_(batch), Item.key.is_(None),
+                                             Item.id <= self.baseline.item)
+            for found in db.session.execute(stmt).mappings():
+                pool[found["person_id"]][_fingerprint(found, KEYLESS_ITEM_IDENTITY)] += 1
+        fresh = []
+        for position, row in enumerate(keyless):
+            counter = pool.get(row["person_id"])
+            fingerprint = _fingerprint(row, KEYLESS_ITEM_IDENTITY) if counter else None
+            if counter and counter[fingerprint] > 0:
+                counter[fingerprint] -= 1
+            else:
+                fresh.append(position)
+        last = keyless[-1]["person_id"]
+        self.keyless_pool = {last: pool[last]} if last in pool else {}
+        return fresh
 
-def apply_records(parsed: ParsedFile) -> Changes:
-    """Write every validated record; the caller owns the transaction."""
-    changes = Changes()
-    maps = KeyMaps()
-    for kind, model, fields, target, rows in (
-        ("source", Source, SOURCE_FIELDS, maps.sources, _rows(parsed, "source")),
-        ("purpose", Purpose, PURPOSE_FIELDS, maps.purposes, _rows(parsed, "purpose")),
-        ("person", Person, PERSON_FIELDS, maps.persons, _person_rows(parsed, changes)),
-    ):
-        ids, created, updated = _upsert_by_key(model, rows, fields)
-        # Person records of a merged-away key update that alias row (how the person is found
-        # under the old key and address); what refers to the key is resolved below, by `fill`.
-        target.update(ids if model is not Person else {})
-        changes.note(kind, created, updated)
+    # --- consents and provisions ---
 
-    references = [*_rows(parsed, "item"), *_rows(parsed, "consent"), *_rows(parsed, "provision")]
-    maps.fill(Person, maps.persons, {row["person"] for row in references})
-    maps.fill(Source, maps.sources, {row["source"] for row in references if row.get("source")})
-    maps.fill(
-        Purpose,
-        maps.purposes,
-        {p for row in _rows(parsed, "item") for p in row["purposes"]}
-        | {row["purpose"] for row in _rows(parsed, "consent")},
-    )
-    _apply_items(_rows(parsed, "item"), maps, changes)
-    _apply_consents(_rows(parsed, "consent"), maps, changes)
-    _apply_provisions(_rows(parsed, "provision"), maps, changes)
-    return changes
+    def _consents(self, rows: list[dict]) -> None:
+        """Consents append; an identical event (person, purpose, state, time) is not added twice."""
+        if not rows:
+            return
+        persons, purposes, sources = self.known.persons, self.known.purposes, self.known.sources
+        events = [{
+            "person_id": persons[row["person"]],
+            "purpose_id": purposes[row["purpose"]],
+            "state": row["state"],
+            "at": row["at"],
+            "method": row["method"],
+            "source_id": sources[row["source"]] if row["source"] else None,
+        } for row in rows]
+        existing: set[tuple] = set()
+        for batch in chunked({event["person_id"] for event in events}):
+            stmt = sa.select(
+                ConsentEvent.person_id, ConsentEvent.purpose_id, ConsentEvent.state, ConsentEvent.at
+            ).where(ConsentEvent.person_id.in_(batch))
+            existing.update(tuple(row) for row in db.session.execute(stmt))
+        new_rows = []
+        for event in events:
+            identity = (event["person_id"], event["purpose_id"], event["state"], event["at"])
+            if identity not in existing:
+                existing.add(identity)
+                new_rows.append(event)
+        insert_many(ConsentEvent.__table__, new_rows)
+        self.changes.note("consent", len(new_rows))
 
+    def _provisions(self, rows: list[dict]) -> None:
+        if not rows:
+            return
 
-def _item_row(row: dict, maps: KeyMaps) -> dict:
-    return {
-        "key": row["key"],
-        "person_id": maps.persons[row["person"]],
-        "category": row["category"],
-        "field": row["field"],
-        "value": row["value"],
-        "amount": line_amount(row["category"], row["value"]),
-        "source_id": maps.sources[row["source"]] if row["source"] else None,
-        "collected_at": row["collected_at"],
-        "retain_until": row["retain_until"],
-    }
+        def as_row(row: dict) -> dict:
+            values = {name: row[name] for name in PROVISION_FIELDS if name != "person_id"}
+            return {"key": row["key"], "person_id": self.known.persons[row["person"]], **values}
 
-
-def _apply_items(rows: list[dict], maps: KeyMaps, changes: Changes) -> None:
-    kept = _without_erased(rows, maps)
-    changes.not_restored += len(rows) - len(kept)
-    keyed = [row for row in kept if row["key"] is not None]
-    keyless = [row for row in kept if row["key"] is None]
-    purpose_ids = lambda row: {maps.purposes[p] for p in row["purposes"]}  # noqa: E731
-
-    ids, created, updated = _upsert_by_key(Item, [_item_row(r, maps) for r in keyed], ITEM_FIELDS)
-    links: list[dict] = []
-    # Purposes of existing keyed items are replaced only where they differ.
-    current: dict[int, set[int]] = {}
-    for batch in chunked(ids.values()):
-        stmt = sa.select(item_purpose.c.item_id, item_purpose.c.purpose_id).where(item_purpose.c.item_id.in_(batch))
-        for item_id, purpose_id in db.session.execute(stmt):
-            current.setdefault(item_id, set()).add(purpose_id)
-    stale: list[int] = []
-    purposes_changed = 0
-    for row in keyed:
-        item_id, wanted = ids[row["key"]], purpose_ids(row)
-        if current.get(item_id, set()) != wanted:
-            if item_id in current:
-                stale.append(item_id)
-                purposes_changed += 1
-            links.extend({"item_id": item_id, "purpose_id": p} for p in wanted)
-    for batch in chunked(stale):
-        db.session.execute(sa.delete(item_purpose).where(item_purpose.c.item_id.in_(batch)))
-
-    keyless_rows = [_item_row(r, maps) for r in keyless]
-    fresh = _not_yet_imported(Item, KEYLESS_ITEM_IDENTITY, keyless_rows)
-    keyless = [keyless[i] for i in fresh]
-    new_ids = _insert_returning_ids(Item, [keyless_rows[i] for i in fresh], key_column=None)
-    for position, row in enumerate(keyless):
-        links.extend({"item_id": new_ids[position], "purpose_id": p} for p in purpose_ids(row))
-    _bulk_insert(item_purpose, links)
-    # An item whose only change is its purposes still counts as updated.
-    changes.note("item", created + len(keyless), max(updated, purposes_changed))
-
-
-def _without_erased(rows: list[dict], maps: KeyMaps) -> list[dict]:
-    """The rows minus what a person had erased: a CRM export made before (or without) the
-    erasure must not bring it back.
-
-    A keyed line is erased when a tombstone holds its key and no item does. A keyless line
-    (a purchase) is erased when its person had that kind of line erased at or after the time
-    it was collected: it was among the lines erased then, or (collected earlier but loaded
-    only now) it would have been.
-    """
-    keys = [row["key"] for row in rows if row["key"] is not None]
-    buried: set[str] = set()
-    for batch in chunked(keys):
-        buried.update(db.session.scalars(sa.select(ItemTombstone.item_key).where(ItemTombstone.item_key.in_(batch))))
-    for batch in chunked(list(buried)):
-        buried.difference_update(db.session.scalars(sa.select(Item.key).where(Item.key.in_(batch))))
-    erased_until: dict[tuple, object] = {}
-    person_ids = {maps.persons[row["person"]] for row in rows if row["key"] is None}
-    for batch in chunked(person_ids):
-        stmt = (sa.select(ItemTombstone.person_id, ItemTombstone.category, ItemTombstone.field,
-                          sa.func.max(ItemTombstone.erased_at))
-                .where(ItemTombstone.person_id.in_(batch), ItemTombstone.item_key.is_(None))
-                .group_by(ItemTombstone.person_id, ItemTombstone.category, ItemTombstone.field))
-        for person_id, category, field_name, erased_at in db.session.execute(stmt):
-            erased_until[(person_id, str(category), field_name)] = _as_utc(erased_at)
-
-    def erased(row: dict) -> bool:
-        if row["key"] is not None:
-            return row["key"] in buried
-        until = erased_until.get((maps.persons[row["person"]], str(row["category"]), row["field"]))
-        return until is not None and (row["collected_at"] is None or row["collected_at"] <= until)
-
-    return [row for row in rows if not erased(row)]
+        keyed = [as_row(row) for row in rows if row["key"] is not None]
+        keyless = [as_row(row) for row in rows if row["key"] is None]
+        in_database: Counter = Counter()
+        for batch in chunked({row["person_id"] for row in keyless}):
+            stmt = sa.select(*(getattr(Provision, name) for name in PROVISION_FIELDS)).where(
+                Provision.person_id.in_(batch), Provision.key.is_(None), Provision.id <= self.baseline.provision)
+            in_database.update(_fingerprint(found, PROVISION_FIELDS) for found in db.session.execute(stmt).mappings())
+        fresh = []
+        for row in keyless:
+            fingerprint = _fingerprint(row, PROVISION_FIELDS)
+            if in_database[fingerprint] > 0:
+                in_database[fingerprint] -= 1
+            else:
+                fresh.append(row)
+        _, created, updated = self._upsert_by_key(Provision, keyed, PROVISION_FIELDS, stored_up_to=None)
+        insert_many(Provision.__table__, fresh)
+        self.changes.note("provision", created + len(fresh), updated)
 
 
 def _as_utc(value):
@@ -307,74 +365,20 @@ def _as_utc(value):
 
 def _fingerprint(row, fields: Sequence[str]) -> tuple:
     """What makes two keyless rows the same line (purchase lines have no key of their own)."""
-    return tuple(
-        json.dumps(row[name], sort_keys=True, ensure_ascii=False) if isinstance(row[name], (dict, list))
-        else str(row[name]) if row[name] is not None else None
-        for name in fields
-    )
+    return tuple([_frozen(row[name]) if name in JSON_FIELDS else row[name] for name in fields])
 
 
-def _not_yet_imported(model, fields: Sequence[str], keyless: list[dict]) -> list[int]:
-    """Positions of the keyless rows to add: all of them, except those an earlier import added.
-
-    Lines are counted, so a file that holds the same purchase twice still adds two rows,
-    and importing that file again adds none.
-    """
-    if not keyless:
-        return []
-    in_database: Counter = Counter()
-    columns = [getattr(model, name) for name in fields]
-    for batch in chunked({row["person_id"] for row in keyless}):
-        stmt = sa.select(*columns).where(model.person_id.in_(batch), model.key.is_(None))
-        for found in db.session.execute(stmt).mappings():
-            in_database[_fingerprint(found, fields)] += 1
-    if not in_database:  # nothing keyless is stored for these persons: every line is new
-        return list(range(len(keyless)))
-    fresh = []
-    for position, row in enumerate(keyless):
-        fingerprint = _fingerprint(row, fields)
-        if in_database[fingerprint] > 0:
-            in_database[fingerprint] -= 1
-        else:
-            fresh.append(position)
-    return fresh
+JSON_FIELDS = frozenset({"value", "items"})  # the only unhashable ones
 
 
-def _apply_consents(rows: list[dict], maps: KeyMaps, changes: Changes) -> None:
-    """Consents append; an identical event (person, purpose, state, time) is not added twice."""
-    person_ids = {maps.persons[row["person"]] for row in rows}
-    existing: set[tuple] = set()
-    for batch in chunked(person_ids):
-        stmt = sa.select(
-            ConsentEvent.person_id, ConsentEvent.purpose_id, ConsentEvent.state, ConsentEvent.at
-        ).where(ConsentEvent.person_id.in_(batch))
-        existing.update(tuple(row) for row in db.session.execute(stmt))
-    new_rows = []
-    for row in rows:
-        event = {
-            "person_id": maps.persons[row["person"]],
-            "purpose_id": maps.purposes[row["purpose"]],
-            "state": row["state"],
-            "at": row["at"],
-            "method": row["method"],
-            "source_id": maps.sources[row["source"]] if row["source"] else None,
-        }
-        identity = (event["person_id"], event["purpose_id"], event["state"], event["at"])
-        if identity not in existing:
-            existing.add(identity)
-            new_rows.append(event)
-    _bulk_insert(ConsentEvent.__table__, new_rows)
-    changes.note("consent", len(new_rows))
-
-
-def _apply_provisions(rows: list[dict], maps: KeyMaps, changes: Changes) -> None:
-    def as_row(row: dict) -> dict:
-        values = {name: row[name] for name in PROVISION_FIELDS if name != "person_id"}
-        return {"key": row["key"], "person_id": maps.persons[row["person"]], **values}
-
-    keyed = [as_row(row) for row in rows if row["key"] is not None]
-    keyless = [as_row(row) for row in rows if row["key"] is None]
-    keyless = [keyless[i] for i in _not_yet_imported(Provision, PROVISION_FIELDS, keyless)]
-    _, created, updated = _upsert_by_key(Provision, keyed, PROVISION_FIELDS)
-    _bulk_insert(Provision.__table__, keyless)
-    changes.note("provision", created + len(keyless), updated)
+def _frozen(value):
+    """A hashable stand-in that is equal exactly when the values are: a flat JSON object (a
+    purchase line) as the set of its pairs, anything nested as its canonical JSON text."""
+    if isinstance(value, dict):
+        try:
+            return frozenset(value.items())
+        except TypeError:
+            pass
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return value

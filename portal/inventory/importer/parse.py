@@ -1,7 +1,7 @@
-"""Turning import-format lines into validated records, collecting every problem with its line.
+"""Turning import-format records into validated rows, collecting every problem with its line.
 
-Nothing here touches the database except through `KnownKeys`, which the caller fills with
-the keys that already exist, so references to earlier imports resolve.
+Nothing here touches the database: the caller fills `KnownKeys` with the keys that already
+exist (chunk by chunk, only those the chunk mentions), so references to earlier imports resolve.
 """
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable
 
-from portal.common.json_input import BadJson, loads_untrusted
 from portal.common.time import parse_date, parse_datetime
+from portal.inventory.importer.reader import Problem
 from portal.inventory.models import (
     THIRD_PARTY_KINDS,
     Category,
@@ -21,15 +21,10 @@ from portal.inventory.models import (
 )
 
 RECORD_TYPES = ("source", "purpose", "person", "item", "consent", "provision")
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.line}: {self.message}"
+PERSON_VALUES = ("email", "name", "name_kana", "phone", "birthdate", "customer_number")
+# Marks a person record that updates only the fields it has (a CSV row); not a string, so
+# no JSON line can carry it: there, a field left out is a field without a value.
+PARTIAL = object()
 
 
 class Invalid(Exception):
@@ -38,23 +33,27 @@ class Invalid(Exception):
 
 @dataclass
 class KnownKeys:
-    """Keys (and person emails) already in the database, extended as the file defines more."""
+    """Keys that exist (in the database or earlier in the file), each with its row id once
+    written (None in a dry run, or before the chunk that defines it is written)."""
 
-    sources: set[str] = field(default_factory=set)
-    purposes: set[str] = field(default_factory=set)
-    persons: set[str] = field(default_factory=set)
-    email_owner: dict[str, str] = field(default_factory=dict)  # email → person key
+    sources: dict[str, int | None] = field(default_factory=dict)
+    purposes: dict[str, int | None] = field(default_factory=dict)
+    persons: dict[str, int | None] = field(default_factory=dict)
+    # The emails of the chunk being validated that a stored person already has: email → key.
+    email_owner: dict[str, str] = field(default_factory=dict)
+    # Lists of purpose keys already found valid (known keys are never forgotten in a run).
+    purpose_lists: dict[tuple, list[str]] = field(default_factory=dict)
 
 
 @dataclass
-class ParsedFile:
-    records: dict[str, list[tuple[int, dict]]] = field(
-        default_factory=lambda: {kind: [] for kind in RECORD_TYPES}
-    )
+class Chunk:
+    """A run of consecutive lines, validated: clean rows by type, and the problems found."""
+
+    rows: dict[str, list[dict]] = field(default_factory=lambda: {kind: [] for kind in RECORD_TYPES})
     problems: list[Problem] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        return {kind: len(rows) for kind, rows in self.records.items()}
+        return {kind: len(rows) for kind, rows in self.rows.items()}
 
 
 def normalise_email(email: str) -> str:
@@ -172,8 +171,12 @@ class Collect:
 
 # --- one validator per record type ---
 
-def _email(record: dict, name: str) -> str:
-    email = normalise_email(_string(record, name, required=True, max_length=254))
+def _email(record: dict, name: str) -> str | None:
+    """An email address, or None: a person may have none (served by post and at the counter)."""
+    text = _string(record, name, max_length=254)
+    if text is None or not text.strip():
+        return None
+    email = normalise_email(text)
     local, _, domain = email.partition("@")
     if not local or "." not in domain or " " in email:
         raise Invalid(f"'{name}' is not a valid address: {email!r}")
@@ -187,16 +190,21 @@ def _value(record: dict, name: str) -> str | dict:
     return value
 
 
-def _purpose_keys(record: dict, name: str, known: set[str]) -> list[str]:
+def _purpose_keys(record: dict, name: str, known: KnownKeys) -> list[str]:
     keys = record.get(name, [])
+    if isinstance(keys, list):
+        try:
+            return known.purpose_lists[tuple(keys)]  # most items repeat a few lists
+        except (KeyError, TypeError):
+            pass
     if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
         raise Invalid(f"'{name}' must be a list of purpose keys")
-    unknown = [key for key in keys if key not in known]
+    unknown = [key for key in keys if key not in known.purposes]
     if unknown:
         raise Invalid(
             f"unknown purpose '{unknown[0]}' in '{name}' (define it earlier in the file or import it first)"
         )
-    return list(dict.fromkeys(keys))
+    return known.purpose_lists.setdefault(tuple(keys), list(dict.fromkeys(keys)))
 
 
 def _item_names(record: dict, name: str) -> list[str]:
@@ -264,7 +272,9 @@ def _purpose(f: Collect, known: KnownKeys) -> dict:
 
 
 def _person(f: Collect, known: KnownKeys) -> dict:
+    given = frozenset(name for name in PERSON_VALUES if name in f.record) if f.record.get(PARTIAL) else None
     return {
+        "given": given,
         "key": f(_string, "key", required=True, max_length=64),
         "email": f(_email, "email"),
         "name": f(_string, "name", max_length=200),
@@ -284,7 +294,7 @@ def _item(f: Collect, known: KnownKeys) -> dict:
         "value": f(_value, "value"),
         "source": f(_reference, "source", known.sources, "source", required=False),
         "collected_at": f(_datetime, "collected_at"),
-        "purposes": f(_purpose_keys, "purposes", known.purposes),
+        "purposes": f(_purpose_keys, "purposes", known),
         "retain_until": f(_date, "retain_until"),
     }
 
@@ -321,17 +331,9 @@ VALIDATORS: dict[str, Callable[[Collect, KnownKeys], dict]] = {
 }
 
 
-def decode(data: bytes) -> tuple[str | None, Problem | None]:
-    """UTF-8 text (a BOM is tolerated) or the line where the first bad byte sits."""
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        return None, Problem(line, f"file is not UTF-8 (invalid byte at position {exc.start})")
-
-
-class _Seen:
-    """Keys defined in this file, to report duplicates with the line of the first definition."""
+class Seen:
+    """Keys and emails defined so far in this file, to report duplicates with the line of the
+    first definition. It holds keys, never rows: it grows with the number of keys, not lines."""
 
     def __init__(self) -> None:
         self.by_kind: dict[str, dict[str, int]] = {kind: {} for kind in RECORD_TYPES}
@@ -345,49 +347,28 @@ class _Seen:
             raise Invalid(f"duplicate {kind} key '{key}' (first defined on line {first})")
 
 
-def _register(kind: str, clean: dict, line: int, known: KnownKeys, seen: _Seen) -> None:
+def _register(kind: str, clean: dict, line: int, known: KnownKeys, seen: Seen) -> None:
     """Record what this line defines so that later lines may refer to it."""
     seen.claim(kind, clean.get("key"), line)
     if kind == "person":
         email, key = clean["email"], clean["key"]
-        if email in seen.emails and seen.emails[email][1] != key:
-            raise Invalid(f"duplicate email (also on line {seen.emails[email][0]})")
-        owner = known.email_owner.get(email)
-        if owner is not None and owner != key:
-            raise Invalid(f"duplicate email: already used by person '{owner}'")
-        seen.emails[email] = (line, key)
-        known.persons.add(key)
+        if email is not None:
+            if email in seen.emails and seen.emails[email][1] != key:
+                raise Invalid(f"duplicate email (also on line {seen.emails[email][0]})")
+            owner = known.email_owner.get(email)
+            if owner is not None and owner != key:
+                raise Invalid(f"duplicate email: already used by person '{owner}'")
+            seen.emails[email] = (line, key)
+        known.persons.setdefault(key, None)
     elif kind == "source":
-        known.sources.add(clean["key"])
+        known.sources.setdefault(clean["key"], None)
     elif kind == "purpose":
-        known.purposes.add(clean["key"])
-
-
-def read_records(text: str) -> tuple[list[tuple[int, dict]], list[Problem]]:
-    """Parse each line as JSON; comments and blank lines are skipped."""
-    records: list[tuple[int, dict]] = []
-    problems: list[Problem] = []
-    # Split on "\n" only: JSON strings may hold U+2028 and friends, which splitlines() would cut.
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        try:
-            record = loads_untrusted(line)
-        except BadJson as exc:
-            where = f" (column {exc.column})" if exc.column else ""
-            problems.append(Problem(number, f"malformed JSON: {exc.message}{where}"))
-            continue
-        if not isinstance(record, dict):
-            problems.append(Problem(number, "each line must be a JSON object"))
-            continue
-        records.append((number, record))
-    return records, problems
+        known.purposes.setdefault(clean["key"], None)
 
 
 @dataclass
 class References:
-    """Every key and email the file mentions, so only those are looked up in the database."""
+    """Keys and emails a chunk mentions that are not known yet: only those are looked up."""
 
     sources: set[str] = field(default_factory=set)
     purposes: set[str] = field(default_factory=set)
@@ -395,46 +376,46 @@ class References:
     emails: set[str] = field(default_factory=set)
 
 
-def collect_references(records: list[tuple[int, dict]]) -> References:
+def collect_references(records: list[tuple[int, dict]], known: KnownKeys) -> References:
     refs = References()
 
-    def add(target: set[str], value: Any) -> None:
-        if isinstance(value, str):
+    def add(target: set[str], value: Any, known_keys: dict) -> None:
+        if isinstance(value, str) and value not in known_keys:
             target.add(value)
 
     for _, record in records:
-        kind = record.get("type")
-        add(refs.persons, record.get("person"))
-        add(refs.sources, record.get("source"))
-        add(refs.purposes, record.get("purpose"))
+        add(refs.persons, record.get("person"), known.persons)
+        add(refs.sources, record.get("source"), known.sources)
+        add(refs.purposes, record.get("purpose"), known.purposes)
         purposes = record.get("purposes")
-        for purpose in purposes if isinstance(purposes, list) else []:
-            add(refs.purposes, purpose)
-        if kind == "person":
-            add(refs.persons, record.get("key"))
+        for purpose in purposes if isinstance(purposes, list) else ():
+            add(refs.purposes, purpose, known.purposes)
+        if record.get("type") == "person":
+            add(refs.persons, record.get("key"), known.persons)
             if isinstance(record.get("email"), str):
                 refs.emails.add(normalise_email(record["email"]))
     return refs
 
 
-def validate_records(records: list[tuple[int, dict]], known: KnownKeys) -> ParsedFile:
-    """Validate every record in file order; collect all problems rather than stopping at the first."""
-    parsed = ParsedFile()
-    seen = _Seen()
+def validate_chunk(records: list[tuple[int, dict]], known: KnownKeys, seen: Seen) -> Chunk:
+    """Validate records in file order; collect all problems rather than stopping at the first."""
+    chunk = Chunk()
     for number, record in records:
         kind = record.get("type")
         validator = VALIDATORS.get(kind) if isinstance(kind, str) else None
         if validator is None:
             expected = ", ".join(RECORD_TYPES)
             what = "missing required field 'type'" if kind is None else f"unknown type {kind!r}"
-            parsed.problems.append(Problem(number, f"{what} (expected one of: {expected})"))
+            chunk.problems.append(Problem(number, f"{what} (expected one of: {expected})"))
             continue
         fields = Collect(record)
         clean = validator(fields, known)
         if not fields.errors:
             fields.check(lambda: _register(kind, clean, number, known, seen))
         if fields.errors:
-            parsed.problems.extend(Problem(number, f"{kind}: {error}") for error in fields.errors)
+            chunk.problems.extend(Problem(number, f"{kind}: {error}") for error in fields.errors)
             continue
-        parsed.records[kind].append((number, clean))
-    return parsed
+        if kind == "provision":
+            clean["line"] = number  # for checks made after the whole file is seen (opt_out.py)
+        chunk.rows[kind].append(clean)
+    return chunk

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from portal.audit.browse import AuditFilter
+from portal.audit_log.browse import AuditFilter
 from portal.dsr.queries import REFERENCE_PATTERN
 
 ACTOR_TYPES = (

@@ -14,8 +14,8 @@ from typing import Any, Iterable, Iterator
 from flask_babel import gettext as _
 
 from portal.common.time import JST
-from portal.customer.labels import BASIS_WORDS, category_name, detail_name, field_name, item_name, source_kind_words
-from portal.customer.recipients import ENTRUSTMENT, JOINT_USE, kind_of
+from portal.inventory.labels import BASIS_WORDS, category_name, detail_name, field_name, item_name, source_kind_words
+from portal.inventory.recipients import ENTRUSTMENT, JOINT_USE, kind_of
 from portal.i18n import current_language
 from portal.inventory.models import ProvisionBasis
 

@@ -1,14 +1,15 @@
-"""Deadline rules in words, for the admins' policies page: "14日（暦日）, 延長なし, 確認期間中も進行".
+"""Deadline rules in words — the one place they are written: "14日（暦日）, 延長なし, 確認期間中も進行".
 
-Called while a page renders, so `ngettext` reads the viewer's language (Japanese has one
-form for every count; English needs both).
+Used by the admins' policies page, the staff request page and the services' messages. Periods
+are lazy, so they read in the language of whoever sees them (Japanese has one form for every
+count; English needs both).
 """
 from __future__ import annotations
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import lazy_ngettext
 
 from portal.dsr.models import ClockStart, Jurisdiction, PeriodUnit, Policy
 
@@ -33,14 +34,14 @@ CLOCK_START_LABELS = {
 }
 
 
-def period(amount: int, unit: PeriodUnit) -> str:
+def period(amount: int, unit: PeriodUnit | str):
     """"14日（暦日）", "10営業日", "2か月" — calendar days say so, as business days are common too."""
     unit = PeriodUnit(unit)
     if unit is PeriodUnit.CALENDAR_DAYS:
-        return ngettext("%(num)d day (calendar days)", "%(num)d days (calendar days)", amount)
+        return lazy_ngettext("%(num)d day (calendar days)", "%(num)d days (calendar days)", amount)
     if unit is PeriodUnit.BUSINESS_DAYS:
-        return ngettext("%(num)d business day", "%(num)d business days", amount)
-    return ngettext("%(num)d month", "%(num)d months", amount)
+        return lazy_ngettext("%(num)d business day", "%(num)d business days", amount)
+    return lazy_ngettext("%(num)d month", "%(num)d months", amount)
 
 
 def summary(policy: Policy) -> list[str]:

@@ -10,9 +10,9 @@ import json
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
 
-from portal.audit import browse
-from portal.audit.export import csv_lines
-from portal.audit.forms import KNOWN_TARGET_TYPES, AuditFilterForm
+from portal.audit_log import browse
+from portal.audit_log.export import csv_lines
+from portal.audit_log.forms import KNOWN_TARGET_TYPES, AuditFilterForm
 from portal.common.time import utcnow
 from portal.extensions import db
 from portal.staff.auth import current_staff, role_required
@@ -31,18 +31,6 @@ CHAIN_REASONS = {
                                   "from the end cannot be ruled out."),
     "head checkpoint altered": _l("The signed checkpoint of the newest entry was changed."),
 }
-
-
-@bp.after_request
-def _never_cache(response):
-    # Audit entries name people and requests: no copy in any browser or proxy cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.errorhandler(403)
-def _forbidden(error):
-    return render_template("staff/forbidden.html"), 403
 
 
 @bp.app_template_filter("pretty_json")

@@ -1,7 +1,7 @@
 """The webhooks' part of `tick`: send whatever deliveries are due."""
 from __future__ import annotations
 
-from portal.api.webhooks.services import deliver_due
+from portal.webhooks.services import deliver_due
 from portal.scheduler.jobs import register_job
 
 

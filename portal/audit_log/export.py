@@ -6,7 +6,7 @@ import io
 import json
 from typing import Iterable, Iterator
 
-from portal.audit.browse import staff_names
+from portal.audit_log.browse import staff_names
 from portal.audit.models import AuditEntry
 from portal.common.time import JST
 

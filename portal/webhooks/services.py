@@ -21,11 +21,11 @@ import urllib.error
 import urllib.request
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 
-from portal.api.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
+from portal.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 from portal.audit.services import Actor, record
 from portal.common.time import utcnow
 from portal.extensions import db
@@ -90,15 +90,24 @@ def recent_deliveries(webhook: Webhook, *, limit: int = 50) -> list[WebhookDeliv
 
 # --- queueing events ---------------------------------------------------------------------------
 
-def _keys_instead_of_ids(payload: dict[str, Any]) -> dict[str, Any]:
-    """Receivers know persons by the company's key; ids are internal."""
-    from portal.inventory.models import Person
+#: Turns a person id into the company's key for a person (receivers know persons by key; ids are
+#: internal). The inventory, which owns persons, sets it (`resolve_person_keys_with`), so this
+#: package imports nothing above it.
+_person_key_of: Callable[[int], str | None] | None = None
 
+
+def resolve_person_keys_with(lookup: Callable[[int], str | None]) -> None:
+    global _person_key_of
+    _person_key_of = lookup
+
+
+def _keys_instead_of_ids(payload: dict[str, Any]) -> dict[str, Any]:
     payload = dict(payload)
     if "person_id" in payload:
         person_id = payload.pop("person_id")
-        payload["person_key"] = db.session.scalar(sa.select(Person.key).where(Person.id == person_id)) \
-            if person_id is not None else None
+        if person_id is not None and _person_key_of is None:
+            raise RuntimeError("no person key lookup registered (portal.inventory.models sets it)")
+        payload["person_key"] = _person_key_of(person_id) if person_id is not None else None
     return payload
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
 
-from portal.customer.labels import BASIS_WORDS, item_name
+from portal.inventory.labels import BASIS_WORDS, item_name
 from portal.inventory.models import Provision, ProvisionBasis, Source
 
 ENTRUSTMENT, JOINT_USE, THIRD_PARTY = "entrustment", "joint_use", "third_party"

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Collection, Iterable, Iterator
 
 from portal.common.time import JST
-from portal.customer.readable import Table, build, rows_of
+from portal.inventory.readable import Table, build, rows_of
 from portal.inventory.export import export_person_records
 from portal.inventory.models import THIRD_PARTY_KINDS
 

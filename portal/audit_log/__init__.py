@@ -1,0 +1,1 @@
+"""The admins' audit log page (/staff/audit): browse, filter and export the hash-chained log."""

@@ -1,0 +1,85 @@
+"""The import streams in chunks: what spans a chunk boundary behaves as if the file were one piece."""
+import json
+
+import pytest
+import sqlalchemy as sa
+
+import portal.inventory.importer as importer
+from portal.audit.models import AuditEntry
+from portal.extensions import db
+from portal.inventory.cli import ProgressLine
+from portal.inventory.importer import ImportFailed
+from portal.inventory.models import ConsentEvent, Item, Person
+from tests.inventory.records import CONSENT, ITEM, PERSON, PURCHASE, PURPOSE, SOURCE
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Chunks of two or three lines, so a short file crosses many boundaries."""
+    monkeypatch.setattr(importer, "CHUNK_LINES", 2)
+    monkeypatch.setattr(importer, "CHUNK_LINES_AT_MOST", 3)
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_lines_across_chunks_load_once_and_a_reimport_adds_nothing(small_chunks, import_lines, app_ctx):
+    second = {**PERSON, "key": "C-2", "email": "taro@example.jp"}
+    lines = [SOURCE, PURPOSE, PERSON, PURCHASE, PURCHASE, PURCHASE, ITEM, CONSENT, CONSENT,
+             second, {**PURCHASE, "person": "C-2"}, {**ITEM, "key": "C-2/address", "person": "C-2"}]
+    first = import_lines(*lines)
+    assert first.counts["item"] == 6
+    # The same purchase three times is three lines, even when they fall into different chunks.
+    assert count(Item) == 6 and count(ConsentEvent) == 1 and count(Person) == 2
+    again = import_lines(*lines)
+    assert again.change_summary() == "0 created, 0 updated"
+    assert count(Item) == 6
+
+
+def test_a_problem_in_a_late_chunk_leaves_nothing_of_the_early_chunks(small_chunks, import_lines, app_ctx):
+    lines = [SOURCE, PURPOSE, PERSON, PURCHASE, ITEM, CONSENT, {**ITEM, "key": "k9", "person": "nobody"}]
+    with pytest.raises(ImportFailed) as failure:
+        import_lines(*lines)
+    assert [str(problem) for problem in failure.value.problems] == [
+        "7: item: unknown person 'nobody' in 'person' (define it earlier in the file or import it first)"]
+    assert count(Person) == count(Item) == count(AuditEntry) == 0
+
+
+def test_an_email_stored_for_another_person_is_refused_across_chunks(small_chunks, import_lines, app_ctx):
+    import_lines(SOURCE, PURPOSE, PERSON)
+    with pytest.raises(ImportFailed) as failure:
+        import_lines(PURPOSE, SOURCE, {**PERSON, "key": "C-2"})
+    assert "duplicate email: already used by person 'C-000123'" in str(failure.value.problems[0])
+
+
+def test_numbers_beyond_64_bits_and_non_finite_numbers_load_as_the_standard_parser_reads_them(import_lines, app_ctx):
+    big = {**PURCHASE, "value": {"order": 123456789012345678901234567890, "price": 150}}
+    import_lines(SOURCE, PURPOSE, PERSON, big)
+    value = db.session.scalar(sa.select(Item.value).where(Item.category == "purchase"))
+    assert value["order"] == 123456789012345678901234567890
+
+
+def test_progress_line_says_records_per_second_and_time_left(capsys):
+    progress = ProgressLine(1000, shown=True)
+    progress.started -= 10  # ten seconds into the load
+    progress.last -= 10
+    progress(50_000, 250)
+    progress.clear()
+    shown = capsys.readouterr().err
+    assert "50,000 records, 5,000 records/s, 25%, about 30 s left" in shown
+
+
+def test_progress_line_stays_silent_when_not_on_a_terminal(capsys):
+    progress = ProgressLine(1000, shown=False)
+    progress.last -= 10
+    progress(10, 10)
+    assert capsys.readouterr().err == ""
+
+
+def test_a_bom_and_lines_ending_in_crlf_are_read(runner, tmp_path, app_ctx):
+    path = tmp_path / "crlf.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(json.dumps(r, ensure_ascii=False).encode() for r in (SOURCE, PURPOSE)))
+    result = runner.invoke(args=["import-data", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 sources, 1 purposes" in result.output
