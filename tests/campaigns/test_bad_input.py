@@ -91,17 +91,9 @@ def test_the_form_explains_an_empty_audience_and_a_past_date(app, client, login_
     assert _count(app, Campaign) == 0
 
 
-def _mailed_link(app, runner, smtp_server, new_campaign, email="ichiro@example.jp") -> str:
-    campaign_id = new_campaign()
-    runner.invoke(args=["campaign", "send", str(campaign_id)])
-    runner.invoke(args=["tick"])
-    body = smtp_server.to(email)[0].get_body(("plain",)).get_content()
-    return re.search(r"http://portal\.test(/c/[A-Za-z0-9_.\-]+)", body).group(1)
-
-
-def test_a_link_for_a_person_erased_since_says_so(app, runner, smtp_server, bought_list, new_campaign):
+def test_a_link_for_a_person_erased_since_says_so(app, bought_list, mailed_notice):
     bought_list()
-    path = _mailed_link(app, runner, smtp_server, new_campaign)
+    _campaign_id, path = mailed_notice()
     with app.app_context():
         person = db.session.scalar(sa.select(Person).where(Person.key == "C-1"))
         restrict_use(person_id=person.id, kind="erasure", actor=Actor("test"))
@@ -113,18 +105,18 @@ def test_a_link_for_a_person_erased_since_says_so(app, runner, smtp_server, boug
     assert _count(app, CampaignAnswer) == 0
 
 
-def test_a_tampered_link_and_an_unknown_code(app, client, runner, smtp_server, bought_list, new_campaign):
+def test_a_tampered_link_and_an_unknown_code(app, client, bought_list, mailed_notice):
     bought_list()
-    path = _mailed_link(app, runner, smtp_server, new_campaign)
+    _campaign_id, path = mailed_notice()
     assert client.get(path[:-2] + "zz").status_code == 404
     page = client.get("/c/code").get_data(as_text=True)
     wrong = client.post("/c/code", data={"csrf_token": csrf_from(page), "code": "AAAAA-AAAAA"})
     assert wrong.status_code == 422 and "このコードは見つかりませんでした" in wrong.get_data(as_text=True)
 
 
-def test_the_code_from_a_letter_opens_the_same_page(app, client, runner, smtp_server, bought_list, new_campaign):
+def test_the_code_from_a_letter_opens_the_same_page(app, client, bought_list, mailed_notice):
     bought_list()
-    _mailed_link(app, runner, smtp_server, new_campaign)
+    mailed_notice()
     with app.app_context():
         recipient = db.session.scalar(sa.select(CampaignRecipient).order_by(CampaignRecipient.id))
         typed = links.display_code(recipient.short_code).lower().replace("-", " - ")

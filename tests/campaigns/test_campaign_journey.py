@@ -16,14 +16,14 @@ from portal.webhooks.models import WebhookDelivery
 from portal.webhooks.services import create_webhook
 from portal.audit.models import AuditEntry
 from portal.audit.services import Actor
-from portal.campaigns.models import Campaign, CampaignAnswer, CampaignRecipient, CampaignStatus, Choice
+from portal.campaigns.models import Campaign, CampaignAnswer, CampaignStatus, Choice
 from portal.dsr.models import DataRequest
 from portal.extensions import db
 from portal.inventory.models import ConsentEvent, Person
 from portal.inventory.suppression import suppressed_for_purpose
 from portal.verification.models import CustomerSession
 from portal.verification.session import TOKEN_KEY
-from tests.fixtures.campaigns import in_days, rows, scalar
+from tests.fixtures.campaigns import in_days, scalar
 from tests.fixtures.pages import csrf_from
 
 LINK = re.compile(r"http://portal\.test/c/[A-Za-z0-9_.\-]+")
@@ -188,14 +188,9 @@ def test_one_click_unsubscribe_is_a_signed_post_without_csrf(app, runner, smtp_s
     assert scalar(app, sa.select(sa.func.count()).select_from(CampaignAnswer)) == 2
 
 
-def test_erase_my_data_stops_everything_and_files_an_erasure_request(app, runner, smtp_server, bought_list,
-                                                                     new_campaign):
+def test_erase_my_data_stops_everything_and_files_an_erasure_request(app, bought_list, mailed_notice):
     bought_list()
-    campaign_id = new_campaign()
-    runner.invoke(args=["campaign", "send", str(campaign_id)])
-    runner.invoke(args=["tick"])
-    body = smtp_server.to("ichiro@example.jp")[0].get_body(("plain",)).get_content()
-    path = LINK.search(body).group(0).replace("http://portal.test", "")
+    _campaign_id, path = mailed_notice()
     client = app.test_client()
     confirm = client.get(path + "/erase")
     done = client.post(path + "/erase", data={"csrf_token": csrf_from(confirm.get_data(as_text=True))})
@@ -223,13 +218,9 @@ def test_the_progress_page_and_csv_are_for_managers_and_audited(app, client, log
                   .where(AuditEntry.action == "campaigns.results_exported")) == 0
 
 
-def test_my_data_lists_the_notices_received_and_the_answers(app, runner, smtp_server, bought_list, new_campaign):
+def test_my_data_lists_the_notices_received_and_the_answers(app, bought_list, mailed_notice):
     bought_list()
-    campaign_id = new_campaign()
-    runner.invoke(args=["campaign", "send", str(campaign_id)])
-    runner.invoke(args=["tick"])
-    body = smtp_server.to("ichiro@example.jp")[0].get_body(("plain",)).get_content()
-    path = LINK.search(body).group(0).replace("http://portal.test", "")
+    _campaign_id, path = mailed_notice()
     client = app.test_client()
     page = client.get(path).get_data(as_text=True)
     with app.app_context():
