@@ -208,10 +208,17 @@ def tombstone_person(person_id: int, *, actor: Actor, request_id: int | None = N
         setattr(person, column, None)
     person.erased_at = utcnow()
     person.erasure_reference = reference
+    # Records merged into this one (名寄せ) kept their own register values as aliases: they
+    # describe the same person, so they become tombstones too (their data moved here already).
+    aliases = list(db.session.scalars(sa.select(Person).where(Person.merged_into_id == person_id)))
+    for alias in aliases:
+        for column in REGISTER_COLUMNS:
+            setattr(alias, column, None)
+        alias.erased_at, alias.erasure_reference = person.erased_at, reference
     db.session.flush()
     record("inventory.person_tombstoned", actor=actor, target_type="person", target_id=person_id,
            person_id=person_id, details={"request_id": request_id, "cleared": cleared,
-                                         "kept": sorted(held_columns)})
+                                         "kept": sorted(held_columns), "aliases": [a.key for a in aliases]})
     return sorted(held_columns)
 
 

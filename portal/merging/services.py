@@ -168,6 +168,8 @@ def undo_merge(merge: PersonMerge, *, actor: Actor) -> PersonMerge:
     if merge.is_undone:
         raise MergeRefused(_l("This merge has already been undone."))
     merged = db.session.get(Person, merge.merged_id)
+    if merged.erased_at is not None or merge.survivor.erased_at is not None:
+        raise MergeRefused(_l("The person has been erased since the merge; there is nothing to separate again."))
     if merged.merged_into_id != merge.survivor_id:
         raise MergeRefused(_l("The kept record has since been merged into another one; undo that merge first."))
     references = {f"{ref.table.name}.{ref.column.name}": ref for ref in _references()}

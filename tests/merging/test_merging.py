@@ -214,3 +214,28 @@ def test_find_duplicates_cli_writes_the_candidates_as_csv(app, runner, two_recor
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
                                  .where(AuditEntry.action == "person.duplicates_exported")) == 1
         db.session.remove()
+
+
+def test_a_full_erasure_of_the_survivor_erases_the_merged_record_too(app, api, make_token, two_records):
+    from portal.audit.services import Actor
+    from portal.inventory.erasure import tombstone_person
+
+    assert api.post("/persons/W-9001/merge", json={"into": "C-000123"},
+                    token=make_token("inventory:write")).status_code == 200
+    with app.app_context():
+        tombstone_person(_person("C-000123").id, actor=Actor("test"), reference="MG-2026-000042")
+        db.session.commit()
+        alias = _person("W-9001")
+        assert alias.erased_at is not None and alias.erasure_reference == "MG-2026-000042"
+        assert (alias.email, alias.name, alias.phone, alias.birthdate) == (None, None, None, None)
+        # The old address finds nobody any more.
+        assert db.session.scalar(sa.select(Person.id).where(Person.with_email("hanako.online@example.jp"))) is None
+        merge = db.session.scalar(sa.select(PersonMerge))
+        db.session.remove()
+    from portal.merging.services import MergeRefused, undo_merge
+
+    with app.app_context():
+        with pytest.raises(MergeRefused):
+            undo_merge(db.session.get(PersonMerge, merge.id), actor=Actor("test"))
+        db.session.rollback()
+        db.session.remove()
