@@ -14,9 +14,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from portal.agents.forms import RELATIONSHIP_CHOICES
 from portal.inventory.labels import category_name
-from portal.dsr.labels import FORMAT_WORDS, GROUND_WORDS
+from portal.dsr.labels import FORMAT_WORDS, GROUND_WORDS, RELATIONSHIP_CHOICES
 from portal.dsr.calendar import japan_date
 from portal.dsr.models import ClockStart, DataRequest, EventKind, Jurisdiction, PeriodUnit, RequestEvent, RequestType
 from portal.dsr.status import RequestStatus
