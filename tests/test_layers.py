@@ -1,16 +1,14 @@
 """The floor plan of `portal/`, tested: every import goes down the layers, never up, and no two
 packages (nor two files) import each other in a loop.
 
-The layers, lowest first (README, "Project layout", draws the same picture):
+The layers, highest first (LAYERS below is the one table; README, "Project layout", draws it and
+a test keeps the drawing complete):
 
     app             create_app and what only it uses (config, startup, errors, security)
-    screens         pages, forms, commands and the JSON API: every `views.py`, `*_views.py`,
-                    `forms.py`, `cli.py`, `*_cli.py`, `blueprint.py`, wherever it sits, and the
-                    packages that are only screens (customer, casework, reports, policies, api, site,
-                    audit_log, duplicates, incident_pages, campaign_pages, postal,
-                    intake, key_rotation)
-    domain          what the company knows and decides: inventory, dsr, deadlines, verification,
-                    agents, staff accounts, retention, merging, incidents, campaigns
+    screens         pages, forms, commands and the JSON API: the packages that are only screens, and
+                    every `views.py`, `*_views.py`, `forms.py`, `cli.py`, `*_cli.py`, `blueprint.py`
+                    wherever it sits
+    domain          what the company knows and decides (inventory, dsr, staff accounts, …)
     infrastructure  building blocks the domain stands on: encryption, audit, mail, webhooks, scheduler
     base            common, extensions, i18n
 
@@ -264,6 +262,14 @@ def test_an_import_inside_a_function_says_why():
     silent = [f"{imp.source}:{imp.line} imports {imp.target}" for imp in late_imports(portal_imports())
               if not imp.has_reason]
     assert not silent, "give these a one-line reason (or import at the top of the module):\n  " + "\n  ".join(silent)
+
+
+def test_the_readme_draws_every_package_of_the_table():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    drawing = readme.split("### Layers", 1)[1].split("```")[1]
+    missing = [prefix for _, prefixes in LAYERS for prefix in prefixes
+               if prefix != "portal" and prefix.removeprefix("portal.") not in drawing]
+    assert not missing, f"add these to the layer drawing in README.md (Project layout, Layers): {missing}"
 
 
 def test_the_layer_test_sees_imports_inside_functions():

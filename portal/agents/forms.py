@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.agents import uploads
 from portal.common.text import normalise_email
+from portal.dsr.labels import RELATIONSHIP_CHOICES
 from portal.dsr.models import RequestType
 from portal.verification.services import is_valid_email
 
@@ -121,13 +122,6 @@ class RequestFields:
             # Not the visitor's doing (an old page, a bot): give the form a fresh key.
             field.data = new_idempotency_key()
             raise ValidationError(_l("Please check the form and send it again."))
-
-
-RELATIONSHIP_CHOICES = [
-    ("minor_guardian", _l("Legal representative of a minor (parent or guardian)")),
-    ("adult_guardian", _l("Adult guardian (成年後見人) of the person")),
-    ("appointed", _l("Appointed by the person (任意代理人) with a letter of authority")),
-]
 
 
 class AgentRequestForm(FlaskForm, SubjectFields, RequestFields):

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from portal.inventory.labels import category_name
-from portal.dsr.labels import FORMAT_WORDS, GROUND_WORDS
+from portal.dsr.labels import FORMAT_WORDS, GROUND_WORDS, RELATIONSHIP_CHOICES
 from portal.dsr.calendar import japan_date
 from portal.dsr.models import ClockStart, DataRequest, EventKind, Jurisdiction, PeriodUnit, RequestEvent, RequestType
 from portal.dsr.status import RequestStatus
@@ -296,3 +296,25 @@ def filter_chips(filters, names: dict[int, str]) -> list[tuple[str, str]]:
         if getattr(filters, name):
             chip(f"{date_words[name]} {format_date(getattr(filters, name), 'medium')}", **{name: None})
     return chips
+
+
+#: Labels for the keys of an agent's or a subject's details, as staff read them.
+PARTY_LABELS = {
+    "name": _l("Name"), "name_kana": _l("Name in kana"), "relationship": _l("Authority to act"),
+    "email": _l("E-mail address"), "phone": _l("Phone"), "address": _l("Postal address"),
+    "contact": _l("Contact"), "birthdate": _l("Date of birth"), "postal_code": _l("Postal code"),
+    "customer_number": _l("Customer number"),
+}
+
+
+def party(details: dict | None) -> dict[str, object]:
+    """An agent's or subject's details with labelled keys and the authority in words."""
+    relationships = dict(RELATIONSHIP_CHOICES)
+    lines = {}
+    for key, value in (details or {}).items():
+        if value in (None, ""):
+            continue
+        if key == "relationship":
+            value = str(relationships.get(value, value))
+        lines[str(PARTY_LABELS.get(key, key))] = value
+    return lines

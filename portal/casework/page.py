@@ -11,6 +11,7 @@ from datetime import datetime
 from flask import current_app, render_template, url_for
 from flask import request as http
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.casework import display, forms, person, services
 from portal.casework.services import decisions_need_confirmation
@@ -19,7 +20,7 @@ from portal.inventory.labels import category_name, detail_name, field_name
 from portal.dsr.labels import RESIDENCE_WORDS
 from portal.dsr import delivery, ownership
 from portal.dsr.decisions import describe_decision_form
-from portal.dsr.models import DataRequest, EventKind
+from portal.dsr.models import DataRequest, EventKind, Jurisdiction
 from portal.dsr.queries import timeline
 from portal.dsr.status import RequestStatus, can_transition
 from portal.extensions import db
@@ -105,6 +106,16 @@ def next_step(request: DataRequest, actions: set[str]) -> NextStep:
     return NextStep(None, _("No action is possible now"), "")
 
 
+#: What each law asks a refusal to tell the requester (the reason field's hint).
+REJECTION_LAW = {
+    Jurisdiction.APPI: _l("The requester is told why we cannot carry out the request (APPI Art. 36)."),
+    Jurisdiction.GDPR: _l("The requester is told why, and that they may complain to a supervisory authority and "
+                          "seek a judicial remedy (GDPR Art. 12(4))."),
+    Jurisdiction.CCPA: _l("The requester is told the basis for the denial (CCPA Regulations, Cal. Code Regs. "
+                          "tit. 11, § 7022 for deletion, § 7024 for requests to know)."),
+}
+
+
 #: The actions folded under "other actions", in this order, with their titles.
 FOLDED = ("complete", "verify", "start", "resume", "ask", "extend", "reject")
 
@@ -158,6 +169,8 @@ def build_forms(request: DataRequest, seen: int, actions: set[str], *, failed: s
             form.assignee.choices = assignee_choices()
             if failed != "assign":
                 form.assignee.data = str(request.assignee_id or "")
+        if name == "reject":
+            form.reason.description = REJECTION_LAW[request.jurisdiction]
         if name == "extend" and request.policy.extension_unit:
             form.amount.label.text = _("Extend by (%(unit)s)", unit=display.unit_words(request.policy.extension_unit))
         built[name] = form
@@ -201,7 +214,7 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
         full_data=full_data, person_search=person_search,
         search_form=forms.PersonSearchForm(formdata=None),
         authority_url=authority_document_url(request),
-        jurisdiction_name=display.jurisdiction_name, field_name=field_name, detail_name=detail_name,
+        jurisdiction_name=display.jurisdiction_name, party=display.party, field_name=field_name, detail_name=detail_name,
         asked=display.asked_lines(request), residence_words=RESIDENCE_WORDS, channel_words=display.channel_words(),
     )
     # Audited once the page is built: committing first would expire what it shows.

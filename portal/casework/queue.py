@@ -263,7 +263,7 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
 
 def at_risk(now: datetime):
     """Open and overdue, due within SOON_DAYS (Japan dates), or still waiting for the identity
-    check; or (open or not) with an answer that was not delivered."""
+    check; or (open or not) with an answer that was not delivered — which also has its own tab."""
     soon = _japan_midnight(japan_date(now) + timedelta(days=SOON_DAYS + 1))
     urgent = sa.select(DataRequest.id).where(
         DataRequest.closed_at.is_(None), sa.or_(DataRequest.due_at < soon, DataRequest.status == RequestStatus.RECEIVED))
@@ -391,3 +391,10 @@ def capped_count(terms: list, order: tuple = (DataRequest.due_at, DataRequest.id
     limited = sa.select(DataRequest.id).where(*terms).order_by(*order).limit(COUNT_CAP + 1).subquery()
     count = db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
     return min(count, COUNT_CAP), count > COUNT_CAP
+
+
+def at_risk_requests(now: datetime, limit: int = 20) -> list[DataRequest]:
+    """The most urgent requests at risk (the dashboard's list): unverified first, then by due date."""
+    stmt = (sa.select(DataRequest).options(*LIST_ONLY).where(at_risk(now))
+            .order_by(DataRequest.due_at.is_not(None), DataRequest.due_at, DataRequest.id).limit(limit))
+    return list(db.session.scalars(stmt))

@@ -70,7 +70,7 @@ def queue():
         statuses=list(RequestStatus), types=list(RequestType), jurisdictions=list(Jurisdiction),
         staff=staff, bulk_choices=assignee_choices(staff), previous_login=previous, mask_email=mask_email,
         at_risk=at_risk, at_risk_capped=at_risk_capped, chips=display.filter_chips(filters, names),
-        more_filters_open=filters.folded_in_use(), intake_url=intake_url(),
+        more_filters_open=filters.folded_in_use(), intake_url=intake_url(), undelivered=delivery.count_undelivered(),
     )
     # Audited once the page is built (committing first would expire the rows it shows); no
     # page leaves without its audit entry, as a failed commit ends in an error page.

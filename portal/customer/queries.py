@@ -145,6 +145,17 @@ def items(person_id: int, *, categories: list[Category], extra_ids: list[int] = 
     return list(db.session.scalars(stmt).unique())
 
 
+def line_values(person_id: int, category: Category) -> list[tuple[datetime | None, Any]]:
+    """(collected at, value) of every line of a category, oldest first: plain rows, no objects."""
+    stmt = (
+        sa.select(Item.collected_at, Item.value)
+        .where(Item.person_id == person_id, Item.category == category)
+        .order_by(Item.collected_at, Item.id)
+        .execution_options(yield_per=1000)
+    )
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
 def purpose_ids_by_category(person_id: int, categories: list[Category]) -> dict[Category, set[int]]:
     """Which purposes the lines of large categories serve, without loading the lines."""
     result: dict[Category, set[int]] = {category: set() for category in categories}

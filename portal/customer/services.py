@@ -6,13 +6,15 @@ carries the full value anywhere in its HTML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from portal.audit.services import Actor, record
 from portal.customer import queries
 from portal.inventory import recipients
-from portal.inventory.labels import BASIS_WORDS, CATEGORY_ORDER, category_name, field_name, item_name
+from portal.inventory.labels import (
+    BASIS_WORDS, CATEGORY_ORDER, category_name, detail_name, detail_value, field_name, item_name,
+)
 from portal.customer.masking import mask_person, mask_value
 from portal.dsr.filing import record_self_service_disclosure
 from portal.common.time import JST
@@ -52,6 +54,7 @@ class CategoryGroup:
     total_hidden: bool = False  # there is a total, but it is a detail shown after step-up
     sources: list[Source] = field(default_factory=list)
     purposes: list[Purpose] = field(default_factory=list)
+    report_lines: list[tuple[str, str]] = field(default_factory=list)  # (when, what): the printable report
 
 
 @dataclass
@@ -250,16 +253,37 @@ def category_page(person_id: int, category: str, page: int, *, stepped_up: bool,
 
 
 def report(person_id: int) -> MyData | None:
-    """Everything on "my data" with every line written out, for the printable report (after step-up)."""
+    """Everything on "my data" with every line written out, for the printable report (after step-up).
+
+    A person may have 10,000 lines: they are read as plain rows and written as ready text
+    (one table row each), not as item views rendered through macros."""
     data = my_data(person_id, stepped_up=True)
     if data is None:
         return None
-    bulk = [group.category for group in data.groups if group.bulk]
-    lines = queries.items(person_id, categories=bulk)
     for group in data.groups:
         if group.bulk:
-            group.items = [_item_view(i, stepped_up=True) for i in lines if i.category == group.category]
+            group.report_lines = [(when_text(at), line_text(value))
+                                  for at, value in queries.line_values(person_id, group.category)]
     return data
+
+
+def when_text(moment: datetime | None) -> str:
+    """2024年6月10日 10:00 (English: Jun 10, 2024, 10:00), Japan time, without Babel's per-call cost."""
+    if moment is None:
+        return ""
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(JST)
+    if current_language() == "ja":
+        return f"{local.year}年{local.month}月{local.day}日 {local.hour}:{local.minute:02d}"
+    return local.strftime("%b %-d, %Y, %H:%M")
+
+
+def line_text(value: Any) -> str:
+    """A purchase or point line on one line: `商品 抹茶どら焼き · 数量 2 · 金額 ¥1,200`."""
+    if isinstance(value, dict):
+        return " · ".join(f"{detail_name(key)} {detail_value(key, part)}" for key, part in value.items())
+    if isinstance(value, list):
+        return " · ".join(map(str, value))
+    return str(value)
 
 
 def record_download(person_id: int, *, format: str, actor: Actor) -> None:

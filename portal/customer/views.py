@@ -13,7 +13,7 @@ from portal.common.time import JST, utcnow
 from portal.customer import services
 from portal.inventory import downloads
 from portal.inventory import recipients
-from portal.inventory.labels import channel_words, detail_name, detail_value, source_kind_words
+from portal.inventory.labels import channel_words, detail_name, detail_value, source_kind_words, yen
 from portal.extensions import db
 from portal.inventory.models import Category
 from portal.common.company import company_profile
@@ -27,7 +27,7 @@ def _helpers():
     return {
         "source_kind_words": source_kind_words, "channel_words": channel_words,
         "detail_name": detail_name, "format_currency": format_currency,
-        "format_decimal": format_decimal, "Category": Category, "detail_value": detail_value,
+        "format_decimal": format_decimal, "Category": Category, "detail_value": detail_value, "yen": yen,
         "recipients": recipients,
     }
 

@@ -18,6 +18,13 @@ RESIDENCE_CHOICES = [
 ]
 RESIDENCE_WORDS = dict(RESIDENCE_CHOICES)
 
+# How an agent is authorised to act for the person (the agent's form asks; staff pages show it).
+RELATIONSHIP_CHOICES = [
+    ("minor_guardian", _l("Legal representative of a minor (parent or guardian)")),
+    ("adult_guardian", _l("Adult guardian (成年後見人) of the person")),
+    ("appointed", _l("Appointed by the person (任意代理人) with a letter of authority")),
+]
+
 # The grounds of APPI Art. 35, as a customer would say them. Suspension and erasure may
 # rest on Art. 35(1) (use beyond the purpose (Art. 18), improper use (Art. 19), improper
 # acquisition (Art. 20)) and 35(5); a stop of provision on Art. 35(3) (provided without consent

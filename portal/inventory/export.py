@@ -71,6 +71,7 @@ def _sources(person_id: int) -> Iterator[dict]:
             # Only when set, so exports of other sources read as before.
             **({"obtained_via_opt_out": True, "provider_opt_out_filed_on": _date(source.provider_opt_out_filed_on)}
                if source.obtained_via_opt_out else {}),
+            **({"notice_version": source.notice_version} if source.notice_version else {}),
         }
 
 
@@ -165,6 +166,7 @@ def _consents(person_id: int, person_key: str) -> Iterator[dict]:
             "type": "consent", "person": person_key, "purpose": purpose_key,
             "state": event.state.value, "at": _time(event.at), "method": event.method,
             "source": source_key,
+            **({"notice_version": event.notice_version} if event.notice_version else {}),
         }
 
 

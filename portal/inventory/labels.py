@@ -1,7 +1,7 @@
 """Words a customer understands for the inventory's codes: categories, source kinds, bases, fields."""
 from __future__ import annotations
 
-from flask_babel import format_currency, format_decimal
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from portal.inventory.models import Category, Channel, ProvisionBasis, SourceKind
@@ -124,13 +124,18 @@ def detail_name(key: str) -> str:
 PRICE_KEYS = frozenset({"price", "unit_price", "amount", "total"})
 
 
+def yen(amount) -> str:
+    """¥1,200 in either language (Babel writes the full-width ￥ in Japanese)."""
+    return "¥" + format_decimal(amount)
+
+
 def detail_value(key: str, value) -> str:
     """A part of a structured value as a customer reads it: prices in yen, numbers grouped."""
     if isinstance(value, bool) or value is None:
         return "" if value is None else str(value)
     if isinstance(value, (int, float)):
         if str(key).lower() in PRICE_KEYS:
-            return format_currency(value, "JPY")
+            return yen(value)
         return format_decimal(value)
     return str(value)
 

@@ -198,6 +198,9 @@ class Source(db.Model):
     provider: Mapped[str | None] = mapped_column(sa.String(300))
     provider_obtained_by: Mapped[str | None] = mapped_column(sa.Text)
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # Which version of the privacy notice / consent wording people saw when this source collected
+    # their data (the card handed over at the booth): shown on "my data" and in the disclosure.
+    notice_version: Mapped[str | None] = mapped_column(sa.String(64))
     # The provider gave us this data by opt-out (オプトアウトによる第三者提供, Art. 27(2)): we may
     # not pass it on by opt-out in turn; the date the provider filed with the Commission, if known.
     obtained_via_opt_out: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -298,6 +301,8 @@ class ConsentEvent(db.Model):
     state: Mapped[ConsentState] = mapped_column(str_enum(ConsentState))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     method: Mapped[str | None] = mapped_column(sa.String(64))
+    # The version of the consent wording the person was shown when they gave or withdrew it.
+    notice_version: Mapped[str | None] = mapped_column(sa.String(64))
     source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("source.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

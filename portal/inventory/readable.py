@@ -52,14 +52,15 @@ def JSON_FIELDS() -> list[tuple[str, str]]:  # noqa: N802  (translated when call
     """What each record type of the JSON Lines holds, for the README."""
     return [
         ("source", _("where data came from: key, kind, name (ja/en), obtained_on, provider and "
-                     "provider_obtained_by (for data another company gave us)")),
+                     "provider_obtained_by (for data another company gave us), notice_version (the notice "
+                     "shown when the data was collected)")),
         ("purpose", _("what data is used for: key, title and description (ja/en), consent_required, channel "
                       "(email, post, phone, sms, none)")),
         ("person", _("your customer record: key, email, name, name_kana, phone, birthdate, customer_number")),
         ("item", _("one piece of data: category, field, value (text, or an object such as a purchase line), "
                    "source (a source key), collected_at, purposes (purpose keys), retain_until, suspended_at")),
         ("consent", _("one grant or withdrawal: purpose (a purpose key), state (granted or withdrawn), at, "
-                      "method, source")),
+                      "method, source, notice_version (the consent wording shown)")),
         ("provision", _("one record of giving data to another company: recipient (name, address, representative), "
                         "provided_at, basis (consent, opt_out, law, entrustment, joint_use), items (category.field)")),
     ]
@@ -115,7 +116,8 @@ def build(records: Iterable[dict], *, only: set[str] | None = None) -> Readable:
                   notes={_("Collected"): _("Japan time"), _("Use suspended"): _("at your request: still held, no longer used")})
     lines: dict[str, list[dict]] = {}
     consents = Table("consents.csv", _("Your consents: every time you gave or withdrew one, oldest first."),
-                     [_("Purpose"), _("State"), _("Date and time"), _("How"), _("Where it came from")])
+                     [_("Purpose"), _("State"), _("Date and time"), _("How"), _("Where it came from"),
+                      _("Wording shown (version)")])
     provisions = Table("provisions.csv", _("Records of giving your data to other companies (第三者提供記録), and to "
                                            "contractors and joint-use partners, which the law does not count as third parties."),
                        [_("Kind"), _("Recipient"), _("Address"), _("Representative"), _("Date"), _("Why we could give it"),
@@ -149,6 +151,7 @@ def build(records: Iterable[dict], *, only: set[str] | None = None) -> Readable:
                 _purpose_title(purposes, record["purpose"]),
                 _("Consent given") if record["state"] == "granted" else _("Consent withdrawn"),
                 _when(record.get("at")), record.get("method") or "", _source_name(sources, record.get("source")),
+                record.get("notice_version") or "",
             ])
         elif kind == "provision":
             recipient = record.get("recipient") or {}
@@ -220,10 +223,12 @@ def _receipts(sources: Iterable[dict]) -> Table:
 
 def _sources_table(sources: Iterable[dict]) -> Table:
     table = Table("sources.csv", _("Where your data came from."),
-                  [_("Source"), _("Kind"), _("Obtained on"), _("Provided by"), _("How they obtained it")])
+                  [_("Source"), _("Kind"), _("Obtained on"), _("Provided by"), _("How they obtained it"),
+                   _("Notice shown at collection (version)")])
     for source in sources:
         table.rows.append([_text(source["name"]), source_kind_words(source["kind"]), source.get("obtained_on") or "",
-                           source.get("provider") or "", source.get("provider_obtained_by") or ""])
+                           source.get("provider") or "", source.get("provider_obtained_by") or "",
+                           source.get("notice_version") or ""])
     return table
 
 

@@ -11,6 +11,8 @@ from functools import partial
 from flask import Blueprint, Response, flash, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
+from portal.casework.display import due, staff_names
+from portal.casework.queue import at_risk_requests
 from portal.common.time import JST, utcnow
 from portal.dsr.delivery import count_undelivered
 from portal.dsr.models import Jurisdiction, RequestType
@@ -60,6 +62,7 @@ def dashboard():
         policy_labels={j.value: j.value.upper() for j in Jurisdiction},
         drill=partial(drill_link, url_for("staff.queue")),
         undelivered=count_undelivered(),  # live: each one is a requester still waiting for our answer
+        at_risk=_at_risk_rows(now),  # live too: the list managers act on
     )
     html = render_template("reports/dashboard.html", **context)
     # Audited once the page is built (committing first would expire the staff user the page
@@ -67,6 +70,15 @@ def dashboard():
     services.record_viewed(period, actor=staff_actor(current_staff()))
     db.session.commit()
     return html
+
+
+def _at_risk_rows(now) -> list[dict]:
+    """The requests at risk now (references, types and deadlines only: no personal data)."""
+    requests = at_risk_requests(now)
+    names = staff_names({r.assignee_id for r in requests})
+    return [{"reference": r.reference, "type": r.type.staff_label, "due": due(r, now),
+             "due_on": r.due_at, "assignee": names.get(r.assignee_id) if r.assignee_id else None,
+             "url": url_for("staff.request_page", reference=r.reference)} for r in requests]
 
 
 def _csv(chunks, filename: str) -> Response:

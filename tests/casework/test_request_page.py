@@ -152,3 +152,19 @@ def test_matching_to_someone_not_in_the_register_is_refused(client, english_agen
 def test_an_unknown_reference_is_not_found(client, english_agent):
     assert client.get("/staff/requests/MG-2026-999999").status_code == 404
     assert client.get("/staff/requests/not-a-reference").status_code == 404
+
+
+@pytest.mark.parametrize("residence, law", [("jp", "APPI Art. 36"), ("eu", "GDPR Art. 12(4)"), ("us-ca", "§ 7022")])
+def test_a_rejection_cites_the_requests_own_law(client, login_as, file_case, residence, law):
+    in_english(client)
+    login_as("agent")
+    case = file_case(residence=residence)
+    assert law in text_of(client.get(f"/staff/requests/{case.reference}"))
+
+
+def test_an_agents_details_are_labelled_not_raw_keys(client, login_as, file_case):
+    in_english(client)
+    login_as("agent")
+    case = file_case(status="received", is_agent=True, agent={"name": "代理 一郎", "relationship": "appointed"})
+    page = text_of(client.get(f"/staff/requests/{case.reference}"))
+    assert "Authority to act" in page and "Appointed by the person" in page and "relationship" not in page

@@ -156,7 +156,9 @@ def test_each_download_is_written_to_the_audit_log_without_personal_values(app, 
 def test_the_report_is_one_document_with_every_line_and_is_recorded_as_a_download(app, client, login_customer):
     person_id = login_customer(client, "hanako@example.jp", stepped_up=True)
     page = client.get("/my/report").get_data(as_text=True)
-    assert page.count('<li>\n    <span class="line-when">') >= 8  # all eight purchase lines, not a preview
+    purchases = page.split('id="category-purchase"')[1].split("</table>")[0]
+    assert purchases.count("<tr><td>") == 8  # all eight purchase lines, not a preview
+    assert "2025年1月1日 12:00" in purchases and "¥1,000" in purchases  # Japanese dates, prices in yen
     assert HANAKO_VALUES["address"] in page and "株式会社サンプル物流" in page
     assert "<details class=\"card recipient\" open>" in page  # nothing hidden in print
     with app.app_context():

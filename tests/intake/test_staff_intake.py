@@ -54,7 +54,7 @@ def test_an_unchecked_identity_files_the_request_waiting_for_verification_and_ma
                      policy="ccpa", type="erasure")
     assert response.status_code == 302
     (request,) = _requests(app)
-    assert request.status.value == "received" and request.due_at is None and request.channel.value == "phone"
+    assert request.status.value == "received" and request.channel.value == "phone"  # (the clock runs from receipt)
     assert request.jurisdiction.value == "ccpa" and request.acknowledged_at is not None  # CCPA: receipt confirmed
     with app.app_context():
         assert [m.to_address for m in db.session.scalars(sa.select(OutboxMessage))] == ["caller@example.jp"]

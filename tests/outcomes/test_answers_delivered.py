@@ -87,6 +87,7 @@ def test_a_permanent_refusal_stops_retrying_and_shows_until_staff_answer_another
     queue = client.get("/staff/?status=any&undelivered=1").get_data(as_text=True)
     assert case.reference in queue and "回答未達" in queue
     assert case.reference in client.get("/staff/?risk=1").get_data(as_text=True)  # "at risk", though completed
+    assert "未達の回答" in text_of(client.get("/staff/"))  # and a tab of their own beside it
     assert "回答未達" not in client.get("/staff/?status=any&q=MG-0000-000000").get_data(as_text=True)
     dashboard = client.get("/staff/reports").get_data(as_text=True)
     assert re.search(r'id="undelivered".*?status=any&amp;undelivered=1">1</a>', dashboard, re.S)

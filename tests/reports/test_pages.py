@@ -111,3 +111,17 @@ def test_an_assignee_name_that_looks_like_a_formula_is_text_in_the_register(clie
     add_request(received="2026-10-01 10:00", due="2026-10-15 23:59", assignee_id=agent.id)
     rows = rows_of(client.get("/staff/reports/register.csv" + OCTOBER_ARGS))
     assert rows[1][REGISTER_COLUMNS.index("assignee")] == '\'=HYPERLINK("http://x")'
+
+
+def test_the_dashboard_lists_what_is_at_risk_with_workload_near_the_top(client, manager, file_case, set_due):
+    from datetime import timedelta
+
+    from portal.common.time import utcnow
+
+    late, fine = file_case(), file_case()
+    set_due(late.reference, utcnow() - timedelta(days=2))
+    set_due(fine.reference, utcnow() + timedelta(days=10))
+    html = client.get("/staff/reports").get_data(as_text=True)
+    at_risk = html.split('id="at-risk"', 1)[1].split("</table>", 1)[0]
+    assert late.reference in at_risk and fine.reference not in at_risk and "2 days overdue" in at_risk
+    assert html.index('id="people-title"') < html.index('id="period-title"')  # workload before the period

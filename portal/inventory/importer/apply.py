@@ -37,7 +37,7 @@ from portal.inventory.models import (
 )
 
 SOURCE_FIELDS = ("kind", "name_ja", "name_en", "obtained_on", "provider", "provider_obtained_by", "note",
-                 "obtained_via_opt_out", "provider_opt_out_filed_on")
+                 "obtained_via_opt_out", "provider_opt_out_filed_on", "notice_version")
 PURPOSE_FIELDS = ("title_ja", "title_en", "description_ja", "description_en", "consent_required", "channel")
 PERSON_FIELDS = ("email", "name", "name_kana", "phone", "birthdate", "customer_number",
                  "email_index", "name_index", "name_kana_index", "phone_index", "customer_number_index")
@@ -312,6 +312,7 @@ class Writer:
             "state": row["state"],
             "at": row["at"],
             "method": row["method"],
+            "notice_version": row["notice_version"],
             "source_id": sources[row["source"]] if row["source"] else None,
         } for row in rows]
         existing: set[tuple] = set()

@@ -244,6 +244,7 @@ def _source(f: Collect, known: KnownKeys) -> dict:
         "provider": provider,
         "provider_obtained_by": f(_string, "provider_obtained_by"),
         "note": f(_string, "note"),
+        "notice_version": f(_string, "notice_version", max_length=64),
         **_opt_out_source(f),
     }
 
@@ -306,6 +307,7 @@ def _consent(f: Collect, known: KnownKeys) -> dict:
         "state": f(_choice, "state", ConsentState),
         "at": f(_datetime, "at", required=True),
         "method": f(_string, "method", max_length=64),
+        "notice_version": f(_string, "notice_version", max_length=64),
         "source": f(_reference, "source", known.sources, "source", required=False),
     }
 
