@@ -35,16 +35,21 @@ def old_app(empty_database):
         yield application
 
 
-def _request(policy: int, n: int, *, due_at: datetime, assignee: int | None) -> DataRequest:
-    # data_request is the same at 0016 as at head, so the model can write it.
-    request = DataRequest(
-        reference=f"MG-2026-00001{n}", type="disclosure", policy_id=policy, jurisdiction="gdpr",
-        status="in_progress", requester_email=f"{n}.requester@example.jp", channel="web", residence="eu",
-        received_at=NOW - timedelta(days=10), verified_at=NOW - timedelta(days=10), due_at=due_at,
-        original_due_at=due_at, assignee_id=assignee)
-    db.session.add(request)
-    db.session.flush()
-    return request
+def _request(policy: int, n: int, *, due_at: datetime, assignee: int | None) -> int:
+    """A request row as the portal wrote it at 0016: only the columns that existed then (the
+    model has gained some since), each through the model's own column type (encryption, UTC)."""
+    existing = {column["name"] for column in sa.inspect(db.engine).get_columns("data_request")}
+    values = {
+        "reference": f"MG-2026-00001{n}", "type": "disclosure", "policy_id": policy, "jurisdiction": "gdpr",
+        "status": "in_progress", "requester_email": f"{n}.requester@example.jp", "channel": "web",
+        "language": "ja", "residence": "eu", "is_agent": False, "details": {}, "paused_seconds": 0,
+        "received_at": NOW - timedelta(days=10), "verified_at": NOW - timedelta(days=10), "due_at": due_at,
+        "original_due_at": due_at, "assignee_id": assignee, "version_id": 1, "created_at": NOW, "updated_at": NOW,
+    }
+    model = DataRequest.__table__
+    old_table = sa.table("data_request", *(sa.column(name, model.c[name].type) for name in values if name in existing))
+    db.session.execute(sa.insert(old_table).values({k: v for k, v in values.items() if k in existing}))
+    return db.session.scalar(sa.select(model.c.id).where(model.c.reference == values["reference"]))
 
 
 def test_notices_sent_before_the_upgrade_count_for_the_current_due_date(old_app):
@@ -57,8 +62,8 @@ def test_notices_sent_before_the_upgrade_count_for_the_current_due_date(old_app)
             staff.append(user.id)
         policy = db.session.scalar(sa.select(Policy.id).where(Policy.jurisdiction == "gdpr"))
         due = end_of_japan_day(japan_date(NOW) + timedelta(days=3))
-        reminded = _request(policy, 1, due_at=due, assignee=staff[0]).id
-        unassigned = _request(policy, 2, due_at=due + timedelta(days=90), assignee=None).id
+        reminded = _request(policy, 1, due_at=due, assignee=staff[0])
+        unassigned = _request(policy, 2, due_at=due + timedelta(days=90), assignee=None)
         for request_id, kind in ((reminded, "due_in_3_days"), (unassigned, "unassigned")):
             db.session.execute(sa.text("INSERT INTO deadline_notice (request_id, kind, sent_at)"
                                        " VALUES (:r, :k, :at)"),
