@@ -239,3 +239,21 @@ def test_a_full_erasure_of_the_survivor_erases_the_merged_record_too(app, api, m
             undo_merge(db.session.get(PersonMerge, merge.id), actor=Actor("test"))
         db.session.rollback()
         db.session.remove()
+
+
+def test_a_tombstone_is_never_merged_into_or_away(app, api, make_token, two_records):
+    from portal.audit.services import Actor
+    from portal.inventory.erasure import tombstone_person
+
+    with app.app_context():
+        tombstone_person(_person("C-000999").id, actor=Actor("test"), reference="MG-2026-000077")
+        db.session.commit()
+        before = _snapshot()
+        db.session.remove()
+    token = make_token("inventory:write")
+    for merged, into in (("W-9001", "C-000999"), ("C-000999", "C-000123")):
+        response = api.post(f"/persons/{merged}/merge", json={"into": into}, token=token)
+        assert response.status_code == 409 and "erased" in response.get_json()["detail"]
+    with app.app_context():
+        assert _snapshot() == before
+        db.session.remove()
