@@ -47,3 +47,29 @@ def test_queue_queries_use_indexes(app, client, login_as, file_case, make_person
     assert captured, "the page ran no query on data_request"
     for statement, parameters in captured:
         assert not full_scans(app, statement, parameters), f"full scan for {page}: {' '.join(statement.split())}"
+
+
+def test_at_risk_reads_indexes_whatever_the_statistics_say(app, app_ctx, file_request, captured):
+    """The at-risk list (dashboard, queue filter) with statistics gathered while every request was
+    open and waiting for the identity check: an OR across "due soon" and "unverified" (or a
+    `closed_at` test beside the status) then made SQLite read the whole table."""
+    import sqlalchemy as sa
+
+    from portal.casework.queue import at_risk_requests
+    from portal.common.time import utcnow
+    from portal.dsr.models import DataRequest
+    from portal.extensions import db
+
+    template = file_request()
+    columns = [c for c in DataRequest.__table__.columns if c.name not in ("id", "reference", "idempotency_key")]
+    row = dict(db.session.execute(sa.select(*columns).where(DataRequest.id == template.id)).mappings().one())
+    db.session.execute(sa.insert(DataRequest.__table__), [dict(row) for _ in range(3000)])
+    db.session.execute(sa.text("ANALYZE"))  # the fixture's cleanup drops these statistics again
+    db.session.commit()
+    captured.clear()
+
+    assert template in at_risk_requests(utcnow())
+
+    assert captured
+    for statement, parameters in captured:
+        assert not full_scans(app, statement, parameters), " ".join(statement.split())
