@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
@@ -14,16 +13,15 @@ from portal.dsr.labels import RESIDENCE_WORDS
 from portal.dsr.fees import fees_for_type, record_fee
 from portal.dsr.models import FeeStatus
 from portal.extensions import db
+from portal.inventory.labels import yen
 from portal.staff.auth import current_staff, staff_required
 from portal.staff.login import staff_actor
 
 bp = Blueprint("fees", __name__, url_prefix="/staff/requests")
 
 
-@bp.app_template_global()
-def yen(amount: int | None) -> str:
-    """"1,000円" / "1,000 yen", in the reader's language."""
-    return _("%(amount)s yen", amount=format_decimal(amount or 0))
+# Fees read like every price the portal shows (¥1,000), on staff and customer pages alike.
+bp.add_app_template_global(yen)
 
 
 @bp.app_template_global()

@@ -57,9 +57,9 @@ def test_the_customer_sees_the_fee_before_filing_and_the_request_owes_it(app, cl
     login_customer(client, "hanako@example.jp")
     in_english(client)
     form = text_of(client.get("/my/requests/new/disclosure"))
-    assert "Fee" in form and "1,000 yen" in form and PAYMENT in form and "生活保護" in form
+    assert "Fee" in form and "¥1,000" in form and PAYMENT in form and "生活保護" in form
     # No fee for another type.
-    assert "1,000 yen" not in text_of(client.get("/my/requests/new/erasure"))
+    assert "¥1,000" not in text_of(client.get("/my/requests/new/erasure"))
     reference = file_disclosure(client)
     request = request_row(app, reference)
     assert request.fee_amount == 1000 and request.fee_status is FeeStatus.UNPAID

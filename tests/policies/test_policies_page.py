@@ -17,7 +17,7 @@ from tests.fixtures.pages import in_english, post_page_form, text_of
 POLICIES = "/staff/policies"
 APPI_DEFAULT = POLICIES + "/appi/default"
 
-APPI_AS_IS = {"response_period": "14", "response_unit": "calendar_days", "clock_starts": "verified",
+APPI_AS_IS = {"response_period": "14", "response_unit": "calendar_days", "clock_starts": "received",
               "extension_period": "", "extension_unit": "calendar_days",
               "acknowledge_period": "", "acknowledge_unit": "calendar_days"}
 
