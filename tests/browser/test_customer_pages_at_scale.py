@@ -187,7 +187,9 @@ def test_every_customer_page_fits_the_screen_for_a_customer_with_years_of_histor
             page.goto(live_server + "/my/requests/new/erasure")
             page.locator("form[method=post] button[type=submit]").last.click()
             page.wait_for_load_state()
-            assert page.evaluate("document.activeElement && document.activeElement.id") == "error-summary"
+            # autofocus moves focus once the page has rendered: wait for it (fails after 10 s).
+            page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'",
+                                   timeout=10_000)
             check(page, "erasure-form-errors")
         context.close()
     print("\n" + "\n".join(report))
