@@ -11,8 +11,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.inventory.models import Person
-from tests.browser.test_duplicates import _keep, _login, _no_sideways_scroll
-from tests.fixtures.browser import PHONE
+from tests.fixtures.browser import PHONE, assert_no_sideways_scroll, keep_screenshot, login_staff_in_browser
 from tests.inventory.records import PURPOSE, SOURCE
 
 pytestmark = pytest.mark.browser
@@ -41,10 +40,10 @@ def test_a_manager_maps_checks_and_loads_a_card_export(app, live_server, browser
     context = browser.new_context(**viewport, locale=locale)
     page = context.new_page()
     try:
-        _login(page, app, live_server, manager, button=words["login"], english=locale.startswith("en"))
+        login_staff_in_browser(page, app, live_server, manager, button=words["login"], english=locale.startswith("en"))
         page.goto(live_server + "/staff/imports")
-        _no_sideways_scroll(page)
-        _keep(page, f"staff-csv-import-{size}-{locale[:2]}.png")
+        assert_no_sideways_scroll(page)
+        keep_screenshot(page, f"staff-csv-import-{size}-{locale[:2]}.png")
         page.locator("input[type=file]").set_input_files(str(export))
         page.get_by_role("button", name=words["upload"]).click()
         page.wait_for_url("**/staff/imports/*")
@@ -59,8 +58,8 @@ def test_a_manager_maps_checks_and_loads_a_card_export(app, live_server, browser
         page.get_by_role("button", name=words["check"]).click()
         load = page.get_by_role("button", name=words["load"])
         assert load.is_visible()
-        _no_sideways_scroll(page)
-        _keep(page, f"staff-csv-import-check-{size}-{locale[:2]}.png")
+        assert_no_sideways_scroll(page)
+        keep_screenshot(page, f"staff-csv-import-check-{size}-{locale[:2]}.png")
         load.click()
         page.wait_for_url("**/staff/imports")
         assert words["done"] in page.inner_text("body")
