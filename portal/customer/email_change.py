@@ -133,7 +133,7 @@ def confirm(token: str) -> Change:
         follow_session_email(person.id, register_before, person.email)
     with force_locale(challenge.language):
         done = _("%(item)s: changed (the new address was confirmed with the link we sent to it)",
-                 item=f"{category_name(item.category)}: {field_name(item.field)}")
+                 item=f"{category_name(item.category)}: {field_name(item.field, item.category)}")
     change = complete_at_once(change, applied={"items": [{"item_id": item.id, "category": item.category.value,
                                                           "field": item.field}], "confirmed_by_link": True},
                               body=done)

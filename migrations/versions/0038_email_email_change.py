@@ -3,14 +3,14 @@
 `email_challenge` rows gain a `purpose` ("sign_in" for every row so far; "email_change" for a
 link sent to a new address) and, for a change, the person whose address it is.
 
-Revision ID: 0037
-Revises: 0036
+Revision ID: 0038_email
+Revises: 0037_gpc
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0037"
-down_revision = "0036"
+revision = "0038_email"
+down_revision = "0037_gpc"
 branch_labels = None
 depends_on = None
 
