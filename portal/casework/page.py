@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from portal.casework import display, forms, person, services
 from portal.casework.services import decisions_need_confirmation
 from portal.common.time import utcnow
+from portal.i18n import WHEN_PATTERNS, current_language
 from portal.inventory.labels import category_name, detail_name, field_name
 from portal.dsr.labels import RESIDENCE_WORDS
 from portal.dsr import approvals, delivery, ownership
@@ -108,7 +109,7 @@ def next_step(request: DataRequest, actions: set[str], pending: DecisionApproval
     """The first thing to do on this request, as the top of its page offers it."""
     if pending is not None and request.is_open:
         preparer = preparer_name(pending, names or {})
-        when = format_datetime(pending.prepared_at, "medium")
+        when = format_datetime(pending.prepared_at, WHEN_PATTERNS.get(current_language(), WHEN_PATTERNS["en"]))
         if "approve" in actions:
             return NextStep("approve", _("Approve or send back the decision"), _(
                 "%(name)s prepared this decision on %(when)s. Check what will change, then approve it — it is "
