@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.key_rotation.cli import bp as encryption_cli
     from portal.inventory.cli import bp as inventory_cli
     from portal.merging.cli import bp as merging_cli
+    from portal.retention.cli import bp as retention_cli
     from portal.policies.views import bp as policies
     from portal.postal.staff_views import bp as postal_staff
     from portal.postal.views import bp as postal
@@ -159,3 +160,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(postal)
     app.register_blueprint(postal_staff)
     app.register_blueprint(merging_cli)
+    app.register_blueprint(retention_cli)

@@ -78,6 +78,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_INDEX_KEY": index_key,
         "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "PORTAL_COMPANY_FILE": env.get("PORTAL_COMPANY_FILE"),
+        # Send a request's mail at the end of that request (development, tests, a small install),
+        # or leave it to `flask --app portal send-mail --watch` / `tick` so no page waits on SMTP
+        # (production's default).
+        "PORTAL_MAIL_AFTER_REQUEST": env.get("PORTAL_MAIL_AFTER_REQUEST",
+                                             "0" if portal_env == "production" else "1") == "1",
         # Mail: `make run` points these at the local catcher on port 1025.
         "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
         "MAIL_PORT": int(env.get("MAIL_PORT", "1025")),

@@ -87,7 +87,7 @@ def concerned_items(request: DataRequest) -> list[ConcernedItem]:
         item = items.get(change.get("item_id"))
         result.append(ConcernedItem(
             action=str(change.get("action") or "change"), category=str(change.get("category") or ""),
-            field=field_name(str(change.get("field") or "")), at_request=change.get("current"),
+            field=field_name(str(change.get("field") or ""), change.get("category") or None), at_request=change.get("current"),
             held_now=item.value if item else None, proposed=change.get("proposed"),
             reason=change.get("reason"), item_id=change.get("item_id"), exists=item is not None))
     return result

@@ -145,7 +145,7 @@ def file_correction(requester: Requester, proposals: list[Proposal], *, residenc
                 change_item_value(proposal.item, proposal.proposed, actor=requester.actor,
                                   request_id=change.request.id)
             applied = {"items": [{"item_id": p.item.id, "category": p.category, "field": p.field} for p in at_once]}
-            done = "\n".join(_("%(item)s: changed", item=f"{category_name(p.category)}: {field_name(p.field)}")
+            done = "\n".join(_("%(item)s: changed", item=f"{category_name(p.category)}: {field_name(p.field, p.category)}")
                              for p in at_once)
             change = complete_at_once(change, applied=applied, body=done)
             notify(change)

@@ -79,7 +79,7 @@ def _correction_rows(details: dict, *, stepped_up: bool) -> list[CorrectionRow]:
             # The customer's own words for what is missing, under the category's name.
             item = f"{category_name(change['category'])}: {change.get('field')}"
         else:
-            item = f"{category_name(change['category'])}: {field_name(change.get('field') or '')}"
+            item = f"{category_name(change['category'])}: {field_name(change.get('field') or '', change['category'])}"
         current, masked_current = _shown(change.get("field") or "", change.get("current"), stepped_up=stepped_up)
         proposed, masked_proposed = _shown(change.get("field") or "", change.get("proposed"), stepped_up=stepped_up)
         rows.append(CorrectionRow(item=item, action=str(ACTION_WORDS.get(action, action)), current=current,

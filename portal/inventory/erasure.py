@@ -123,7 +123,7 @@ def erase_items(
     if result.erased_count:
         result.earliest = dict(db.session.execute(
             sa.select(Item.category, sa.func.min(Item.created_at)).where(erasable).group_by(Item.category)).all())
-        _tombstone_and_delete(erasable, actor=actor, request_id=request_id)
+        tombstone_and_delete(erasable, actor=actor, request_id=request_id)
     record(
         "inventory.items_erased", actor=actor, target_type="person", target_id=person_id, person_id=person_id,
         details={
@@ -135,7 +135,10 @@ def erase_items(
     return result
 
 
-def _tombstone_and_delete(erasable, *, actor: Actor, request_id: int | None) -> None:
+def tombstone_and_delete(erasable, *, actor: Actor, request_id: int | None) -> int:
+    """Delete the items matching `erasable` with their purposes and earlier values, leaving a
+    tombstone each (so a later import does not bring them back); returns how many went.
+    Erasure and retention disposal (`portal.retention.disposal`) both end an item here."""
     now = utcnow()
     db.session.execute(sa.insert(ItemTombstone).from_select(
         ["item_id", "item_key", "person_id", "category", "field", "source_id",
@@ -152,7 +155,7 @@ def _tombstone_and_delete(erasable, *, actor: Actor, request_id: int | None) -> 
     db.session.execute(
         sa.delete(ItemRevision).where(ItemRevision.item_id.in_(ids)).execution_options(synchronize_session=False)
     )
-    db.session.execute(sa.delete(Item).where(erasable).execution_options(synchronize_session="fetch"))
+    return db.session.execute(sa.delete(Item).where(erasable).execution_options(synchronize_session="fetch")).rowcount
 
 
 def tombstones(person_id: int) -> list[ItemTombstone]:

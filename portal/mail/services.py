@@ -1,7 +1,8 @@
 """The outbox: mail is queued in the transaction that caused it and sent once that commits.
 
 A mail queued by a transaction that rolls back never existed, so it is never sent. A mail
-whose transaction commits is sent at the end of that request (or CLI command); when SMTP
+whose transaction commits is sent by `send-mail --watch` (production: no page waits on SMTP) or,
+with `PORTAL_MAIL_AFTER_REQUEST`, at the end of that request (or CLI command); when SMTP
 fails for now (a 4xx answer, no connection) it waits in the outbox and `tick` retries it with
 growing pauses; when the server refuses it for good (a 5xx answer) it is marked failed at once,
 and a mail answering a request then shows on that request until staff deal with it. Before sending, a
@@ -104,6 +105,10 @@ class DeliveryReport:
         if outcome is not None:
             setattr(self, outcome, getattr(self, outcome) + 1)
 
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.retrying + self.failed
+
     def __str__(self) -> str:
         parts = [f"{n} {label}" for n, label in
                  ((self.sent, "sent"), (self.retrying, "retrying"), (self.failed, "gave up"))
@@ -205,8 +210,19 @@ def _forget_rolled_back_mail(session) -> None:
     session.info.pop(QUEUED_KEY, None)
 
 
+def send_request_mail(error: BaseException | None = None) -> None:
+    """At the end of a request: send what it committed, if this install sends mail that way.
+
+    Otherwise the rows stay pending for `send-mail --watch` or `tick`, and the request's own
+    time holds no SMTP conversation (nor the few milliseconds of building the message)."""
+    if current_app.config["PORTAL_MAIL_AFTER_REQUEST"]:
+        send_committed_mail(error)
+    else:
+        db.session.info.pop(COMMITTED_KEY, None)
+
+
 def send_committed_mail(error: BaseException | None = None) -> None:
-    """At the end of a request or CLI command: send what its committed transactions queued.
+    """At the end of a CLI command (or request): send what its committed transactions queued.
 
     Runs after the response is built, so an SMTP outage never fails the customer's request;
     whatever is not sent here stays pending for `tick`."""
@@ -223,7 +239,7 @@ def send_committed_mail(error: BaseException | None = None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.teardown_request(send_committed_mail)
-    # CLI commands have no request; their app context ends instead.
+    app.teardown_request(send_request_mail)
+    # CLI commands have no request; their app context ends instead (a request's was emptied above).
     app.teardown_appcontext(send_committed_mail)
     app.jinja_env.globals["external_url"] = external_url

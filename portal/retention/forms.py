@@ -1,10 +1,10 @@
-"""The legal-hold form of /staff/retention: the `legal-hold` command's options, as a form."""
+"""The forms of /staff/retention: legal holds (the `legal-hold` command's options) and disposal."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.inventory.labels import category_name
 from portal.inventory.models import Category
@@ -31,3 +31,10 @@ class LegalHoldForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.category.choices = [(c.value, category_name(c)) for c in Category]
+
+
+class DisposalForm(FlaskForm):
+    """The confirmation of a disposal: the number of items the manager saw, so that a list that
+    changed meanwhile is shown again instead of disposed of unseen."""
+
+    expected = IntegerField(widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)])

@@ -17,7 +17,8 @@ from portal.common.time import JST, utcnow
 from portal.dsr.models import DataRequest, RequestEvent
 from portal.encryption.blind import email_index
 from portal.extensions import db
-from portal.inventory.models import Item, Person, Provision
+from portal.inventory.models import Item, Provision
+from portal.retention.disposal import expired
 from portal.retention.periods import periods, years_before
 
 #: What an anonymised request keeps in `requester_email` (NOT NULL); also how we know it is done.
@@ -103,35 +104,10 @@ def purge_provision_records(*, actor: Actor, now: datetime | None = None) -> int
     return len(ids)
 
 
-@dataclass(frozen=True)
-class OverdueItems:
-    category: str
-    person_key: str
-    count: int
-    oldest: object
-
-
-def items_past_retention(*, now: datetime | None = None, limit: int = 200) -> list[OverdueItems]:
-    """Items kept past their `retain_until`, per person and category, oldest first (for staff)."""
-    today = (now or utcnow()).astimezone(JST).date()
-    rows = db.session.execute(
-        sa.select(Item.category, Person.key, sa.func.count(Item.id), sa.func.min(Item.retain_until))
-        .join(Person, Person.id == Item.person_id)
-        .where(Item.retain_until < today)
-        .where(sa.or_(Item.legal_hold_until.is_(None), Item.legal_hold_until < today))
-        .group_by(Item.category, Person.key)
-        .order_by(sa.func.min(Item.retain_until), Person.key, Item.category)
-        .limit(limit)
-    )
-    return [OverdueItems(str(category), key, count, oldest) for category, key, count, oldest in rows]
-
-
 def count_items_past_retention(*, now: datetime | None = None) -> int:
+    """How many items are due for disposal (the definition `portal.retention.disposal` uses)."""
     today = (now or utcnow()).astimezone(JST).date()
-    return db.session.scalar(
-        sa.select(sa.func.count(Item.id)).where(Item.retain_until < today)
-        .where(sa.or_(Item.legal_hold_until.is_(None), Item.legal_hold_until < today))
-    ) or 0
+    return db.session.scalar(sa.select(sa.func.count(Item.id)).where(expired(today))) or 0
 
 
 @dataclass(frozen=True)

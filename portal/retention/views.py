@@ -1,4 +1,5 @@
-"""/staff/retention: items kept past their `retain_until`, and the periods `tick` applies."""
+"""/staff/retention: items kept past their `retain_until` (and, for managers, their disposal after
+a confirmation page), the legal holds, and the periods `tick` applies."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -7,11 +8,12 @@ from flask_babel import lazy_gettext as _l
 
 from portal.inventory.labels import category_name, field_name
 from portal.retention.periods import periods
-from portal.retention.services import count_items_past_retention, items_past_retention, legal_holds_in_force
+from portal.retention import disposal
+from portal.retention.services import legal_holds_in_force
 from portal.extensions import db
 from portal.inventory.erasure import japan_today
 from portal.inventory.legal_holds import LegalHoldRefused, apply_legal_hold, check_hold, longer_holds, resolve_scope
-from portal.retention.forms import LegalHoldForm
+from portal.retention.forms import DisposalForm, LegalHoldForm
 from portal.staff.auth import current_staff, role_required
 from portal.staff.login import staff_actor
 
@@ -22,16 +24,15 @@ def _page(form: LegalHoldForm | None = None, status: int = 200):
     user = current_staff()
     if form is None and user.may("manager"):
         form = LegalHoldForm(formdata=None, person_key=request.args.get("person") or None)
-    return render_template("staff/retention.html", rows=items_past_retention(),
-                           total=count_items_past_retention(), holds=legal_holds_in_force(), periods=periods(),
-                           category_name=category_name, field_name=field_name,
+    return render_template("staff/retention.html", due=disposal.plan(), holds=legal_holds_in_force(),
+                           periods=periods(), category_name=category_name, field_name=field_name,
                            hold_form=form if user.may("manager") else None), status
 
 
 @bp.get("")
 @role_required("agent")
 def index():
-    """Counts per person key and category (no values), the legal holds in force, the periods;
+    """What is due for disposal per category and source (counts, no values), the legal holds in force, the periods;
     for managers, the form that places, extends and lifts holds (`?person=KEY` fills the person)."""
     return _page()
 
@@ -79,4 +80,36 @@ def hold():
         kept = 0 if form.replace.data else longer_holds(scope, until, reason)
         if kept:
             flash(_("%(count)s items keep a hold that runs as long or longer.", count=kept), "info")
+    return redirect(url_for("retention.index"))
+
+
+def _confirmation(due: disposal.Plan, status: int = 200):
+    form = DisposalForm(formdata=None, expected=due.items)
+    return render_template("retention/dispose.html", due=due, form=form, category_name=category_name), status
+
+
+@bp.get("/dispose")
+@role_required("manager")
+def confirm_disposal():
+    """The confirmation step: exactly what would go (counts per category and source), one button."""
+    return _confirmation(disposal.plan())
+
+
+@bp.post("/dispose")
+@role_required("manager")
+def dispose():
+    """Dispose of what the confirmation page showed (the `dispose-expired` command's service), in one
+    transaction; if the items due changed since, nothing goes and the new counts are shown."""
+    form = DisposalForm()
+    if not form.validate_on_submit():
+        return _confirmation(disposal.plan(), 422)
+    try:
+        done = disposal.dispose_expired(actor=staff_actor(current_staff()), expected=form.expected.data)
+    except disposal.PlanChanged as changed:
+        db.session.rollback()
+        flash(_("The items due for disposal changed since you looked: nothing was disposed of. Check the new counts."),
+              "warning")
+        return _confirmation(changed.current, 409)
+    db.session.commit()
+    flash(_("%(count)s items past their retention date were disposed of.", count=done.items), "success")
     return redirect(url_for("retention.index"))

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 import sqlalchemy as sa
+from flask_sqlalchemy.session import Session
 
 from portal.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 from portal.audit.services import Actor, record
@@ -111,6 +112,35 @@ def _keys_instead_of_ids(payload: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
+_SUBSCRIPTIONS_KEY = "webhooks.subscriptions"
+
+
+def _active_subscriptions() -> list[tuple[int, frozenset[str]]]:
+    """(webhook id, events) of the active webhooks, read once per transaction: a request that
+    changes status twice asks once, and the read does not flush the caller's pending rows."""
+    cached = db.session.info.get(_SUBSCRIPTIONS_KEY)
+    if cached is None:
+        with db.session.no_autoflush:
+            rows = db.session.execute(sa.select(Webhook.id, Webhook.events).where(Webhook.active.is_(True)))
+            cached = [(webhook_id, frozenset(events or ())) for webhook_id, events in rows]
+        db.session.info[_SUBSCRIPTIONS_KEY] = cached
+    return cached
+
+
+@sa.event.listens_for(Session, "after_commit")
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_subscriptions(session) -> None:
+    # The next transaction sees webhooks anyone added or switched meanwhile.
+    session.info.pop(_SUBSCRIPTIONS_KEY, None)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_changed_subscriptions(session, flush_context) -> None:
+    # A webhook added or switched in this very transaction counts for its next event.
+    if any(isinstance(row, Webhook) for row in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_SUBSCRIPTIONS_KEY, None)
+
+
 def queue_event(event: str, payload: dict[str, Any], *, now: datetime | None = None) -> int:
     """Queue `event` for each active webhook subscribed to it; a status change to `completed`
     is also a `request.completed` event. Returns the number of deliveries queued."""
@@ -118,18 +148,18 @@ def queue_event(event: str, payload: dict[str, Any], *, now: datetime | None = N
     events = [event]
     if event is WebhookEvent.REQUEST_STATUS_CHANGED and payload.get("to_status") == "completed":
         events.append(WebhookEvent.REQUEST_COMPLETED)
-    webhooks = [w for w in db.session.scalars(sa.select(Webhook).where(Webhook.active.is_(True)))
-                if any(e.value in (w.events or []) for e in events)]
-    if not webhooks:
+    subscriptions = [(webhook_id, subscribed) for webhook_id, subscribed in _active_subscriptions()
+                     if any(e.value in subscribed for e in events)]
+    if not subscriptions:
         return 0
     now = now or utcnow()
     payload = _keys_instead_of_ids(payload)
     queued = 0
     for each in events:
         event_id = str(uuid.uuid4())
-        for webhook in webhooks:
-            if each.value in webhook.events:
-                db.session.add(WebhookDelivery(webhook_id=webhook.id, event_id=event_id, event=each, payload=payload,
+        for webhook_id, subscribed in subscriptions:
+            if each.value in subscribed:
+                db.session.add(WebhookDelivery(webhook_id=webhook_id, event_id=event_id, event=each, payload=payload,
                                                created_at=now, next_attempt_at=now, give_up_at=now + RETRY_FOR))
                 queued += 1
     db.session.flush()

@@ -138,3 +138,22 @@ def test_an_applied_erasure_is_announced_with_counts_only(app, receiver, webhook
     data = json.loads(body)["data"]
     assert data["reference"] == request.reference and data["person_key"] == HANAKO
     assert data["erased"] > 0 and data["everything"] is False
+
+
+def test_a_webhook_registered_or_switched_off_counts_from_the_next_event(app, api, token, receiver, webhook):
+    """Subscriptions are read once per transaction: one added in the same transaction, or by
+    someone else before the next one, still gets its events; one switched off gets none."""
+    admin = Actor("system", None)
+    with app.app_context():
+        assert services.queue_event("request.received", {"reference": "MG-A"}) == 0  # none yet: remembered
+        hook, _ = services.create_webhook(url="https://receiver.example/one", events=["request.received"],
+                                          description=None, actor=admin)
+        assert services.queue_event("request.received", {"reference": "MG-B"}) == 1  # same transaction
+        db.session.commit()
+        services.queue_event("request.received", {"reference": "MG-C"})
+        services.set_active(hook, active=False, actor=admin)
+        assert services.queue_event("request.received", {"reference": "MG-D"}) == 0
+        db.session.commit()
+        queued = sorted(d.payload["reference"] for d in db.session.scalars(sa.select(WebhookDelivery)))
+        db.session.remove()
+    assert queued == ["MG-B", "MG-C"]

@@ -65,6 +65,8 @@ ACCESS: dict[str, frozenset[str]] = {
     # data kept past its retention date (portal/retention)
     "retention.index": STAFF,
     "retention.hold": MANAGERS,           # legal holds: the `legal-hold` command's rules
+    "retention.confirm_disposal": MANAGERS,  # disposal: the `dispose-expired` command's service
+    "retention.dispose": MANAGERS,
     # letters of authority uploaded by agents (an audited download)
     "authority_documents.authority_document": STAFF,
     # staff management
