@@ -1,13 +1,13 @@
 """four eyes: a policy may require a manager's approval of erasures and rejections, which wait in decision_approval
 
-Revision ID: 0037_foureyes
-Revises: 0036
+Revision ID: 0038_foureyes
+Revises: 0037_gpc
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0037_foureyes"
-down_revision = "0036"
+revision = "0038_foureyes"
+down_revision = "0037_gpc"
 branch_labels = None
 depends_on = None
 
