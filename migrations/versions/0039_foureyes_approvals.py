@@ -1,13 +1,13 @@
 """four eyes: a policy may require a manager's approval of erasures and rejections, which wait in decision_approval
 
-Revision ID: 0038_foureyes
-Revises: 0037_gpc
+Revision ID: 0039_foureyes
+Revises: 0038_email
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0038_foureyes"
-down_revision = "0037_gpc"
+revision = "0039_foureyes"
+down_revision = "0038_email"
 branch_labels = None
 depends_on = None
 
