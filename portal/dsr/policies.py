@@ -65,6 +65,7 @@ EDITABLE_FIELDS = (
     "pause_when_waiting",
     "clock_starts",
     "fee_amount", "fee_payment", "fee_waiver",
+    "four_eyes",
 )
 FEE_TEXT_MAX = 1000
 # Generous bounds that still catch a typo (140 days instead of 14).
@@ -125,8 +126,9 @@ def _clean_rules(values: dict[str, Any]) -> dict[str, Any]:
         if isinstance(period, bool) or not isinstance(period, int) or not 1 <= period <= MAX_PERIOD[unit]:
             raise PolicyInvalid(_l("A period must be a whole number between 1 and %(max)s.", max=MAX_PERIOD[unit]))
         cleaned[period_key], cleaned[unit_key] = period, unit
-    if "pause_when_waiting" in values:
-        cleaned["pause_when_waiting"] = bool(values["pause_when_waiting"])
+    for flag in ("pause_when_waiting", "four_eyes"):
+        if flag in values:
+            cleaned[flag] = bool(values[flag])
     _clean_fee(values, cleaned)
     return cleaned
 
