@@ -1,13 +1,13 @@
 """policies: honour a browser's Global Privacy Control signal as an opt-out of sale/sharing (on for CCPA)
 
-Revision ID: 0038_gpc
-Revises: 0037_gpc
+Revision ID: 0039_gpc
+Revises: 0038_email
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0038_gpc"
-down_revision = "0037_gpc"
+revision = "0039_gpc"
+down_revision = "0038_email"
 branch_labels = None
 depends_on = None
 
