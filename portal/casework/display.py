@@ -83,6 +83,17 @@ def badges(request: DataRequest, now: datetime, known: Due | None = None) -> lis
     return result
 
 
+def PENDING_APPROVAL_BADGE() -> tuple[str, str]:  # noqa: N802 — a constant, translated when asked for
+    return (_("Awaiting approval by a manager"), "badge-warn")
+
+
+def approval_staff_ids(approval) -> set[int]:
+    """The staff ids an approval names (who prepared it, who decided), for `staff_names`."""
+    if approval is None:
+        return set()
+    return {int(i) for i in (approval.prepared_by, approval.decided_by) if i and str(i).isdigit()}
+
+
 def UNDELIVERED_BADGE() -> tuple[str, str]:  # noqa: N802 — a constant, translated when asked for
     return (_("Answer not delivered"), "badge-danger")
 
@@ -104,7 +115,8 @@ class QueueRow:
     claim_url: str
 
 
-def queue_rows(requests: list[DataRequest], now: datetime, undelivered: frozenset[int] = frozenset()) -> list[QueueRow]:
+def queue_rows(requests: list[DataRequest], now: datetime, undelivered: frozenset[int] = frozenset(),
+               pending: frozenset[int] = frozenset()) -> list[QueueRow]:
     """The queue's lines. Words are looked up once per page and dates formatted once per Japan
     day (a page's rows share a few days): per-row Babel calls were half the rendering time."""
     days: dict = {}
@@ -125,7 +137,8 @@ def queue_rows(requests: list[DataRequest], now: datetime, undelivered: frozense
     rows = []
     for request in requests:
         known = due(request, now)
-        flags = badges(request, now, known) + ([UNDELIVERED_BADGE()] if request.id in undelivered else [])
+        flags = badges(request, now, known) + ([UNDELIVERED_BADGE()] if request.id in undelivered else []) + (
+            [PENDING_APPROVAL_BADGE()] if request.id in pending else [])
         rows.append(QueueRow(request, known, flags, day(request.received_at),
                              day(request.due_at) if request.due_at else None, types[request.type],
                              statuses[request.status], select % {"reference": request.reference},
@@ -227,7 +240,12 @@ def event_line(event: RequestEvent, names: dict[int, str]) -> str:
         E.REMINDER_SENT: _("Reminder sent"),
         E.ESCALATED: _("Escalated"),
         E.FEE_RECORDED: _("Fee recorded"),
+        E.APPROVED: _("Approved by a manager: the decision is applied"),
+        E.SENT_BACK: _("Sent back by a manager: nothing was applied"),
     }
+    if kind is E.APPROVAL_REQUESTED:
+        return (_("Erasure submitted for approval by a manager") if data.get("kind") == "erasure"
+                else _("Rejection submitted for approval by a manager"))
     return labels.get(kind, kind.value)
 
 
@@ -288,7 +306,8 @@ def filter_chips(filters, names: dict[int, str]) -> list[tuple[str, str]]:
             int(filters.assignee), _("Staff member #%(id)s", id=filters.assignee))
         chip(_("Assignee: %(name)s", name=who), assignee=None)
     for flag, words in (("risk", _("At risk")), ("overdue", _("Overdue")), ("unmatched", _("Not matched to a person")),
-                        ("agent", _("Filed by an agent")), ("upcoming", _("Not yet overdue"))):
+                        ("agent", _("Filed by an agent")), ("upcoming", _("Not yet overdue")),
+                        ("approval", _("Awaiting approval by a manager"))):
         if getattr(filters, flag):
             chip(words, **{flag: False})
     date_words = {"received_from": _("Received from"), "received_to": _("Received until"),

@@ -68,6 +68,7 @@ EDITABLE_FIELDS = (
     "clock_starts",
     "fee_amount", "fee_payment", "fee_waiver",
     "honour_gpc",
+    "four_eyes",
 )
 FEE_TEXT_MAX = 1000
 # Generous bounds that still catch a typo (140 days instead of 14).
@@ -128,7 +129,7 @@ def _clean_rules(values: dict[str, Any]) -> dict[str, Any]:
         if isinstance(period, bool) or not isinstance(period, int) or not 1 <= period <= MAX_PERIOD[unit]:
             raise PolicyInvalid(_l("A period must be a whole number between 1 and %(max)s.", max=MAX_PERIOD[unit]))
         cleaned[period_key], cleaned[unit_key] = period, unit
-    for flag in ("pause_when_waiting", "honour_gpc"):
+    for flag in ("pause_when_waiting", "honour_gpc", "four_eyes"):
         if flag in values:
             cleaned[flag] = bool(values[flag])
     _clean_fee(values, cleaned)

@@ -64,6 +64,10 @@ class PolicyForm(FlaskForm):
     fee_payment = TextAreaField(_l("How to pay"), validators=[Optional(), Length(max=1000)],
                                 description=_l("E.g. bank transfer to …, or postal money order (定額小為替) with the request."))
     fee_waiver = TextAreaField(_l("When the fee is waived (optional)"), validators=[Optional(), Length(max=1000)])
+    four_eyes = BooleanField(
+        _l("A manager approves every erasure and rejection before it is applied (four eyes)"),
+        description=_l("The staff member who prepares the decision submits it; another staff member, a manager, "
+                       "approves it or sends it back. Nothing is erased and the requester is told nothing until then."))
 
     def validate_fee_payment(self, field) -> None:
         if self.fee_amount.data and not (field.data or "").strip():
@@ -82,6 +86,7 @@ class PolicyForm(FlaskForm):
         """What the dsr services take: an empty optional period means "no such step"."""
         rules: dict[str, Any] = {"pause_when_waiting": bool(self.pause_when_waiting.data),
                                  "honour_gpc": bool(self.honour_gpc.data),
+                                 "four_eyes": bool(self.four_eyes.data),
                                  "clock_starts": ClockStart(self.clock_starts.data)}
         rules.update(fee_amount=self.fee_amount.data or None, fee_payment=self.fee_payment.data,
                      fee_waiver=self.fee_waiver.data)

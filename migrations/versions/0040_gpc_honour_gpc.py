@@ -1,13 +1,13 @@
 """policies: honour a browser's Global Privacy Control signal as an opt-out of sale/sharing (on for CCPA)
 
-Revision ID: 0039_gpc
-Revises: 0038_email
+Revision ID: 0040_gpc
+Revises: 0039_foureyes
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0039_gpc"
-down_revision = "0038_email"
+revision = "0040_gpc"
+down_revision = "0039_foureyes"
 branch_labels = None
 depends_on = None
 
