@@ -281,6 +281,21 @@ class DataRequest(db.Model):
     def is_open(self) -> bool:
         return self.status.is_open
 
+    @classmethod
+    def overdue_at(cls, now: datetime):
+        """SQL: open and past its due date on the request's own clock, which stands still while
+        the request is paused: a request paused before its due date is not overdue (resuming moves
+        the date by the pause, and the answer is then judged on time or late against that date).
+        The one definition of "overdue" for the queue, the dashboard, the API and the reminders."""
+        return sa.and_(cls.closed_at.is_(None), cls.due_at < now,
+                       sa.or_(cls.paused_at.is_(None), cls.due_at < cls.paused_at))
+
+    def is_overdue(self, now: datetime) -> bool:
+        """`overdue_at` for a loaded request."""
+        if not self.is_open or self.due_at is None:
+            return False
+        return self.due_at < min(now, self.paused_at or now)
+
     @property
     def answers_by_post(self) -> bool:
         """No email to write to: every answer is a printed letter (dsr/letters.py)."""
