@@ -260,6 +260,7 @@ DETAIL_LABELS = {
     "stop_all_marketing": _l("Stop all marketing"), "self_service": _l("Carried out at once by the portal"),
     "references": _l("Filed together with"), "unmatched": _l("Filed without a match"),
     "opt_out": _l("Stop of opt-out provision (no ground needed, carried out at once)"),
+    "gpc": _l("Global Privacy Control signal (Sec-GPC: 1) of a Californian: opt-out of sale and sharing, carried out at once"),
 }
 #: Keys shown elsewhere on the page (the correction table, the match suggestions).
 DETAILS_SHOWN_ELSEWHERE = frozenset({"changes", "person_candidates"})

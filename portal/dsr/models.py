@@ -170,6 +170,9 @@ class Policy(db.Model):
     fee_amount: Mapped[int | None]
     fee_payment: Mapped[str | None] = mapped_column(sa.Text)
     fee_waiver: Mapped[str | None] = mapped_column(sa.Text)
+    # A browser's Global Privacy Control signal (Sec-GPC: 1) is a request to opt out of sale and
+    # sharing (CCPA Regulations § 7025): honoured for verified customers under this rule.
+    honour_gpc: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Four eyes: an erasure or a rejection under this rule is applied only once a manager other
     # than the staff member who prepared it approves it (`portal.dsr.approvals`).
     four_eyes: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
