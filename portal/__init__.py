@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.campaign_pages.staff_views import bp as campaigns
     from portal.campaigns.cli import bp as campaign_cli
     from portal.customer.views import bp as customer
+    from portal.customer.email_change_views import bp as email_change
     from portal.customer.opt_out_views import bp as opt_out
     from portal.casework.fee_views import bp as fees
     from portal.incident_pages.views import bp as incidents
@@ -133,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_cli)
     app.register_blueprint(verification)
     app.register_blueprint(customer)
+    app.register_blueprint(email_change)
     app.register_blueprint(audit_cli)
     app.register_blueprint(encryption_cli)
     app.register_blueprint(audit)

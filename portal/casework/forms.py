@@ -88,7 +88,7 @@ class ExtendForm(CaseForm):
 class RejectForm(CaseForm):
     # Optional here: the service refuses a rejection without a reason, in its own words.
     reason = _text(_l("Reason (shown to the requester)"),
-                   description=_l("The requester is told why we cannot carry out the request (APPI Art. 36)."))
+                   description=_l("The requester is told why we cannot carry out the request."))
     note = _text(_l("Internal note (optional)"))
 
 
@@ -98,6 +98,16 @@ class CompleteForm(CaseForm):
     answer = _text(_l("Answer to the requester (optional)"),
                    description=_l("Sent with the news that the request is complete."))
     note = _text(_l("Internal note (optional)"))
+
+
+class ApproveForm(CaseForm):
+    """A manager approves the decision waiting for approval: it is applied at once."""
+
+
+class SendBackForm(CaseForm):
+    reason = _text(_l("Why it is sent back"), required=True,
+                   message=_l("Say why the decision is sent back. The staff member who prepared it will read it."),
+                   description=_l("The staff member who prepared the decision reads this. The requester does not."))
 
 
 class MatchForm(CaseForm):

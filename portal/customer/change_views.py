@@ -1,15 +1,17 @@
-"""Changing data and consents: corrections (/my/requests/new/correction, /my/items/<id>/correct)
-and consents (/my/consents). Routes on the `customer` blueprint.
+"""Changing data and consents: corrections (/my/requests/new/correction, /my/items/<id>/correct),
+a new email address waiting for its link (/my/email-change) and consents (/my/consents). Routes
+on the `customer` blueprint.
 
 Corrections show full values and may change contact details at once, so they need the extra
 check; consents can always be withdrawn (saying "stop" must be easy).
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from portal.customer import consents as consent_services
-from portal.customer import corrections
+from portal.customer import corrections, email_change
 from portal.inventory.labels import category_name, field_name
 from portal.customer.request_forms import CorrectionForm, ConsentForm
 from portal.customer.request_services import Requester
@@ -71,18 +73,41 @@ def _correction(items: list[Item], *, single: bool):
         proposals = _proposals(form, by_id)
         if proposals is not None:
             try:
-                changes = corrections.file_correction(Requester.current(), proposals, residence=form.residence.data,
-                                                      idempotency_key=form.idempotency_key.data)
+                changes, pending = corrections.file_correction(
+                    Requester.current(), proposals, residence=form.residence.data,
+                    idempotency_key=form.idempotency_key.data)
             except (ChangeRefused, DsrError) as error:
                 db.session.rollback()
                 form.form_errors.append(error.message)
             else:
                 db.session.commit()
-                return after_filing(changes)
+                return _after_correction(changes, pending)
     rows = [(entry, by_id[int(entry.item_id.data)]) for entry in form.changes]
     return render_template("customer/requests/correction.html", form=form, rows=rows, single=single,
-                           self_service=corrections.is_self_service, category_name=category_name,
+                           self_service=corrections.is_self_service, confirm_first=email_change.needs_confirmation,
+                           category_name=category_name,
                            field_name=field_name)
+
+
+#: The item whose change the customer just asked for: the page names its current address.
+PENDING_ITEM_KEY = "email_change_item"
+
+
+def _sent_message(pending: email_change.Pending) -> str:
+    return _("We sent a link to %(new)s. Until you confirm the change with it, your address stays %(current)s.",
+             new=pending.new_address, current=pending.current_address or "—")
+
+
+def _after_correction(changes, pending):
+    """A new email address waits for its link: its own page when nothing else was filed, else
+    a note above the requests that were."""
+    if pending:
+        session[PENDING_ITEM_KEY] = pending[-1].item_id
+        if not changes:
+            return redirect(url_for(".email_change_sent"))
+        for each in pending:
+            flash(_sent_message(each), "info")
+    return after_filing(changes)
 
 
 @bp.route("/requests/new/correction", methods=["GET", "POST"])
@@ -100,6 +125,15 @@ def correct_item(item_id: int):
     if item is None:
         abort(404)
     return _correction([item], single=True)
+
+
+@bp.get("/email-change")
+@stepped_up_required
+def email_change_sent():
+    """"Check the mail at your new address": what waits for the link, and until when."""
+    pending = email_change.pending_change(person_id_or_404(), item_id=session.get(PENDING_ITEM_KEY))
+    return render_template("customer/email_change/sent.html", pending=pending,
+                           hours=int(email_change.LIFETIME.total_seconds() // 3600))
 
 
 @bp.route("/consents", methods=["GET", "POST"])

@@ -2,7 +2,8 @@
 
 Contact details the company lets customers change themselves (`PORTAL_SELF_SERVICE_FIELDS`,
 e.g. `contact.email,contact.phone`) are changed the moment they are sent, as a correction
-request completed at once. Everything else — other changes, additions, deletions — goes to
+request completed at once — except an email address, which changes only once the link sent
+to the new address is followed (`email_change.py`: a typo must not lock anyone out). Everything else — other changes, additions, deletions — goes to
 staff as one correction request. One submission may so file two requests, each with its
 own reference and mail.
 """
@@ -19,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.inventory.labels import CATEGORY_ORDER, category_name, field_name
+from portal.customer import email_change
 from portal.customer.request_services import Requester, file_request, notify
 from portal.customer.services import BULK_CATEGORIES, field_order
 from portal.dsr.applied import complete_at_once
@@ -35,7 +37,7 @@ from portal.verification.services import is_valid_email
 MAX_LISTED = 300
 _PHONE = re.compile(r"^\+?[0-9()\-\s]+$")
 PHONE_FIELDS = frozenset({"phone", "mobile", "tel", "telephone", "phone_number", "work_phone", "fax"})
-EMAIL_FIELDS = frozenset({"email", "mail", "email_address", "work_email"})
+EMAIL_FIELDS = email_change.EMAIL_FIELDS
 
 
 def self_service_fields() -> frozenset[str]:
@@ -124,17 +126,22 @@ def filed_before(requester: Requester, idempotency_key: str) -> list[Change]:
 
 
 def file_correction(requester: Requester, proposals: list[Proposal], *, residence: str,
-                    idempotency_key: str) -> list[Change]:
+                    idempotency_key: str) -> tuple[list[Change], list[email_change.Pending]]:
     """Apply what the customer may change themselves, send the rest to staff; one request each.
+    A new email address is only mailed a link (the change waits for it): those come back as
+    the second list.
 
     Raises `ChangeRefused` (the caller rolls back: nothing changes) when a new email address
     belongs to another customer record.
     """
-    at_once = [p for p in proposals if p.action == "change" and p.item is not None and is_self_service(p.item)]
-    for_staff = [p for p in proposals if p not in at_once]
-    for proposal in at_once:
+    self_service = [p for p in proposals if p.action == "change" and p.item is not None and is_self_service(p.item)]
+    to_confirm = [p for p in self_service if email_change.needs_confirmation(p.item)]
+    at_once = [p for p in self_service if p not in to_confirm]
+    for_staff = [p for p in proposals if p not in self_service]
+    for proposal in self_service:
         # Refuse before filing anything: a refusal then leaves no request behind.
         check_change(proposal.item, proposal.proposed)
+    pending = [email_change.ask_confirmation(requester, p.item, p.proposed, residence=residence) for p in to_confirm]
     changes = []
     if at_once:
         change = file_request(requester, type=RequestType.CORRECTION, residence=residence,
@@ -145,7 +152,7 @@ def file_correction(requester: Requester, proposals: list[Proposal], *, residenc
                 change_item_value(proposal.item, proposal.proposed, actor=requester.actor,
                                   request_id=change.request.id)
             applied = {"items": [{"item_id": p.item.id, "category": p.category, "field": p.field} for p in at_once]}
-            done = "\n".join(_("%(item)s: changed", item=f"{category_name(p.category)}: {field_name(p.field)}")
+            done = "\n".join(_("%(item)s: changed", item=f"{category_name(p.category)}: {field_name(p.field, p.category)}")
                              for p in at_once)
             change = complete_at_once(change, applied=applied, body=done)
             notify(change)
@@ -154,4 +161,4 @@ def file_correction(requester: Requester, proposals: list[Proposal], *, residenc
         changes.append(file_request(requester, type=RequestType.CORRECTION, residence=residence,
                                     details={"changes": [p.detail() for p in for_staff]},
                                     idempotency_key=f"{idempotency_key}.staff"))
-    return changes
+    return changes, pending

@@ -79,7 +79,7 @@ def _correction_rows(details: dict, *, stepped_up: bool) -> list[CorrectionRow]:
             # The customer's own words for what is missing, under the category's name.
             item = f"{category_name(change['category'])}: {change.get('field')}"
         else:
-            item = f"{category_name(change['category'])}: {field_name(change.get('field') or '')}"
+            item = f"{category_name(change['category'])}: {field_name(change.get('field') or '', change['category'])}"
         current, masked_current = _shown(change.get("field") or "", change.get("current"), stepped_up=stepped_up)
         proposed, masked_proposed = _shown(change.get("field") or "", change.get("proposed"), stepped_up=stepped_up)
         rows.append(CorrectionRow(item=item, action=str(ACTION_WORDS.get(action, action)), current=current,
@@ -115,6 +115,9 @@ def _facts(request: DataRequest, localized, *, with_note: bool = True) -> list[t
         facts.append((_("Fee"), _("%(amount)s yen (%(state)s)", amount=format_decimal(request.fee_amount), state=state)))
     if details.get("opt_out"):
         facts.append((_("Why"), _("Stop of provision by opt-out: no reason is needed")))
+    if details.get("gpc"):
+        facts.append((_("Why"), _("Your browser sent the Global Privacy Control signal: an opt-out of the sale "
+                                  "or sharing of your personal information (CCPA)")))
     if request.type is RequestType.CONSENT_WITHDRAWAL:
         consents = details.get("consents", [])
         objections = details.get("objections", [])

@@ -99,7 +99,7 @@ def _item_view(item: Item, *, stepped_up: bool) -> ItemView:
     else:
         text, details = mask_value(item.field, value), None
     return ItemView(
-        id=item.id, field=item.field, field_label=field_name(item.field), text=text, details=details,
+        id=item.id, field=item.field, field_label=field_name(item.field, item.category), text=text, details=details,
         masked=not stepped_up, source=item.source, purposes=list(item.purposes),
         collected_at=item.collected_at, retain_until=item.retain_until, suspended=item.suspended_at is not None,
     )

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 
-def _source(key, kind, ja, en, obtained_on=None, provider=None, obtained_by=None, note=None) -> dict:
+def _source(key, kind, ja, en, obtained_on=None, provider=None, obtained_by=None, note=None, labels=None) -> dict:
     """A source record in the import format (kept short so the table below reads as a list)."""
-    return {
+    record = {
         "type": "source", "key": key, "kind": kind, "name": {"ja": ja, "en": en},
         "obtained_on": obtained_on, "provider": provider,
         "provider_obtained_by": obtained_by, "note": note,
     }
+    if labels:  # the company's words for fields only its data has (import format: `labels`)
+        record["labels"] = labels
+    return record
 
 
 # One or more sources of every kind in the contract.
@@ -42,7 +45,9 @@ SOURCES = [
             obtained_by="同社会員サイトの優待申込フォームで、当社への提供についてご本人の同意を得て取得"),
     _source("sakura-card", "group_company", "さくらカード（グループ共通ポイント）", "Sakura Card (the group's shared point programme)",
             provider="さくらカード株式会社",
-            obtained_by="さくらカードの入会申込書で、グループ共通ポイントのための共同利用をご本人に通知のうえ取得"),
+            obtained_by="さくらカードの入会申込書で、グループ共通ポイントのための共同利用をご本人に通知のうえ取得",
+            labels={"membership.sakura_card": {"ja": "さくらカード（グループ共通ポイントカード）",
+                                               "en": "Sakura Card (the group's shared point card)"}}),
     _source("public-web", "public", "取引先企業の公式ウェブサイト（役員・担当者紹介）",
             "Business partners' official websites (staff pages)"),
     _source("legacy-2021", "other", "旧会員システム「さくらクラブ」からの移行データ",

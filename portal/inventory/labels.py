@@ -1,10 +1,15 @@
 """Words a customer understands for the inventory's codes: categories, source kinds, bases, fields."""
 from __future__ import annotations
 
+import sqlalchemy as sa
+from flask import has_request_context, request
 from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.inventory.models import Category, Channel, ProvisionBasis, SourceKind
+from portal.extensions import db
+from portal.i18n import current_language
+from portal.inventory.models import Category, Channel, FieldLabel, ProvisionBasis, SourceKind
 
 # The order categories appear in on "my data": who you are first, then how we reach you,
 # then what we learnt from dealing with you.
@@ -60,7 +65,7 @@ CHANNEL_WORDS = {
     Channel.NONE: None,
 }
 
-# Field names companies commonly use; any other field is shown as it is written.
+# Field names companies commonly use; a company names its own fields with `labels` in the import.
 FIELD_NAMES = {
     "name": _l("Name"), "full_name": _l("Name"), "name_kana": _l("Name (kana)"),
     "email": _l("Email address"), "phone": _l("Phone number"), "mobile": _l("Mobile phone"),
@@ -84,20 +89,83 @@ FIELD_NAMES = {
 }
 
 
+#: Staff pages name a category about the person, not to them: the customer's names that address
+#: the customer ("Who you are") read otherwise there; the rest read the same on both sides.
+STAFF_CATEGORY_NAMES = {
+    Category.IDENTITY: _l("Identity (name, kana and the like)"),
+    Category.CONTACT: _l("Contact details"),
+    Category.PREFERENCE: _l("The person's preferences"),
+}
+
+
 def category_name(category: Category | str) -> str:
+    """The category as the customer reads it ("Who you are")."""
     return str(CATEGORY_NAMES.get(Category(category), category))
 
 
-def field_name(field: str) -> str:
+def staff_category_name(category: Category | str) -> str:
+    """The category as staff pages name it ("Identity (name, kana and the like)")."""
+    category = Category(category)
+    return str(STAFF_CATEGORY_NAMES.get(category) or CATEGORY_NAMES.get(category, category))
+
+
+_CACHE_KEY = "madoguchi.field_labels"
+
+
+def declared_labels() -> dict[tuple[str | None, str], tuple[str, str]]:
+    """The company's declared labels (field_label): (category, field) → (ja, en), and
+    (None, field) → the first declared for that field, for callers that know no category.
+
+    Read once per request (kept in the request's environ, so a later request sees a new
+    import); outside a request (CLI, tick) read each time."""
+    environ = request.environ if has_request_context() else None
+    if environ is not None and _CACHE_KEY in environ:
+        return environ[_CACHE_KEY]
+    labels: dict[tuple[str | None, str], tuple[str, str]] = {}
+    rows = db.session.execute(sa.select(FieldLabel.category, FieldLabel.field, FieldLabel.label_ja,
+                                        FieldLabel.label_en).order_by(FieldLabel.id))
+    for category, field, label_ja, label_en in rows:
+        labels[(str(category), field)] = (label_ja, label_en)
+        labels.setdefault((None, field), (label_ja, label_en))
+    if environ is not None:
+        environ[_CACHE_KEY] = labels
+    return labels
+
+
+def forget_declared_labels() -> None:
+    """After an import wrote labels: the rest of this request reads them afresh."""
+    if has_request_context():
+        request.environ.pop(_CACHE_KEY, None)
+
+
+def _humanised(field: str) -> str:
+    """`sakura_card` → `Sakura card`: a key no one has named, still not shown as code."""
+    words = " ".join(field.replace("_", " ").replace("-", " ").replace(".", " ").split())
+    return words[:1].upper() + words[1:]
+
+
+def field_name(field: str, category: Category | str | None = None) -> str:
+    """A field in the viewer's language: the company's declared label (source `labels`), then
+    the words below, then `Other item (Sakura card)` — never the raw key."""
+    declared = declared_labels()
+    found = declared.get((None if category is None else str(category), field))
+    if found:
+        return found[1] if current_language() == "en" else found[0]
     label = FIELD_NAMES.get(field.lower())
-    return str(label) if label else field
+    if label:
+        return str(label)
+    if not field:
+        return ""
+    if not field.isascii():
+        return field  # already words (a CSV column named 会員ランク), not a code
+    return _("Other item (%(name)s)", name=_humanised(field))
 
 
 def item_name(name: str) -> str:
     """`contact.address` (as provision records name items) → `How to reach you: Address`."""
-    category, _, field = name.partition(".")
+    category, _sep, field = name.partition(".")
     try:
-        return f"{category_name(category)}: {field_name(field)}" if field else category_name(category)
+        return f"{category_name(category)}: {field_name(field, category)}" if field else category_name(category)
     except ValueError:
         return name
 

@@ -327,6 +327,25 @@ class Provision(db.Model):
     items: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
 
+class FieldLabel(db.Model):
+    """The company's own words for a field only its data defines (`membership.sakura_card` →
+    さくらカード / Sakura card), declared by a source record's `labels` or a CSV mapping's.
+
+    One row per category and field: a later import wins. Shown wherever the field is named
+    (labels.field_name), before the built-in words.
+    """
+
+    __tablename__ = "field_label"
+    __table_args__ = (sa.UniqueConstraint("category", "field", name="uq_field_label_category_field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[Category] = mapped_column(str_enum(Category))
+    field: Mapped[str] = mapped_column(sa.String(64))
+    label_ja: Mapped[str] = mapped_column(sa.String(200))
+    label_en: Mapped[str] = mapped_column(sa.String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class ItemRevision(db.Model):
     """An item's earlier value, kept when it is changed (by the customer or by staff).
 

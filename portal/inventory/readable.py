@@ -140,7 +140,7 @@ def build(records: Iterable[dict], *, only: set[str] | None = None) -> Readable:
                 continue
             value = record.get("value")
             items.rows.append([
-                category_name(record["category"]), field_name(record["field"]),
+                category_name(record["category"]), field_name(record["field"], record["category"]),
                 "; ".join(map(str, value)) if isinstance(value, list) else value,
                 _source_name(sources, record.get("source")), _when(record.get("collected_at")),
                 "; ".join(_purpose_title(purposes, key) for key in record.get("purposes") or []),

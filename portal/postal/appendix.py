@@ -79,7 +79,7 @@ def disclosure_appendix(request: DataRequest) -> Appendix:
     for item in items:
         section = sections.setdefault(item.category, Section(category_name(item.category)))
         section.lines.append(Line(
-            field=field_name(item.field), value=_words(item.value),
+            field=field_name(item.field, item.category), value=_words(item.value),
             source=localized(item.source, "name") if item.source else "",
             purposes=_separator().join(localized(purpose, "title") for purpose in item.purposes),
             collected_at=item.collected_at, retain_until=item.retain_until))

@@ -18,7 +18,11 @@ CHALLENGE_INDEXES = {"email": ("email_index", email_index)}
 
 
 class EmailChallenge(db.Model):
-    """One mailed link + 6-digit code. Single use, expires, dies when a newer one is issued."""
+    """One mailed link + 6-digit code. Single use, expires, dies when a newer one is issued.
+
+    `purpose` "email_change": a link only, proving a customer's new address before the change
+    takes effect; `person_id` is whose change it is (a newer change of theirs supersedes it).
+    """
 
     __tablename__ = "email_challenge"
 
@@ -33,6 +37,8 @@ class EmailChallenge(db.Model):
     # Ties the code to the browser that asked for it ("code from another session" fails).
     browser_binding: Mapped[str] = mapped_column(sa.String(64))
     language: Mapped[str] = mapped_column(sa.String(8), default="ja")
+    purpose: Mapped[str] = mapped_column(sa.String(16), default="sign_in", server_default="sign_in")
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

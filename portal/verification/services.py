@@ -4,6 +4,11 @@ Both are single use, expire after 30 minutes and die when a newer mail is asked 
 address. The code only works in the browser that asked for it (a mail forwarded or read
 over someone's shoulder is not enough); the link works on any device. We answer the same
 whether or not we know the address, so the start page cannot be used to test addresses.
+
+The same single-use signed link proves a new address before a customer's change of email
+takes effect (`Purpose.EMAIL_CHANGE`, see `portal/customer/email_change.py`): its own salt, so
+neither kind of link opens the other's page, and a longer life (a day), since the customer
+may read the new mailbox later.
 """
 from __future__ import annotations
 
@@ -41,6 +46,17 @@ _EMAIL = re.compile(
 )
 
 
+class Purpose(enum.StrEnum):
+    """What a mailed link proves the address for."""
+
+    SIGN_IN = "sign_in"  # open the customer's pages (link + code)
+    EMAIL_CHANGE = "email_change"  # a new address before it replaces the old one (link only)
+
+
+_SALTS = {Purpose.SIGN_IN: _LINK_SALT, Purpose.EMAIL_CHANGE: "madoguchi.verification.email-change"}
+LIFETIMES = {Purpose.SIGN_IN: CHALLENGE_LIFETIME, Purpose.EMAIL_CHANGE: timedelta(hours=24)}
+
+
 class Outcome(enum.StrEnum):
     OK = "ok"
     WRONG_CODE = "wrong_code"
@@ -76,12 +92,13 @@ def _code_hash(nonce: str, code: str) -> str:
     return hmac.new(key, f"{nonce}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_LINK_SALT)
+def _serializer(purpose: Purpose = Purpose.SIGN_IN) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALTS[purpose])
 
 
-def _is_live(now):
+def _is_live(now, purpose: Purpose = Purpose.SIGN_IN):
     return sa.and_(
+        EmailChallenge.purpose == purpose.value,
         EmailChallenge.used_at.is_(None),
         EmailChallenge.superseded_at.is_(None),
         EmailChallenge.expires_at > now,
@@ -102,30 +119,50 @@ def _person_for(email: str) -> Person | None:
     return next(iter(holders.values())) if len(holders) == 1 else None
 
 
+def _issue(*, email: str, language: str, purpose: Purpose, older, payload: dict, code: str | None = None,
+           browser_binding: str | None = None, person_id: int | None = None) -> tuple[EmailChallenge, str]:
+    """A new challenge row and its signed link; the live ones of the same purpose that `older`
+    selects die. Without a code (a link-only challenge) the stored hash is of a random code
+    bound to a random browser: nobody can type it."""
+    now = utcnow()
+    db.session.execute(
+        sa.update(EmailChallenge)
+        .where(older, EmailChallenge.purpose == purpose.value, EmailChallenge.used_at.is_(None),
+               EmailChallenge.superseded_at.is_(None))
+        .values(superseded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    nonce = secrets.token_urlsafe(32)
+    challenge = EmailChallenge(
+        email=email, nonce=nonce, purpose=purpose.value, person_id=person_id,
+        code_hash=_code_hash(nonce, code or secrets.token_urlsafe(16)),
+        browser_binding=_sha256(browser_binding or new_browser_binding()), language=language,
+        created_at=now, expires_at=now + LIFETIMES[purpose],
+    )
+    db.session.add(challenge)
+    db.session.flush()
+    return challenge, _serializer(purpose).dumps({**payload, "n": nonce})
+
+
+def issue_link(*, email: str, language: str, purpose: Purpose, person_id: int,
+               payload: dict) -> tuple[EmailChallenge, str]:
+    """A single-use, expiring signed link to prove `email` for `purpose` on behalf of a known
+    person; the person's earlier live links of this purpose die. `payload` (signed, not
+    secret) comes back from `use_link`. The caller mails the link and commits."""
+    return _issue(email=email, language=language, purpose=purpose, older=EmailChallenge.person_id == person_id,
+                  payload=payload, person_id=person_id)
+
+
 def request_challenge(*, email: str, language: str, browser_binding: str,
                       next_path: str | None = None) -> EmailChallenge:
     """Issue a new link + code for `email` and queue the mail; older ones for it die.
 
     Known and unknown addresses take the same path: an unknown address can still prove it
     is theirs (and later file a request that staff match by hand)."""
-    now = utcnow()
-    db.session.execute(
-        sa.update(EmailChallenge)
-        .where(index_matches(EmailChallenge.email_index, email_index(email)), EmailChallenge.used_at.is_(None),
-               EmailChallenge.superseded_at.is_(None))
-        .values(superseded_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    nonce = secrets.token_urlsafe(32)
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
-    challenge = EmailChallenge(
-        email=email, nonce=nonce, code_hash=_code_hash(nonce, code),
-        browser_binding=_sha256(browser_binding), language=language,
-        created_at=now, expires_at=now + CHALLENGE_LIFETIME,
-    )
-    db.session.add(challenge)
-    db.session.flush()
-    token = _serializer().dumps({"n": nonce, "next": next_path})
+    challenge, token = _issue(email=email, language=language, purpose=Purpose.SIGN_IN,
+                              older=index_matches(EmailChallenge.email_index, email_index(email)),
+                              payload={"next": next_path}, code=code, browser_binding=browser_binding)
     queue_mail(to=email, template="verify_email", language=language, kind="verification",
                link=external_url("verification.link", token=token), code=code,
                minutes=int(CHALLENGE_LIFETIME.total_seconds() // 60))
@@ -135,27 +172,28 @@ def request_challenge(*, email: str, language: str, browser_binding: str,
     return challenge
 
 
-def _read_link(token: str) -> tuple[str, str | None] | None:
+def _read_link(token: str, purpose: Purpose) -> dict | None:
+    """The signed payload (with the nonce as "n"), or None if tampered with or too old."""
     try:
-        payload = _serializer().loads(token, max_age=int(CHALLENGE_LIFETIME.total_seconds()))
-        return str(payload["n"]), payload.get("next")
-    except (BadData, KeyError, TypeError):
+        payload = _serializer(purpose).loads(token, max_age=int(LIFETIMES[purpose].total_seconds()))
+        return payload if isinstance(payload, dict) and isinstance(payload.get("n"), str) else None
+    except BadData:
         return None
 
 
-def _live_challenge_for_link(token: str) -> tuple[EmailChallenge, str | None] | None:
-    link = _read_link(token)
-    if link is None:
+def _live_challenge_for_link(token: str, purpose: Purpose = Purpose.SIGN_IN) -> tuple[EmailChallenge, dict] | None:
+    payload = _read_link(token, purpose)
+    if payload is None:
         return None
     challenge = db.session.scalar(
-        sa.select(EmailChallenge).where(EmailChallenge.nonce == link[0], _is_live(utcnow()))
+        sa.select(EmailChallenge).where(EmailChallenge.nonce == payload["n"], _is_live(utcnow(), purpose))
     )
-    return (challenge, link[1]) if challenge is not None else None
+    return (challenge, payload) if challenge is not None else None
 
 
-def link_is_usable(token: str) -> bool:
+def link_is_usable(token: str, purpose: Purpose = Purpose.SIGN_IN) -> bool:
     """Whether the link still works, without using it up (the page before the button)."""
-    return _live_challenge_for_link(token) is not None
+    return _live_challenge_for_link(token, purpose) is not None
 
 
 def _use(challenge: EmailChallenge) -> bool:
@@ -163,18 +201,28 @@ def _use(challenge: EmailChallenge) -> bool:
     now = utcnow()
     used = db.session.execute(
         sa.update(EmailChallenge)
-        .where(EmailChallenge.id == challenge.id, _is_live(now))
+        .where(EmailChallenge.id == challenge.id, _is_live(now, Purpose(challenge.purpose)))
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount == 1
     return used
 
 
-def verify_link(token: str) -> Check:
-    found = _live_challenge_for_link(token)
+def use_link(token: str, *, purpose: Purpose) -> tuple[EmailChallenge, dict] | None:
+    """Use up a live link of this purpose: its challenge and signed payload, or None when it is
+    expired, used, superseded, tampered with or of another purpose (nothing is changed then)."""
+    found = _live_challenge_for_link(token, purpose)
     if found is None or not _use(found[0]):
+        return None
+    return found
+
+
+def verify_link(token: str) -> Check:
+    found = use_link(token, purpose=Purpose.SIGN_IN)
+    if found is None:
         return Check(Outcome.NO_LONGER_VALID)
-    return Check(Outcome.OK, found[0], next_path=found[1])
+    next_path = found[1].get("next")
+    return Check(Outcome.OK, found[0], next_path=next_path if isinstance(next_path, str) else None)
 
 
 def verify_code(*, browser_binding: str | None, code: str) -> Check:
@@ -183,7 +231,8 @@ def verify_code(*, browser_binding: str | None, code: str) -> Check:
         return Check(Outcome.NOT_THIS_BROWSER)
     challenge = db.session.scalar(
         sa.select(EmailChallenge)
-        .where(EmailChallenge.browser_binding == _sha256(browser_binding))
+        .where(EmailChallenge.browser_binding == _sha256(browser_binding),
+               EmailChallenge.purpose == Purpose.SIGN_IN.value)
         .order_by(EmailChallenge.id.desc())
         .limit(1)
         .with_for_update()  # parallel guesses queue up behind each other

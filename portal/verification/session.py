@@ -86,6 +86,15 @@ def end_customer_session() -> None:
     g.customer = None
 
 
+def follow_session_email(person_id: int, old_address: str, new_address: str) -> None:
+    """The person's open sessions begun with the old address carry on under the new one (what
+    they file is answered there); nobody is signed out by a change of their own address."""
+    for customer in db.session.scalars(sa.select(CustomerSession).where(
+            CustomerSession.person_id == person_id, CustomerSession.ended_at.is_(None))):
+        if customer.email == old_address:
+            customer.email = new_address
+
+
 def mark_stepped_up(customer: CustomerSession) -> None:
     customer.stepped_up_at = utcnow()
 

@@ -1,5 +1,6 @@
 """Corrections: contact details the customer may change apply at once (with history); the rest
-waits for staff, showing the proposal next to the current value."""
+waits for staff, showing the proposal next to the current value. A new email address waits for
+its link: tests/customer_requests/test_email_change.py."""
 import re
 
 import pytest
@@ -102,16 +103,6 @@ def test_several_changes_go_in_one_request_and_self_service_ones_in_another(clie
         ("name_kana", "delete"), ("address", "change"), ("勤務先の電話番号", "add")]
     listing = text_of(client.get("/my/requests").get_data(as_text=True))
     assert at_once.reference in listing and for_staff.reference in listing
-
-
-def test_changing_the_login_email_updates_the_register_and_keeps_the_session(app, app_ctx, client, hanako, submit,
-                                                                           requests_of, entry):
-    prefix = entry("email")
-    submit(CORRECTION, {f"{prefix}-action": "change", f"{prefix}-proposed": "Hanako.New@Example.JP"})
-    assert db.session.get(Person, hanako).email == "hanako.new@example.jp"
-    assert client.get("/my/data").status_code == 200  # still logged in
-    [request] = requests_of(hanako)
-    assert request.status is RequestStatus.COMPLETED
 
 
 def test_an_email_another_customer_uses_is_refused_and_nothing_changes(app, app_ctx, client, hanako, submit,

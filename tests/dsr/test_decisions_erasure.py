@@ -74,7 +74,7 @@ def test_erasure_of_everything_keeps_items_under_legal_hold_and_names_them(peopl
     body = applied_event(request).body
     assert "購入履歴 8件を消去しました。" in body
     assert "お客様の基本情報の氏名、氏名（フリガナ）を消去しました。" in body
-    assert ("法令上の保存義務があるため、次の項目は消去せずに保存しています: terms_agreement（"
+    assert ("法令上の保存義務があるため、次の項目は消去せずに保存しています: その他の項目（Terms agreement）（"
             + TERMS_REASON + "、2031年3月31日まで）") in body
     assert applied_event(request).data["kept_item_ids"] == [terms.id]
 

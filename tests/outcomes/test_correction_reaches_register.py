@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from portal.encryption.blind import email_index, name_index, number_index, phone_index
+from portal.dsr.models import DataRequest
 from portal.extensions import db
 from portal.inventory.models import Item, Person
 from portal.mail.services import deliver_due
@@ -45,6 +46,7 @@ def test_accepted_corrections_update_the_register_and_staff_find_the_new_name_on
                 "proposed": NEW[f], "reason": "誤り"} for f in FIELDS]
     case = file_case(type="correction", person_id=person_id, status="in_progress", email=OLD["email"],
                      requester_name=OLD["name"], details={"changes": changes})
+    other = file_case(type="disclosure", person_id=person_id, email=OLD["email"], requester_name=OLD["name"])
     login_as("agent")
 
     response = act(case, "complete", **{f"proposal-{i}": "accept" for i in range(len(changes))})
@@ -60,6 +62,9 @@ def test_accepted_corrections_update_the_register_and_staff_find_the_new_name_on
         assert register["birthdate"] == date(1991, 2, 3)
         assert register["customer_number"] == "M-2000"
         assert register["customer_number_index"] == number_index("M-2000")
+        # Her other open request is answered at the new address; this one answers where it was asked from.
+        assert db.session.get(DataRequest, other.id).requester_email == NEW["email"]
+        assert db.session.get(DataRequest, case.id).requester_email == OLD["email"]
 
     # Staff search by the whole name: the new one finds the request, the old one no longer does.
     found = text_of(client.get("/staff/?status=any&q=" + NEW["name"]))

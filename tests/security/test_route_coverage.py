@@ -25,6 +25,8 @@ PUBLIC_ROUTES = {
     "verification.start": "asks for an address; the answer never says whether it is known",
     "verification.code": "bound to the browser that asked for the mail",
     "verification.link": "the mailed token is the credential",
+    "email_change.confirm": "the token mailed to the new address is the credential (signed, single use, expiring); "
+                            "a button, CSRF (tests/customer_requests/test_email_change.py)",
     "verification.step_up": "the caller's own session only (tests/verification/test_step_up.py)",
     "verification.logout": "ends the caller's own session",
     "agents.index": "what an agent needs to know",

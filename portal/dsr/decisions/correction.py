@@ -82,11 +82,24 @@ def _follow_name(person_id: int, old_name: str | None, new_name: str | None) -> 
         filed.requester_name = new_name
 
 
+def follow_email(person_id: int, old_address: str | None, new_address: str | None, *,
+                 except_request: int | None = None) -> None:
+    """The person's own open requests filed from the old address are answered at the new one
+    (an agent's requests write to the agent, and stay as they are). `except_request`: the
+    request deciding the change, whose answer still goes where it was asked from."""
+    if not old_address or not new_address:
+        return
+    for filed in db.session.scalars(sa.select(DataRequest).where(
+            DataRequest.person_id == person_id, DataRequest.is_agent.is_(False), DataRequest.id != (except_request or 0),
+            DataRequest.closed_at.is_(None), DataRequest.with_requester_email(old_address))):
+        filed.requester_email = new_address
+
+
 def apply_correction(request: DataRequest, decision: Decision, *, actor: Actor, person_id: int,
                      now: datetime) -> Outcome:
     outcome = Outcome()
     person = db.session.get(Person, person_id)
-    name_before = person.name
+    name_before, email_before = person.name, person.email
     for change, verdict, item in _checked(request, decision, person_id):
         category, field = Category(change["category"]), str(change.get("field") or "")
         if not verdict.accept:
@@ -107,6 +120,8 @@ def apply_correction(request: DataRequest, decision: Decision, *, actor: Actor, 
                 outcome.deleted.append(ItemRef(item.id, item.category, item.field))
     if person.name != name_before:
         _follow_name(person_id, name_before, person.name)
+    if person.email != email_before:
+        follow_email(person_id, email_before, person.email, except_request=request.id)
     return outcome
 
 

@@ -31,7 +31,7 @@ def _groups(counts: Counter):
     for category in sorted(fields_by_category, key=CATEGORY_ORDER.index):
         fields = sorted(fields_by_category[category])
         total = sum(count for _name, count in fields)
-        yield (category_name(category), format_decimal(total), _join(field_name(name) for name, _count in fields),
+        yield (category_name(category), format_decimal(total), _join(field_name(name, category) for name, _count in fields),
                total > len(fields))
 
 
@@ -45,11 +45,11 @@ def _held_groups(kept) -> dict:
 
 def describe_outcome(outcome: Outcome) -> str:
     """Plain text, one statement per line."""
-    lines = [_("We changed your %(field)s.", field=field_name(ref.field)) for ref in outcome.changed]
-    lines += [_("We added %(field)s (%(category)s).", field=field_name(ref.field), category=category_name(ref.category))
+    lines = [_("We changed your %(field)s.", field=field_name(ref.field, ref.category)) for ref in outcome.changed]
+    lines += [_("We added %(field)s (%(category)s).", field=field_name(ref.field, ref.category), category=category_name(ref.category))
               for ref in outcome.added]
-    lines += [_("We deleted your %(field)s.", field=field_name(ref.field)) for ref in outcome.deleted]
-    lines += [_("We did not change your %(field)s. Reason: %(reason)s", field=field_name(r.field), reason=r.reason)
+    lines += [_("We deleted your %(field)s.", field=field_name(ref.field, ref.category)) for ref in outcome.deleted]
+    lines += [_("We did not change your %(field)s. Reason: %(reason)s", field=field_name(r.field, r.category), reason=r.reason)
               for r in outcome.refused]
     for category, count, fields, many in _groups(outcome.erased):
         lines.append(_("We erased %(count)s entries of %(category)s.", category=category, count=count) if many
@@ -61,7 +61,7 @@ def describe_outcome(outcome: Outcome) -> str:
             fields = sorted({item.field for item in held})
             what = (_("%(count)s entries of %(category)s", count=format_decimal(len(held)),
                       category=category_name(category)) if len(held) > len(fields)
-                    else _join(field_name(name) for name in fields))
+                    else _join(field_name(name, category) for name in fields))
             kept.append(_("%(field)s (%(reason)s, until %(date)s)", field=what, reason=reason or _("legal retention"),
                           date=format_date(until, "long")))
         lines.append(_("A law obliges us to keep the following, so we have not erased them: %(items)s",

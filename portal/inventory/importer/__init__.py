@@ -130,6 +130,8 @@ def import_records(reader: RecordSource, *, actor: Actor, dry_run: bool = False,
             if progress is not None:
                 progress(records, reader.bytes_read)
         problems.extend(onward_opt_out.problems())
+        if writer is not None and not problems:
+            writer.write_labels(getattr(reader, "labels", None) or [])  # a CSV mapping's labels
         if problems:
             raise ImportFailed(problems)
         result = ImportResult(counts=counts, dry_run=dry_run)

@@ -24,8 +24,11 @@ from portal.common.db import insert_many
 from portal.inventory.importer.bulk import chunked, insert_with_new_ids
 from portal.inventory.importer.parse import PERSON_VALUES, Chunk, KnownKeys, References
 from portal.inventory.importer.persons import emails_in_use, resolve_person_keys
+from portal.common.time import utcnow
+from portal.inventory.labels import forget_declared_labels
 from portal.inventory.models import (
     ConsentEvent,
+    FieldLabel,
     Item,
     Person,
     Provision,
@@ -107,8 +110,9 @@ class Writer:
 
     def write(self, chunk: Chunk) -> None:
         known, rows = self.known, chunk.rows
+        sources = [{name: value for name, value in row.items() if name != "labels"} for row in rows["source"]]
         for kind, model, fields, target, kind_rows in (
-            ("source", Source, SOURCE_FIELDS, known.sources, rows["source"]),
+            ("source", Source, SOURCE_FIELDS, known.sources, sources),
             ("purpose", Purpose, PURPOSE_FIELDS, known.purposes, rows["purpose"]),
             ("person", Person, PERSON_FIELDS, None, self._person_rows(rows["person"])),
         ):
@@ -119,9 +123,29 @@ class Writer:
         # A person record of a merged-away key (名寄せ) updates that alias row (how the person is
         # found under the old key and address); what refers to the key goes to the survivor.
         known.persons.update(resolve_person_keys(row["key"] for row in rows["person"]))
+        self.write_labels([label for row in rows["source"] for label in row.get("labels") or ()])
         self._items(rows["item"])
         self._consents(rows["consent"])
         self._provisions(rows["provision"])
+
+    def write_labels(self, rows: list[dict]) -> None:
+        """Store declared field labels: one per category and field, the later one winning (in
+        the file, and over an earlier import); a label that is already stored changes nothing."""
+        wanted = {(str(row["category"]), row["field"]): row for row in rows}
+        if not wanted:
+            return
+        stored = {(str(found.category), found.field): found for found in db.session.execute(
+            sa.select(FieldLabel.id, FieldLabel.category, FieldLabel.field, FieldLabel.label_ja, FieldLabel.label_en)
+            .where(FieldLabel.field.in_({field for _, field in wanted})))}
+        now = utcnow()
+        new_rows = [{**row, "updated_at": now} for pair, row in wanted.items() if pair not in stored]
+        changed = [{"id": stored[pair].id, "label_ja": row["label_ja"], "label_en": row["label_en"], "updated_at": now}
+                   for pair, row in wanted.items()
+                   if pair in stored and (stored[pair].label_ja, stored[pair].label_en) != (row["label_ja"], row["label_en"])]
+        insert_many(FieldLabel.__table__, new_rows)
+        if changed:
+            db.session.execute(sa.update(FieldLabel), changed)
+        forget_declared_labels()
 
     def _person_rows(self, rows: list[dict]) -> list[dict]:
         """Person rows with their blind indexes (bulk writes bypass the ORM that keeps them);

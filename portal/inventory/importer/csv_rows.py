@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 
-from portal.inventory.importer.parse import PARTIAL
+from portal.inventory.importer.parse import PARTIAL, Invalid, field_labels
 from portal.inventory.importer.reader import BOM, Problem
 from portal.inventory.models import Category
 
@@ -54,6 +54,8 @@ class Mapping:
     collected_at: str | None = None
     # Further key: several columns joined into one value, e.g. 姓 + 名 → person.name.
     combine: dict[str, tuple[list[str], Target]] = field(default_factory=dict)
+    # Further key: the company's words for its own fields, as a source record's `labels`.
+    labels: list[dict] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, data) -> Mapping:
@@ -96,10 +98,15 @@ class Mapping:
                 problems.append(f"'combine' of {target!r} must be a list of column names")
             elif parsed is not None:
                 combine[target] = (parts, parsed)
+        try:
+            labels = field_labels(data.get("labels"))
+        except Invalid as error:
+            problems.append(str(error))
+            labels = []
         if problems:
             raise MappingInvalid(problems)
         return cls(key=key, source=source, purposes=purposes, columns=columns, key_prefix=prefix,
-                   collected_at=collected_at, combine=combine)
+                   collected_at=collected_at, combine=combine, labels=labels)
 
     def named_columns(self) -> list[str]:
         """Every column the mapping reads (the collected_at one only if it is not a fixed time)."""
@@ -204,6 +211,7 @@ class CsvReader:
 
     def __init__(self, stream: BinaryIO, mapping: Mapping, encoding: str) -> None:
         self.mapping = mapping
+        self.labels = mapping.labels  # written with the rows (import_records)
         self.tally = _Tally(stream)
         self.text = io.TextIOWrapper(io.BufferedReader(self.tally), encoding=encoding, newline="")
 

@@ -229,6 +229,43 @@ def _recipient(record: dict, name: str) -> dict:
     }
 
 
+LABEL_MAX = 200
+
+
+def field_labels(value: Any, name: str = "labels") -> list[dict]:
+    """An optional `labels` object: `{"membership.sakura_card": {"ja": "さくらカード", "en": "Sakura card"}}`
+    (or a plain string for both languages) → rows of the field_label table. Raises Invalid."""
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        raise Invalid(f"'{name}' must be an object mapping 'category.field' to a label")
+    rows = []
+    for target, label in value.items():
+        category, dot, field_name = str(target).partition(".")
+        category = category.replace("-", "_")
+        if not dot or not field_name or category not in Category._value2member_map_:
+            allowed = ", ".join(member.value for member in Category)
+            raise Invalid(f"'{name}' key {target!r} is not 'category.field' with a known category (one of: {allowed})")
+        if len(field_name) > 64:
+            raise Invalid(f"'{name}' key {target!r}: the field is longer than 64 characters")
+        try:
+            ja, en = _text({"label": label}, "label", required=True)
+        except Invalid:
+            raise Invalid(f"'{name}' of {target!r} must be a non-empty string or an object with 'ja' and/or "
+                          "'en' strings") from None
+        ja, en = ja.strip(), en.strip()
+        if not ja or not en:
+            raise Invalid(f"'{name}' of {target!r} is empty")
+        if len(ja) > LABEL_MAX or len(en) > LABEL_MAX:
+            raise Invalid(f"'{name}' of {target!r} is longer than {LABEL_MAX} characters")
+        rows.append({"category": Category(category), "field": field_name, "label_ja": ja, "label_en": en})
+    return rows
+
+
+def _labels(record: dict, name: str) -> list[dict]:
+    return field_labels(record.get(name), name)
+
+
 def _source(f: Collect, known: KnownKeys) -> dict:
     kind = f(_choice, "kind", SourceKind)
     name_ja, name_en = f(_text, "name", required=True) or (None, None)
@@ -245,6 +282,8 @@ def _source(f: Collect, known: KnownKeys) -> dict:
         "provider_obtained_by": f(_string, "provider_obtained_by"),
         "note": f(_string, "note"),
         "notice_version": f(_string, "notice_version", max_length=64),
+        # Optional: the company's words for fields only its data defines (written to field_label).
+        "labels": f(_labels, "labels") or [],
         **_opt_out_source(f),
     }
 
