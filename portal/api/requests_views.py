@@ -87,7 +87,7 @@ def _filters(args: dict) -> list:
     elif "assignee" in args:
         terms.append(DataRequest.assignee_id == int(args["assignee"]))
     if args.get("overdue"):
-        terms += [DataRequest.due_at < utcnow(), DataRequest.closed_at.is_(None)]
+        terms.append(DataRequest.overdue_at(utcnow()))
     if args.get("unmatched"):
         terms.append(DataRequest.person_id.is_(None))
     if args.get("agent"):

@@ -44,9 +44,12 @@ def due(request: DataRequest, now: datetime) -> Due:
         return Due(_("Starts when verified"), "none")
     if not request.is_open:
         return Due("", "closed")
-    if now > request.due_at:
+    if request.is_overdue(now):
         days = max(1, (japan_date(now) - japan_date(request.due_at)).days)
         return Due(ngettext("%(num)d day overdue", "%(num)d days overdue", days), "overdue")
+    if request.is_paused and now > request.due_at:
+        # Paused before its date: the date moves by the pause when the requester answers.
+        return Due(_("Clock paused"), "ok")
     days = (japan_date(request.due_at) - japan_date(now)).days
     text = _("Due today") if days == 0 else ngettext("%(num)d day left", "%(num)d days left", days)
     return Due(text, "soon" if days <= SOON_DAYS else "ok")
@@ -257,6 +260,7 @@ DETAIL_LABELS = {
     "stop_all_marketing": _l("Stop all marketing"), "self_service": _l("Carried out at once by the portal"),
     "references": _l("Filed together with"), "unmatched": _l("Filed without a match"),
     "opt_out": _l("Stop of opt-out provision (no ground needed, carried out at once)"),
+    "gpc": _l("Global Privacy Control signal (Sec-GPC: 1) of a Californian: opt-out of sale and sharing, carried out at once"),
 }
 #: Keys shown elsewhere on the page (the correction table, the match suggestions).
 DETAILS_SHOWN_ELSEWHERE = frozenset({"changes", "person_candidates"})

@@ -249,7 +249,7 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
         elif filters.assignee:
             terms.append(DataRequest.assignee_id == int(filters.assignee))
         if filters.overdue:
-            terms += [DataRequest.due_at < now, DataRequest.closed_at.is_(None)]
+            terms.append(DataRequest.overdue_at(now))
         if filters.unmatched:
             terms.append(DataRequest.person_id.is_(None))
         if filters.agent:

@@ -170,6 +170,9 @@ class Policy(db.Model):
     fee_amount: Mapped[int | None]
     fee_payment: Mapped[str | None] = mapped_column(sa.Text)
     fee_waiver: Mapped[str | None] = mapped_column(sa.Text)
+    # A browser's Global Privacy Control signal (Sec-GPC: 1) is a request to opt out of sale and
+    # sharing (CCPA Regulations § 7025): honoured for verified customers under this rule.
+    honour_gpc: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Four eyes: an erasure or a rejection under this rule is applied only once a manager other
     # than the staff member who prepared it approves it (`portal.dsr.approvals`).
     four_eyes: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -277,6 +280,21 @@ class DataRequest(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status.is_open
+
+    @classmethod
+    def overdue_at(cls, now: datetime):
+        """SQL: open and past its due date on the request's own clock, which stands still while
+        the request is paused: a request paused before its due date is not overdue (resuming moves
+        the date by the pause, and the answer is then judged on time or late against that date).
+        The one definition of "overdue" for the queue, the dashboard, the API and the reminders."""
+        return sa.and_(cls.closed_at.is_(None), cls.due_at < now,
+                       sa.or_(cls.paused_at.is_(None), cls.due_at < cls.paused_at))
+
+    def is_overdue(self, now: datetime) -> bool:
+        """`overdue_at` for a loaded request."""
+        if not self.is_open or self.due_at is None:
+            return False
+        return self.due_at < min(now, self.paused_at or now)
 
     @property
     def answers_by_post(self) -> bool:
