@@ -1,13 +1,13 @@
 """staff notices: each staff user may turn off the mail on assignment and on a requester's reply, and chooses its language
 
-Revision ID: 0040_foureyes
-Revises: 0039_foureyes
+Revision ID: 0041_foureyes
+Revises: 0040_gpc
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0040_foureyes"
-down_revision = "0039_foureyes"
+revision = "0041_foureyes"
+down_revision = "0040_gpc"
 branch_labels = None
 depends_on = None
 
