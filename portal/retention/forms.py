@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.inventory.labels import category_name
+from portal.inventory.labels import staff_category_name
 from portal.inventory.models import Category
 
 
@@ -30,7 +30,7 @@ class LegalHoldForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [(c.value, category_name(c)) for c in Category]
+        self.category.choices = [(c.value, staff_category_name(c)) for c in Category]
 
 
 class DisposalForm(FlaskForm):
