@@ -5,13 +5,13 @@ That sum read every line's row (the amount was not in the index the summary alre
 for a person with 100,000 lines, two more passes over the table. With the amount in the index,
 the summary's one index-only pass gives the totals too.
 
-Revision ID: 0042_lead
-Revises: 0041_foureyes
+Revision ID: 0043_lead
+Revises: 0042_gpc
 """
 from alembic import op
 
-revision = "0042_lead"
-down_revision = "0041_foureyes"
+revision = "0043_lead"
+down_revision = "0042_gpc"
 branch_labels = None
 depends_on = None
 
