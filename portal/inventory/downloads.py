@@ -100,11 +100,14 @@ def zip_chunks(person_id: int, *, only: Collection[str] | None = None) -> Iterat
     as JSON Lines in the import vocabulary, and a README saying what each file and column is.
 
     `only` keeps these record types; the provision records (Art. 33(5)) bring the records of
-    receipt with them. The records are read once, into memory (a few MB for thousands of lines)."""
-    records = list(export_person_records(person_id, only=_with_receipts(only)))
-    if only is not None:
-        records = [r for r in records if r["type"] in only or _is_receipt(r)]
-    readable = build(records, only=None if only is None else set(only))
+    receipt with them. The records are read twice, for the CSV files and then for the JSON Lines,
+    rather than kept: only the lines of the CSV files are held, to be sorted by date."""
+    def records() -> Iterator[dict]:
+        for record in export_person_records(person_id, only=_with_receipts(only)):
+            if only is None or record["type"] in only or _is_receipt(record):
+                yield record
+
+    readable = build(records(), only=None if only is None else set(only))
     pipe = _Pipe()
     made = datetime.now(JST).timetuple()[:6]
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -120,5 +123,5 @@ def zip_chunks(person_id: int, *, only: Collection[str] | None = None) -> Iterat
         yield from entry("README.txt", [BOM, readable.readme(jsonl_name=JSONL_NAME)])
         for table in readable.tables:
             yield from entry(table.filename, [BOM, *_table_text(table)])
-        yield from entry(JSONL_NAME, (json.dumps(record, ensure_ascii=False) + "\n" for record in records))
+        yield from entry(JSONL_NAME, (json.dumps(record, ensure_ascii=False) + "\n" for record in records()))
     yield pipe.drain()

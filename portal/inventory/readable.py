@@ -226,15 +226,14 @@ def _lines_table(category: str, records: list[dict], names: _Names) -> Table:
                                        category=category_name(category)),
                   [_("Collected"), *([_("Item")] if named else []), *(detail_name(key) for key in keys),
                    _("Where it came from"), _("Used for"), _("Kept until")], notes={_("Collected"): _("Japan time")})
-    for record in sorted(records, key=lambda r: r.get("collected_at") or ""):
-        value = record["value"]
-        table.rows.append([
-            _when(record.get("collected_at")), *([field_name(record["field"], category)] if named else []),
-            *(value.get(key, "") for key in keys),
-            names.source(record.get("source")),
-            names.purposes(record.get("purposes")),
-            record.get("retain_until") or "",
-        ])
+    records.sort(key=lambda r: r.get("collected_at") or "")
+    table.rows = ([
+        _when(record.get("collected_at")), *([field_name(record["field"], category)] if named else []),
+        *(record["value"].get(key, "") for key in keys),
+        names.source(record.get("source")),
+        names.purposes(record.get("purposes")),
+        record.get("retain_until") or "",
+    ] for record in records)
     return table
 
 
