@@ -17,6 +17,7 @@ from portal.api.auth import bearer_from_header
 from portal.api.problems import ApiProblem, opendsr_error
 from portal.api.tokens import hash_token
 from portal.audit.services import Actor, record
+from portal.dsr.approvals import ApprovalRequired
 from portal.dsr.errors import DsrError, StaleRequest, english
 from portal.dsr.ownership import NotYourCase
 from portal.dsr.status import InvalidTransition
@@ -83,6 +84,7 @@ def _api_problem(problem: ApiProblem):
 
 
 @bp.errorhandler(StaleRequest)
+@bp.errorhandler(ApprovalRequired)
 @bp.errorhandler(NotYourCase)
 @bp.errorhandler(InvalidTransition)
 def _conflict(error: DsrError):

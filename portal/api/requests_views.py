@@ -15,9 +15,10 @@ from portal.api.problems import ApiProblem, parameter_error
 from portal.api.representations import person_keys, request_detail, request_summary
 from portal.api.schemas import BOOLEAN_FLAG, enum, path, query, string
 from portal.common.time import utcnow
+from portal.dsr import approvals
 from portal.dsr import services as dsr
-from portal.dsr.decisions import Decision, Verdict, complete_with_decision
-from portal.dsr.models import DataRequest, Jurisdiction, RequestType
+from portal.dsr.decisions import Decision, Verdict, complete_with_decision, four_eyes
+from portal.dsr.models import ApprovalKind, DataRequest, DecisionApproval, Jurisdiction, RequestType
 from portal.dsr.notifications import notify_requester
 from portal.dsr.queries import get_by_reference
 from portal.dsr.status import CLOSED_STATUSES, OPEN_STATUSES, RequestStatus
@@ -85,7 +86,7 @@ def _filters(args: dict) -> list:
     elif "assignee" in args:
         terms.append(DataRequest.assignee_id == int(args["assignee"]))
     if args.get("overdue"):
-        terms += [DataRequest.due_at < utcnow(), DataRequest.closed_at.is_(None)]
+        terms.append(DataRequest.overdue_at(utcnow()))
     if args.get("unmatched"):
         terms.append(DataRequest.person_id.is_(None))
     if args.get("agent"):
@@ -134,15 +135,42 @@ def get_request(reference: str):
     return Result(request_detail(_load(reference)))
 
 
+FOUR_EYES_NOTE = ("Four eyes: where the request's policy requires a manager's approval (`four_eyes`), an erasure "
+                  "or a rejection is not applied: it is stored as pending and answered with **202** and a "
+                  "`PendingApproval` body. Nothing changes in the data and the requester is told nothing until a "
+                  "manager other than the token's owner approves it on the staff request page (then it is applied "
+                  "exactly as here, with the answer mail) or sends it back. While a decision is pending, any other "
+                  "decision or rejection on the request gets 409.")
+PENDING_RESPONSE = ("Stored for a manager's approval (four eyes): nothing applied yet.", "PendingApproval")
+
+
+def _pending_body(request: DataRequest, approval: DecisionApproval) -> dict:
+    return {
+        "reference": request.reference,
+        "status": "awaiting_approval",
+        "message": "Stored for a manager's approval. Nothing is applied and the requester is told nothing until a "
+                   "manager other than the one who prepared it approves it on the staff request page.",
+        "approval": {"id": approval.id, "kind": approval.kind.value, "state": approval.state.value,
+                     "prepared_by": int(approval.prepared_by) if (approval.prepared_by or "").isdigit() else None,
+                     "prepared_at": approval.prepared_at},
+        "request": request_detail(request),
+    }
+
+
 @api_route("POST", "/requests/{reference}/transitions", tag=TAG, params=[REFERENCE], body="Transition",
            problems=(404, 409), summary="Move a request to another status",
            description="Along the status machine: received → verified → in_progress ⇄ awaiting_requester → "
                        "completed | rejected, or withdrawn (on the requester's behalf, with a note). A rejection "
-                       "needs a reason, which the requester reads. The requester is told by mail.",
-           responses={200: "RequestDetail"})
+                       "needs a reason, which the requester reads. The requester is told by mail.\n\n"
+                       + FOUR_EYES_NOTE,
+           responses={200: "RequestDetail", 202: PENDING_RESPONSE})
 @token_required("requests:write")
 def transition_request(reference: str, body: dict):
     request = _load(reference)
+    if body["to"] == RequestStatus.REJECTED.value and approvals.required(request, ApprovalKind.REJECTION):
+        four_eyes.submit_rejection(request, actor=api_actor(), reason=body.get("reason"), note=body.get("note"),
+                                   expected_version=body.get("version"))
+        return Result(_pending_body(request, approvals.pending(request)), 202)
     change = dsr.transition(request, body["to"], actor=api_actor(), note=body.get("note"), reason=body.get("reason"),
                             expected_version=body.get("version"), on_behalf=bool(body.get("on_behalf")))
     notify_requester(change)
@@ -190,12 +218,17 @@ def _decision(body: dict) -> Decision:
                        "recipients; a correction with one verdict per proposed change; a disclosure in a format), "
                        "the request is completed and the requester gets the answer mail. A decision that cannot be "
                        "applied as it stands is refused with 422 and changes nothing; a request changed since "
-                       "`version` was read, or one that cannot be completed from its status, gets 409.",
-           responses={200: "RequestDetail"})
+                       "`version` was read, or one that cannot be completed from its status, gets 409.\n\n"
+                       + FOUR_EYES_NOTE,
+           responses={200: "RequestDetail", 202: PENDING_RESPONSE})
 @token_required("requests:write")
 def decide_request(reference: str, body: dict):
     request = _load(reference)
     actor = api_actor()
+    if approvals.required(request, ApprovalKind.ERASURE):
+        four_eyes.submit_decision(request, actor=actor, decision=_decision(body), note=body.get("note"),
+                                  expected_version=body.get("version"))
+        return Result(_pending_body(request, approvals.pending(request)), 202)
     change = complete_with_decision(request, actor=actor, decision=_decision(body),
                                     expected_version=body.get("version"))
     note = (body.get("note") or "").strip()

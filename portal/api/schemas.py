@@ -136,6 +136,22 @@ COMPONENTS: dict[str, dict] = {
             "timeline": {"type": "array", "items": ref("TimelineEvent")},
         },
     },
+    "PendingApproval": {
+        "type": "object", "required": ["reference", "status", "message", "approval", "request"],
+        "description": "A decision stored for a manager's approval (the policy's four eyes): nothing applied yet.",
+        "properties": {
+            "reference": {"type": "string"},
+            "status": {"type": "string", "enum": ["awaiting_approval"]},
+            "message": {"type": "string"},
+            "approval": {"type": "object", "required": ["id", "kind", "state", "prepared_at"], "properties": {
+                "id": {"type": "integer"},
+                "kind": {"type": "string", "enum": ["erasure", "rejection"]},
+                "state": {"type": "string", "enum": ["pending"]},
+                "prepared_by": {"type": ["integer", "null"], "description": "The token owner's staff id."},
+                "prepared_at": {"type": "string", "format": "date-time"}}},
+            "request": ref("RequestDetail"),
+        },
+    },
     "RequestList": {
         "type": "object", "required": ["items", "next_cursor"],
         "properties": {

@@ -18,6 +18,7 @@ from portal.casework.request_views import open_case
 from portal.casework.views import back_to, notify
 from portal.customer.masking import mask_email
 from portal.dsr import delivery
+from portal.dsr.decisions import four_eyes
 from portal.dsr import services as dsr
 from portal.dsr.calendar import japan_date
 from portal.dsr.errors import DsrError, StaleRequest
@@ -136,9 +137,10 @@ def extend(reference: str):
 @staff_required
 def reject(reference: str):
     return _act(reference, "reject",
-                lambda case, form: dsr.transition(case, S.REJECTED, actor=_actor(), reason=form.reason.data,
-                                                  note=form.note.data, expected_version=form.expected_version),
-                lambda case: _("The request is rejected. The requester is told the reason."))
+                lambda case, form: services.reject(case, reason=form.reason.data, note=form.note.data, actor=_actor(),
+                                                   expected_version=form.expected_version),
+                lambda case: _SUBMITTED() if services.submitted_for_approval(case)
+                else _("The request is rejected. The requester is told the reason."))
 
 
 @bp.post("/requests/<reference>/complete")
@@ -149,7 +151,32 @@ def complete(reference: str):
     return _act(reference, "complete",
                 lambda case, form: services.complete_with_decision(
                     case, actor=_actor(), decision_form_data=request.form, expected_version=form.expected_version),
-                lambda case: _("The request is completed. The requester is told."))
+                lambda case: _SUBMITTED() if services.submitted_for_approval(case)
+                else _("The request is completed. The requester is told."))
+
+
+def _SUBMITTED() -> str:  # noqa: N802 — one sentence, translated when shown
+    return _("The decision is submitted for approval. A manager other than you approves it or sends it back; "
+             "nothing is applied and the requester is told nothing until then.")
+
+
+@bp.post("/requests/<reference>/approve")
+@role_required(StaffRole.MANAGER)
+def approve(reference: str):
+    """Four eyes: a manager (not the one who prepared it) applies the decision waiting for approval."""
+    return _act(reference, "approve",
+                lambda case, form: four_eyes.approve(case, actor=_actor(), expected_version=form.expected_version),
+                lambda case: _("The decision is approved and applied. The requester is told."))
+
+
+@bp.post("/requests/<reference>/send-back")
+@role_required(StaffRole.MANAGER)
+def send_back(reference: str):
+    """Four eyes: a manager sends the decision back with a reason; nothing is applied."""
+    return _act(reference, "send_back",
+                lambda case, form: four_eyes.send_back(case, actor=_actor(), reason=form.reason.data,
+                                                       expected_version=form.expected_version),
+                lambda case: _("The decision is sent back. Nothing was applied; the reason is shown on the request."))
 
 
 @bp.post("/requests/<reference>/resend")

@@ -100,6 +100,16 @@ class CompleteForm(CaseForm):
     note = _text(_l("Internal note (optional)"))
 
 
+class ApproveForm(CaseForm):
+    """A manager approves the decision waiting for approval: it is applied at once."""
+
+
+class SendBackForm(CaseForm):
+    reason = _text(_l("Why it is sent back"), required=True,
+                   message=_l("Say why the decision is sent back. The staff member who prepared it will read it."),
+                   description=_l("The staff member who prepared the decision reads this. The requester does not."))
+
+
 class MatchForm(CaseForm):
     person_id = IntegerField(validators=[InputRequired(message=_l("Choose a person.")),
                                          NumberRange(min=1, max=2**31 - 1, message=_l("Choose a person."))])

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask import current_app, render_template, url_for
 from flask import request as http
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
@@ -18,11 +19,13 @@ from portal.common.choices import options
 from portal.casework import display, forms, person, services
 from portal.casework.services import decisions_need_confirmation
 from portal.common.time import utcnow
+from portal.i18n import WHEN_PATTERNS, current_language
 from portal.inventory.labels import category_name, detail_name, field_name
 from portal.dsr.labels import RESIDENCE_WORDS
-from portal.dsr import delivery, ownership
-from portal.dsr.decisions import describe_decision_form
-from portal.dsr.models import DataRequest, EventKind, Jurisdiction
+from portal.dsr import approvals, delivery, ownership
+from portal.dsr.decisions import describe_decision_form, preview_decision
+from portal.dsr.decisions.four_eyes import is_preparer, stored_decision
+from portal.dsr.models import ApprovalKind, ApprovalState, DataRequest, DecisionApproval, EventKind, Jurisdiction
 from portal.dsr.queries import timeline
 from portal.dsr.status import RequestStatus, can_transition
 from portal.extensions import db
@@ -40,17 +43,28 @@ FORMS = {
     "match": forms.MatchForm, "message": forms.MessageForm, "reply": forms.ReplyForm, "note": forms.NoteForm,
     "claim": forms.ClaimForm, "assign": forms.AssignForm,
     "resend": forms.ResendForm, "answered_otherwise": forms.AnsweredOtherwiseForm,
+    "approve": forms.ApproveForm, "send_back": forms.SendBackForm,
 }
 
 
 def available_actions(request: DataRequest, *, manager: bool, may_act: bool = True,
-                      undelivered: bool = False) -> set[str]:
+                      undelivered: bool = False, pending: DecisionApproval | None = None,
+                      preparer: bool = False) -> set[str]:
     """What the status machine (and the viewer's role) allows now; the services check again.
     A colleague's request (`may_act` false) is read-only: the one ownership rule of
     `portal.dsr.ownership` refuses every change to it. `undelivered`: an answer did not arrive,
-    so sending it again or recording another answer is offered, on closed requests too."""
+    so sending it again or recording another answer is offered, on closed requests too.
+    `pending`: a decision waits for a manager's approval (four eyes); no other decision can be
+    made meanwhile, and managers approve it — unless they prepared it (`preparer`) — or send it back."""
     if not may_act:
         return set()
+    if pending is not None and request.is_open:
+        actions = available_actions(request, manager=manager, undelivered=undelivered) - {"complete", "reject"}
+        if manager:
+            actions.add("send_back")
+            if not preparer:
+                actions.add("approve")
+        return actions
     settle = {"resend", "answered_otherwise"} if undelivered else set()
     if not request.is_open:
         return {"note"} | settle
@@ -76,6 +90,13 @@ def available_actions(request: DataRequest, *, manager: bool, may_act: bool = Tr
     return actions | settle
 
 
+def preparer_name(approval: DecisionApproval, names: dict[int, str]) -> str:
+    """Who prepared a decision waiting for approval (a staff member, or an API token's owner)."""
+    if approval.prepared_by and approval.prepared_by.isdigit():
+        return names.get(int(approval.prepared_by), _("Staff member #%(id)s", id=approval.prepared_by))
+    return approval.prepared_by_type
+
+
 @dataclass(frozen=True)
 class NextStep:
     """What the request needs next, and the one action (a name in FORMS, or None) that does it."""
@@ -85,8 +106,20 @@ class NextStep:
     explanation: str
 
 
-def next_step(request: DataRequest, actions: set[str]) -> NextStep:
+def next_step(request: DataRequest, actions: set[str], pending: DecisionApproval | None = None,
+              names: dict[int, str] | None = None) -> NextStep:
     """The first thing to do on this request, as the top of its page offers it."""
+    if pending is not None and request.is_open:
+        preparer = preparer_name(pending, names or {})
+        when = format_datetime(pending.prepared_at, WHEN_PATTERNS.get(current_language(), WHEN_PATTERNS["en"]))
+        if "approve" in actions:
+            return NextStep("approve", _("Approve or send back the decision"), _(
+                "%(name)s prepared this decision on %(when)s. Check what will change, then approve it — it is "
+                "applied at once and the requester is told — or send it back with a reason.", name=preparer, when=when))
+        return NextStep(None, _("Awaiting approval by a manager"), _(
+            "%(name)s submitted this decision on %(when)s. A manager other than the one who prepared it approves it "
+            "or sends it back; nothing is applied and the requester is told nothing until then.",
+            name=preparer, when=when))
     if not request.is_open:
         return NextStep(None, _("Nothing left to do"), _("This request is closed (%(status)s). Only internal notes can still be added.",
                                                          status=request.status.label))
@@ -187,12 +220,18 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
     now = now or utcnow()
     events = timeline(request)
     seen = max((e.id for e in events), default=0)
-    names = display.staff_names(display.event_actor_ids(events + list(stale_events or [])) | {request.assignee_id})
+    last_approval = approvals.latest(request) if request.is_open else None
+    pending = last_approval if last_approval is not None and last_approval.state is ApprovalState.PENDING else None
+    sent_back = last_approval if last_approval is not None and last_approval.state is ApprovalState.SENT_BACK else None
+    names = display.staff_names(display.event_actor_ids(events + list(stale_events or [])) | {request.assignee_id}
+                                | display.approval_staff_ids(last_approval))
     manager = user.may(StaffRole.MANAGER)
     may_act = ownership.may_act(request, user)
     undelivered = delivery.undelivered_answers(request.id)
-    actions = available_actions(request, manager=manager, may_act=may_act, undelivered=bool(undelivered))
-    step = next_step(request, actions)
+    actor = staff_actor(user)
+    actions = available_actions(request, manager=manager, may_act=may_act, undelivered=bool(undelivered),
+                                pending=pending, preparer=pending is not None and is_preparer(pending, actor))
+    step = next_step(request, actions, pending, names)
     if not may_act:
         step = NextStep(None, _("Taken by a colleague"), _(
             "%(name)s has taken this request: you can read it, but only they or a manager can change it.",
@@ -200,8 +239,12 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
     html = render_template(
         "casework/request.html",
         req=request, user=user, now=now, manager=manager,
+        pending=pending, pending_view=_pending_view(request, pending, names), sent_back=sent_back,
+        preparer_name=preparer_name, four_eyes=approvals.required(request, ApprovalKind.ERASURE),
+        four_eyes_rejection=approvals.required(request, ApprovalKind.REJECTION),
         due=display.due(request, now), policy=display.policy_words(request), undelivered=undelivered,
-        badges=display.badges(request, now) + ([display.UNDELIVERED_BADGE()] if undelivered else []),
+        badges=display.badges(request, now) + ([display.UNDELIVERED_BADGE()] if undelivered else [])
+        + ([display.PENDING_APPROVAL_BADGE()] if pending else []),
         events=events, names=names, event_line=display.event_line, actor_name=display.actor_name,
         messages=[e for e in events if e.kind in MESSAGE_KINDS],
         notes=[e for e in events if e.kind is EventKind.INTERNAL_NOTE],
@@ -220,6 +263,29 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
         asked=display.asked_lines(request), residence_words=RESIDENCE_WORDS, channel_words=display.channel_words(),
     )
     # Audited once the page is built: committing first would expire what it shows.
-    services.record_request_view(request, actor=staff_actor(user))
+    services.record_request_view(request, actor=actor)
     db.session.commit()
     return html, status
+
+
+@dataclass(frozen=True)
+class PendingView:
+    """A decision waiting for approval, as the page shows it: who, when, what it will change."""
+
+    approval: DecisionApproval
+    preparer: str
+    preview: object | None  # decisions.Preview for an erasure
+    everything: bool
+    answer: str | None
+    reason: str | None  # a rejection's reason, as the requester will read it
+
+
+def _pending_view(request: DataRequest, pending: DecisionApproval | None, names: dict[int, str]) -> PendingView | None:
+    if pending is None:
+        return None
+    if pending.kind is ApprovalKind.ERASURE:
+        decision = stored_decision(pending)
+        preview = preview_decision(request, decision) if request.person_id is not None else None
+        return PendingView(pending, preparer_name(pending, names), preview, bool(preview and preview.everything),
+                           decision.answer, None)
+    return PendingView(pending, preparer_name(pending, names), None, False, None, pending.decision.get("reason"))

@@ -28,6 +28,7 @@ from portal.common.db import UTCDateTime
 from portal.casework.display import SOON_DAYS
 from portal.common.time import JST, parse_date
 from portal.dsr.calendar import japan_date
+from portal.dsr.approvals import pending_request_ids
 from portal.dsr.delivery import undelivered_ids, undelivered_request_ids
 from portal.dsr.models import DataRequest, Jurisdiction, RequestType
 from portal.dsr.queries import REFERENCE_PATTERN
@@ -70,6 +71,7 @@ class QueueFilters:
     upcoming: bool = False  # not yet overdue
     risk: bool = False  # at risk: overdue, due within SOON_DAYS, or waiting for identity to be checked
     undelivered: bool = False  # an answer mailed to the requester did not arrive (any status)
+    approval: bool = False  # a decision waits for a manager's approval (four eyes)
 
     @classmethod
     def read(cls, args: MultiDict) -> tuple["QueueFilters", str | None]:
@@ -113,6 +115,7 @@ class QueueFilters:
             upcoming=args.get("upcoming") == "1",
             risk=args.get("risk") == "1",
             undelivered=args.get("undelivered") == "1",
+            approval=args.get("approval") == "1",
         )
 
     def args(self, **changes: Any) -> dict[str, str]:
@@ -122,7 +125,8 @@ class QueueFilters:
                   "assignee": current.assignee, "q": current.q,
                   "overdue": "1" if current.overdue else None, "unmatched": "1" if current.unmatched else None,
                   "agent": "1" if current.agent else None, "upcoming": "1" if current.upcoming else None,
-                  "risk": "1" if current.risk else None, "undelivered": "1" if current.undelivered else None}
+                  "risk": "1" if current.risk else None, "undelivered": "1" if current.undelivered else None,
+                  "approval": "1" if current.approval else None}
         values |= {name: getattr(current, name).isoformat() if getattr(current, name) else None for name in DATE_FILTERS}
         return {key: value for key, value in values.items() if value}
 
@@ -245,7 +249,7 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
         elif filters.assignee:
             terms.append(DataRequest.assignee_id == int(filters.assignee))
         if filters.overdue:
-            terms += [DataRequest.due_at < now, DataRequest.closed_at.is_(None)]
+            terms.append(DataRequest.overdue_at(now))
         if filters.unmatched:
             terms.append(DataRequest.person_id.is_(None))
         if filters.agent:
@@ -254,6 +258,8 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
             terms.append(at_risk(now))
         if filters.undelivered:
             terms.append(DataRequest.id.in_(undelivered_request_ids()))
+        if filters.approval:
+            terms.append(DataRequest.id.in_(pending_request_ids()))
         terms += _date_terms(filters, now)
         terms += _search_terms(filters)
     if only_own_or_free:

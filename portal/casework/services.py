@@ -15,10 +15,11 @@ from flask_babel import lazy_gettext as _l
 
 from portal.audit.services import Actor, record
 from portal.common.time import utcnow
-from portal.dsr import decisions
+from portal.dsr import approvals, decisions
 from portal.dsr import services as dsr
+from portal.dsr.decisions import four_eyes
 from portal.dsr.errors import DsrError, StaleRequest
-from portal.dsr.models import DataRequest, RequestEvent, RequestType
+from portal.dsr.models import ApprovalKind, DataRequest, RequestEvent, RequestType
 from portal.dsr.queries import get_by_reference
 from portal.dsr.status import RequestStatus
 from portal.dsr.workflow import Change, check_version
@@ -182,6 +183,8 @@ def complete_with_decision(request: DataRequest, *, actor: Actor, decision_form_
     `portal.dsr.decisions` reads the decision (`decision_from_form`: verdicts, scope, format,
     `answer` for the requester), moves the request in progress if needed, applies it and
     completes it; a `note` in the form is added as an internal note. Refusals are `DsrError`s.
+    Under four eyes an erasure is submitted for a manager's approval instead, after the same
+    confirmation step (`four_eyes.submit_decision`): nothing changes in the data yet.
     """
     check_version(request, expected_version)  # a stale form is stale before it is wrong
     decision = decisions.decision_from_form(request, decision_form_data)
@@ -190,12 +193,31 @@ def complete_with_decision(request: DataRequest, *, actor: Actor, decision_form_
         raise decisions.DecisionInvalid(_l("Choose what the decision covers: everything, or only what is ticked."))
     if decisions.needs_confirmation(request, decision) and decision_form_data.get("confirmed") != "yes":
         raise ConfirmationNeeded(decisions.preview_decision(request, decision))
+    if approvals.required(request, ApprovalKind.ERASURE):
+        return four_eyes.submit_decision(request, actor=actor, decision=decision, note=decision_form_data.get("note"),
+                                         expected_version=expected_version, now=now)
     change = decisions.complete_with_decision(request, actor=actor, decision=decision,
                                               expected_version=expected_version, now=now)
     note = (decision_form_data.get("note") or "").strip()
     if note:
         change = Change(request, change.events + dsr.add_internal_note(request, body=note, actor=actor, now=now).events)
     return change
+
+
+def reject(request: DataRequest, *, reason: str | None, note: str | None, actor: Actor,
+           expected_version: int | None) -> Change:
+    """Reject with a reason the requester reads, or, under four eyes, submit the rejection for a
+    manager's approval (`four_eyes.submit_rejection`): the requester is told nothing yet."""
+    if approvals.required(request, ApprovalKind.REJECTION):
+        return four_eyes.submit_rejection(request, actor=actor, reason=reason, note=note,
+                                          expected_version=expected_version)
+    return dsr.transition(request, S.REJECTED, actor=actor, reason=reason, note=note,
+                          expected_version=expected_version)
+
+
+def submitted_for_approval(request: DataRequest) -> bool:
+    """Whether the request's decision now waits for a manager (the page's flash says so)."""
+    return approvals.pending(request) is not None
 
 
 # --- messages and notes ---------------------------------------------------------------------

@@ -12,7 +12,7 @@ from portal.casework.page import assignee_choices
 from portal.casework.queue import COUNT_CAP, ID, QueueFilters, capped_count, conditions, read_page
 from portal.common.time import utcnow
 from portal.customer.masking import mask_email
-from portal.dsr import delivery
+from portal.dsr import approvals, delivery
 from portal.dsr.models import Jurisdiction, RequestType
 from portal.dsr.notifications import notify_requester
 from portal.dsr.status import RequestStatus
@@ -66,7 +66,8 @@ def queue():
         "casework/queue.html", user=user, page=page, filters=filters, now=now, manager=manager,
         restricted=restricted, mine=mine, mine_capped=mine_capped, count_cap=COUNT_CAP,
         names=names, rows=display.queue_rows(page.requests, now, delivery.requests_with_undelivered(
-            r.id for r in page.requests)), jurisdiction_name=display.jurisdiction_name,
+            r.id for r in page.requests), approvals.requests_pending(r.id for r in page.requests)),
+        jurisdiction_name=display.jurisdiction_name, awaiting_approval=approvals.count_pending(),
         statuses=list(RequestStatus), types=list(RequestType), jurisdictions=list(Jurisdiction),
         staff=staff, bulk_choices=assignee_choices(staff), previous_login=previous, mask_email=mask_email,
         at_risk=at_risk, at_risk_capped=at_risk_capped, chips=display.filter_chips(filters, names),

@@ -115,6 +115,9 @@ def _facts(request: DataRequest, localized, *, with_note: bool = True) -> list[t
         facts.append((_("Fee"), _("%(amount)s yen (%(state)s)", amount=format_decimal(request.fee_amount), state=state)))
     if details.get("opt_out"):
         facts.append((_("Why"), _("Stop of provision by opt-out: no reason is needed")))
+    if details.get("gpc"):
+        facts.append((_("Why"), _("Your browser sent the Global Privacy Control signal: an opt-out of the sale "
+                                  "or sharing of your personal information (CCPA)")))
     if request.type is RequestType.CONSENT_WITHDRAWAL:
         consents = details.get("consents", [])
         objections = details.get("objections", [])

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, stream_with_context
 from flask_babel import format_currency, format_decimal
 from flask_babel import gettext as _
 
 from portal.audit.services import Actor
 from portal.common.text import parse_date
 from portal.common.time import JST, utcnow
-from portal.customer import services
+from portal.customer import gpc, services
+from portal.customer.request_services import Requester
 from portal.inventory import downloads
 from portal.inventory import recipients
 from portal.inventory.labels import channel_words, detail_name, detail_value, source_kind_words, yen
@@ -30,6 +31,20 @@ def _helpers():
         "format_decimal": format_decimal, "Category": Category, "detail_value": detail_value, "yen": yen,
         "recipients": recipients,
     }
+
+
+@bp.before_request
+def _global_privacy_control() -> None:
+    """A browser's Sec-GPC: 1 opts a verified Californian out of sale and sharing (portal.customer.gpc);
+    the page then says so. Only on reading a page: a form being sent keeps its own transaction."""
+    if request.method not in ("GET", "HEAD") or not gpc.sends_gpc(request.headers):
+        return
+    customer = current_customer()
+    if customer is None or customer.person_id is None:
+        return
+    if gpc.honour_gpc(Requester.current()):
+        db.session.commit()
+        g.gpc_honoured = True
 
 
 @bp.after_request

@@ -108,6 +108,11 @@ class EventKind(enum.StrEnum):
     REMINDER_SENT = "reminder_sent"
     ESCALATED = "escalated"
     FEE_RECORDED = "fee_recorded"  # paid or waived
+    # Four eyes (the policy's `four_eyes`): a decision stored for a manager's approval, then
+    # approved (and applied) or sent back with a reason. Staff only: the requester sees the outcome.
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVED = "approved"
+    SENT_BACK = "sent_back"
 
 
 class FeeStatus(enum.StrEnum):
@@ -165,6 +170,12 @@ class Policy(db.Model):
     fee_amount: Mapped[int | None]
     fee_payment: Mapped[str | None] = mapped_column(sa.Text)
     fee_waiver: Mapped[str | None] = mapped_column(sa.Text)
+    # A browser's Global Privacy Control signal (Sec-GPC: 1) is a request to opt out of sale and
+    # sharing (CCPA Regulations § 7025): honoured for verified customers under this rule.
+    honour_gpc: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Four eyes: an erasure or a rejection under this rule is applied only once a manager other
+    # than the staff member who prepared it approves it (`portal.dsr.approvals`).
+    four_eyes: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -270,6 +281,21 @@ class DataRequest(db.Model):
     def is_open(self) -> bool:
         return self.status.is_open
 
+    @classmethod
+    def overdue_at(cls, now: datetime):
+        """SQL: open and past its due date on the request's own clock, which stands still while
+        the request is paused: a request paused before its due date is not overdue (resuming moves
+        the date by the pause, and the answer is then judged on time or late against that date).
+        The one definition of "overdue" for the queue, the dashboard, the API and the reminders."""
+        return sa.and_(cls.closed_at.is_(None), cls.due_at < now,
+                       sa.or_(cls.paused_at.is_(None), cls.due_at < cls.paused_at))
+
+    def is_overdue(self, now: datetime) -> bool:
+        """`overdue_at` for a loaded request."""
+        if not self.is_open or self.due_at is None:
+            return False
+        return self.due_at < min(now, self.paused_at or now)
+
     @property
     def answers_by_post(self) -> bool:
         """No email to write to: every answer is a printed letter (dsr/letters.py)."""
@@ -303,5 +329,50 @@ class RequestEvent(db.Model):
     body: Mapped[str | None] = mapped_column(EncryptedText("request_event.body"))
     data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("request_event.data"), default=dict)
     visible_to_requester: Mapped[bool] = mapped_column(default=False)
+
+    request: Mapped[DataRequest] = relationship()
+
+
+class ApprovalKind(enum.StrEnum):
+    """What waits for a manager's approval under four eyes."""
+
+    ERASURE = "erasure"  # an erasure decision (scope, categories, items, answer)
+    REJECTION = "rejection"  # a rejection with its reason
+
+
+class ApprovalState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"  # and applied, in the same transaction
+    SENT_BACK = "sent_back"
+
+
+class DecisionApproval(db.Model):
+    """A decision prepared by one staff member and waiting for (or given) a manager's approval.
+
+    The decision is stored as it would have been applied (`decision`: scope, categories, items,
+    answer — or the rejection's reason), encrypted: the reason and answer are words to the
+    requester. At most one pending approval per request.
+    """
+
+    __tablename__ = "decision_approval"
+    __table_args__ = (
+        sa.Index("ix_decision_approval_request", "request_id", "id"),
+        sa.Index("uq_decision_approval_pending", "request_id", unique=True,
+                 sqlite_where=sa.text("state = 'pending'"), postgresql_where=sa.text("state = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("data_request.id", ondelete="CASCADE"))
+    kind: Mapped[ApprovalKind] = mapped_column(str_enum(ApprovalKind, length=16))
+    state: Mapped[ApprovalState] = mapped_column(str_enum(ApprovalState, length=16), default=ApprovalState.PENDING)
+    decision: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("decision_approval.decision"), default=dict)
+    # Who prepared it: a staff member (page or API token owner); `prepared_by` is their id.
+    prepared_by_type: Mapped[str] = mapped_column(sa.String(16))
+    prepared_by: Mapped[str | None] = mapped_column(sa.String(64))
+    prepared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(sa.String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why a manager sent it back (the preparer reads it on the request page).
+    sent_back_reason: Mapped[str | None] = mapped_column(EncryptedText("decision_approval.sent_back_reason"))
 
     request: Mapped[DataRequest] = relationship()

@@ -28,7 +28,7 @@ DEFAULT_POLICIES: tuple[dict[str, Any], ...] = (
         "response_period": 14, "response_unit": "calendar_days",
         "acknowledge_period": None, "acknowledge_unit": None,
         "extension_period": None, "extension_unit": None,
-        "pause_when_waiting": False, "clock_starts": "received",
+        "pause_when_waiting": False, "clock_starts": "received", "honour_gpc": False,
     },
     # GDPR Art. 12(3): one month, extendable once by two further months; the clock waits
     # while we wait for information needed to identify the person or the request.
@@ -37,7 +37,7 @@ DEFAULT_POLICIES: tuple[dict[str, Any], ...] = (
         "response_period": 1, "response_unit": "months",
         "acknowledge_period": None, "acknowledge_unit": None,
         "extension_period": 2, "extension_unit": "months",
-        "pause_when_waiting": True, "clock_starts": "verified",
+        "pause_when_waiting": True, "clock_starts": "verified", "honour_gpc": False,
     },
     # CCPA regulations §7021: confirm within 10 business days, answer within 45 calendar days,
     # extendable once by 45 more; verification time counts, so no pause.
@@ -47,6 +47,8 @@ DEFAULT_POLICIES: tuple[dict[str, Any], ...] = (
         "acknowledge_period": 10, "acknowledge_unit": "business_days",
         "extension_period": 45, "extension_unit": "calendar_days",
         "pause_when_waiting": False, "clock_starts": "received",
+        # § 7025: a Global Privacy Control signal is a valid request to opt out of sale/sharing.
+        "honour_gpc": True,
     },
 )
 
@@ -65,6 +67,8 @@ EDITABLE_FIELDS = (
     "pause_when_waiting",
     "clock_starts",
     "fee_amount", "fee_payment", "fee_waiver",
+    "honour_gpc",
+    "four_eyes",
 )
 FEE_TEXT_MAX = 1000
 # Generous bounds that still catch a typo (140 days instead of 14).
@@ -125,8 +129,9 @@ def _clean_rules(values: dict[str, Any]) -> dict[str, Any]:
         if isinstance(period, bool) or not isinstance(period, int) or not 1 <= period <= MAX_PERIOD[unit]:
             raise PolicyInvalid(_l("A period must be a whole number between 1 and %(max)s.", max=MAX_PERIOD[unit]))
         cleaned[period_key], cleaned[unit_key] = period, unit
-    if "pause_when_waiting" in values:
-        cleaned["pause_when_waiting"] = bool(values["pause_when_waiting"])
+    for flag in ("pause_when_waiting", "honour_gpc", "four_eyes"):
+        if flag in values:
+            cleaned[flag] = bool(values[flag])
     _clean_fee(values, cleaned)
     return cleaned
 

@@ -19,12 +19,13 @@ from flask_babel import lazy_gettext as _l
 
 from portal.audit.services import Actor
 from portal.common.time import utcnow
+from portal.dsr.approvals import check_applied_with_approval
 from portal.dsr.deadlines import extended_due
 from portal.dsr.wording import period
 from portal.dsr.errors import DsrError, ExtensionRefused, IdempotencyConflict, StaleRequest  # noqa: F401
 from portal.dsr.filing import create_request, format_reference, record_self_service_disclosure  # noqa: F401
 from portal.dsr.identity import IdentityDocument
-from portal.dsr.models import DataRequest, EventKind
+from portal.dsr.models import ApprovalKind, DataRequest, DecisionApproval, EventKind
 from portal.dsr.policies import PolicyInvalid, choose_policy, create_policy, update_policy  # noqa: F401
 from portal.dsr.status import InvalidTransition, RequestStatus, can_transition
 from portal.dsr.ownership import case_action
@@ -132,13 +133,15 @@ def transition(
     expected_version: int | None = None,
     on_behalf: bool = False,
     now: datetime | None = None,
+    approval: DecisionApproval | None = None,
 ) -> Change:
     """Move the request along the status machine.
 
     `reason` is shown to the requester and required to reject (APPI Art. 36). `note` is an
     internal note. Only the requester withdraws — or staff `on_behalf` of them, with a note
     saying how they asked. Entering `awaiting_requester` pauses the clock where the policy
-    allows; leaving it resumes the clock and moves the due date by the time paused.
+    allows; leaving it resumes the clock and moves the due date by the time paused. Under four
+    eyes a rejection needs its manager's `approval` (`decisions.four_eyes.approve` passes it).
     """
     to_status = S(to_status)
     check_version(request, expected_version)
@@ -157,6 +160,10 @@ def transition(
         _require_staff_side(actor)
     if to_status is S.REJECTED and not reason:
         raise InvalidTransition(_l("A rejection needs a reason. The requester will see it."))
+    if to_status in (S.REJECTED, S.COMPLETED):
+        # Four eyes: a rejection waits for a manager's approval where the policy says so, and
+        # nothing closes the request while a decision waits for one.
+        check_applied_with_approval(request, ApprovalKind.REJECTION if to_status is S.REJECTED else None, approval)
     now = now or utcnow()
     from_status = request.status
     events = move(request, to_status, actor=actor, now=now, reason=reason)

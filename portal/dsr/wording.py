@@ -63,4 +63,6 @@ def summary(policy: Policy) -> list[str]:
         phrases.append(_("counted from verification"))
     if policy.fee_amount:
         phrases.append(_("fee %(amount)s yen", amount=format_decimal(policy.fee_amount)))
+    if policy.four_eyes:
+        phrases.append(_("erasures and rejections approved by a manager"))
     return phrases

@@ -53,6 +53,11 @@ class PolicyForm(FlaskForm):
     pause_when_waiting = BooleanField(
         _l("Pause the deadline while we wait for information from the requester"))
     clock_starts = SelectField(_l("The deadline starts"), choices=clock_choices)
+    honour_gpc = BooleanField(
+        _l("Treat a browser's Global Privacy Control signal (Sec-GPC: 1) as a request to opt out of the sale "
+           "or sharing of personal information"),
+        description=_l("For verified customers living in California (CCPA Regulations § 7025): their provision "
+                       "to third parties is stopped once, as if they had asked, and the page tells them."))
     fee_amount = IntegerField(
         _l("Fee in yen"), validators=[Optional(), NumberRange(min=1, max=100_000, message=_l(
             "A fee must be a whole number of yen between 1 and 100,000, or empty for none."))],
@@ -60,6 +65,10 @@ class PolicyForm(FlaskForm):
     fee_payment = TextAreaField(_l("How to pay"), validators=[Optional(), Length(max=1000)],
                                 description=_l("E.g. bank transfer to …, or postal money order (定額小為替) with the request."))
     fee_waiver = TextAreaField(_l("When the fee is waived (optional)"), validators=[Optional(), Length(max=1000)])
+    four_eyes = BooleanField(
+        _l("A manager approves every erasure and rejection before it is applied (four eyes)"),
+        description=_l("The staff member who prepares the decision submits it; another staff member, a manager, "
+                       "approves it or sends it back. Nothing is erased and the requester is told nothing until then."))
 
     def validate_fee_payment(self, field) -> None:
         if self.fee_amount.data and not (field.data or "").strip():
@@ -77,6 +86,8 @@ class PolicyForm(FlaskForm):
     def rules(self) -> dict[str, Any]:
         """What the dsr services take: an empty optional period means "no such step"."""
         rules: dict[str, Any] = {"pause_when_waiting": bool(self.pause_when_waiting.data),
+                                 "honour_gpc": bool(self.honour_gpc.data),
+                                 "four_eyes": bool(self.four_eyes.data),
                                  "clock_starts": ClockStart(self.clock_starts.data)}
         rules.update(fee_amount=self.fee_amount.data or None, fee_payment=self.fee_payment.data,
                      fee_waiver=self.fee_waiver.data)

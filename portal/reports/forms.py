@@ -46,3 +46,8 @@ def year_from_args(args: MultiDict, today: date) -> int:
     if raw.isdigit() and EARLIEST.year <= int(raw) <= today.year:
         return int(raw)
     return today.year - 1
+
+
+def ccpa_years(today: date, count: int = 6) -> list[int]:
+    """The calendar years offered for the CCPA §7102 metrics: this year (so far) and the five before."""
+    return list(range(today.year, max(EARLIEST.year, today.year - count + 1) - 1, -1))

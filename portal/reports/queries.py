@@ -4,6 +4,9 @@ A period is a range of Japan dates (see `summary.Period`). "Received" counts req
 in the period; "completed", "rejected" and "withdrawn" count requests closed in it, and their
 durations and on-time share describe those answered (completed or rejected) in it. "On time"
 means closed no later than the due date, which already includes extensions and pauses.
+"Overdue" means open now and past the due date on the same clock (`DataRequest.overdue_at`: a
+paused request is judged at the moment it was paused, as resuming moves its date by the pause),
+so a request counted overdue now can only end up late, never on time.
 "Days taken" are calendar days in Japan time from receipt to closing.
 """
 from __future__ import annotations
@@ -57,8 +60,8 @@ class Now:
     due_today: int
     due_this_week: int
     unassigned: int
-    #: assignee id (None: unassigned) → (open, overdue)
-    per_assignee: dict[int | None, tuple[int, int]] = field(default_factory=dict, compare=False)
+    #: assignee id (None: unassigned) → (open, overdue, due this week)
+    per_assignee: dict[int | None, tuple[int, int, int]] = field(default_factory=dict, compare=False)
     #: CCPA's confirmation of receipt: sent after its date, or not sent and its date passed.
     receipts_late: int = 0
 
@@ -73,11 +76,11 @@ def open_now(now: datetime) -> Now:
     tomorrow = japan_midnight(today + timedelta(days=1))
     next_monday = japan_midnight(today + timedelta(days=7 - today.weekday()))
     by_status = {status.value: 0 for status in RequestStatus if status.is_open}
-    per_assignee: dict[int | None, tuple[int, int]] = {}
+    per_assignee: dict[int | None, tuple[int, int, int]] = {}
     overdue = due_today = this_week = unassigned = receipts_late = 0
     rows = db.session.execute(sa.select(
         DataRequest.status, DataRequest.assignee_id, sa.func.count(),
-        _count_if(DataRequest.due_at < now),
+        _count_if(DataRequest.overdue_at(now)),
         _count_if(sa.and_(DataRequest.due_at >= now, DataRequest.due_at < tomorrow)),
         _count_if(sa.and_(DataRequest.due_at >= now, DataRequest.due_at < next_monday)),
         _count_if(sa.or_(DataRequest.acknowledged_at > DataRequest.acknowledge_due_at,
@@ -85,11 +88,11 @@ def open_now(now: datetime) -> Now:
     ).where(OPEN).group_by(DataRequest.status, DataRequest.assignee_id))
     for status, assignee, count, late, today_count, week, receipt_late in rows:
         receipts_late += int(receipt_late)
-        count, late = int(count), int(late)
+        count, late, week = int(count), int(late), int(week)
         by_status[status.value] = by_status.get(status.value, 0) + count
-        before = per_assignee.get(assignee, (0, 0))
-        per_assignee[assignee] = (before[0] + count, before[1] + late)
-        overdue, due_today, this_week = overdue + late, due_today + int(today_count), this_week + int(week)
+        before = per_assignee.get(assignee, (0, 0, 0))
+        per_assignee[assignee] = (before[0] + count, before[1] + late, before[2] + week)
+        overdue, due_today, this_week = overdue + late, due_today + int(today_count), this_week + week
         unassigned += count if assignee is None else 0
     return Now(by_status, sum(by_status.values()), overdue, due_today, this_week, unassigned, per_assignee,
                receipts_late=receipts_late)
@@ -250,13 +253,23 @@ def weekly(now: datetime, weeks: int = WEEKS) -> list[Week]:
 
 @dataclass(frozen=True)
 class Workload(OnTimeShare):
+    """One assignee's row. `open`, `overdue` and `due_this_week`: open requests now. `answered`
+    (completed or rejected), `on_time` and `late`: the requests answered in the period, judged
+    against the due date on the clock `overdue` uses — one set, so the share is `on_time` out of
+    `on_time + late` and a request overdue now can only join `late`."""
+
     assignee_id: int | None
     name: str | None
     open: int
     overdue: int
+    due_this_week: int
     answered: int
     on_time: int
     with_deadline: int
+
+    @property
+    def late(self) -> int:
+        return self.with_deadline - self.on_time
 
 
 def workload(period: Period, now: datetime, current: Now | None = None) -> list[Workload]:
@@ -284,6 +297,6 @@ def people(answered: dict[int | None, tuple[int, int, int]], current: Now) -> li
     assignees = set(current.per_assignee) | set(answered)
     ids = [assignee for assignee in assignees if assignee is not None]
     names = dict(db.session.execute(sa.select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(ids))).all()) if ids else {}
-    rows = [Workload(assignee, names.get(assignee), *current.per_assignee.get(assignee, (0, 0)),
+    rows = [Workload(assignee, names.get(assignee), *current.per_assignee.get(assignee, (0, 0, 0)),
                      *answered.get(assignee, (0, 0, 0))) for assignee in assignees]
     return sorted(rows, key=lambda row: (row.name is None, row.name or "", row.assignee_id or 0))

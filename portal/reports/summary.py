@@ -60,7 +60,7 @@ def summary_figures(period: Period, *, now: datetime | None = None) -> dict:
     open_count, overdue, at_risk, unverified = db.session.execute(
         sa.select(
             sa.func.count(),
-            sa.func.coalesce(sa.func.sum(sa.case((DataRequest.due_at < now, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((DataRequest.overdue_at(now), 1), else_=0)), 0),
             sa.func.coalesce(sa.func.sum(sa.case((sa.and_(DataRequest.due_at >= now,
                                                           DataRequest.due_at < now + AT_RISK_WITHIN), 1), else_=0)), 0),
             # Not yet verified: by status, as an APPI or CCPA request is due from receipt.

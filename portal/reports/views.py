@@ -20,7 +20,7 @@ from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from portal.reports import charts, exports, services
 from portal.reports.dashboard import figures as dashboard_figures
-from portal.reports.forms import period_from_args, year_from_args
+from portal.reports.forms import ccpa_years, period_from_args, year_from_args
 from portal.reports.links import drill_link
 from portal.staff.auth import current_staff, role_required
 from portal.staff.login import staff_actor
@@ -58,6 +58,7 @@ def dashboard():
         volume_chart=volume_chart, on_time_chart=on_time_chart, workload=shown.workload,
         as_of=shown.as_of.astimezone(JST), today=today, week_end=today + timedelta(days=6 - today.weekday()),
         one_day=timedelta(days=1), year=year_from_args(request.args, now.astimezone(JST).date()),
+        ccpa_years=ccpa_years(today),
         type_labels={t.value: t.staff_label for t in RequestType}, status_labels={s.value: s.label for s in RequestStatus},
         policy_labels={j.value: j.value.upper() for j in Jurisdiction},
         drill=partial(drill_link, url_for("staff.queue")),

@@ -56,3 +56,69 @@ def test_every_staff_page_opens_and_fits_a_phone(app, live_server, browser, crea
         finally:
             context.close()
     assert not sideways, f"these staff pages scroll sideways on a phone: {sideways}"
+
+
+def _four_eyes_on(app) -> None:
+    import sqlalchemy as sa
+
+    from portal.audit.services import Actor
+    from portal.dsr.models import Jurisdiction, Policy
+    from portal.dsr.policies import update_policy
+    from portal.extensions import db
+
+    with app.app_context():
+        policy = db.session.scalar(sa.select(Policy).where(Policy.jurisdiction == Jurisdiction.APPI,
+                                                           Policy.request_type.is_(None)))
+        update_policy(policy, changes={"four_eyes": True}, actor=Actor("test"))
+        db.session.commit()
+        db.session.remove()
+
+
+def _submit_erasure(app, reference: str, agent) -> None:
+    """The agent's erasure of everything, submitted for approval as the request page submits it."""
+    from portal.audit.services import Actor
+    from portal.dsr.decisions import Decision
+    from portal.dsr.decisions.four_eyes import submit_decision
+    from portal.dsr.queries import get_by_reference
+    from portal.extensions import db
+
+    with app.app_context():
+        submit_decision(get_by_reference(reference), actor=Actor("staff", agent.id),
+                        decision=Decision(everything=True, answer="ご依頼のとおり、お客様のデータを消去いたしました。"))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_four_eyes_pages_show_the_pending_decision_and_fit_a_phone(app, live_server, browser, create_staff,
+                                                                   login_staff, file_case, make_person):
+    """The request page while an erasure awaits approval (the agent's view and the manager's, who
+    approves or sends it back)."""
+    _four_eyes_on(app)
+    person = make_person(name="見本 花子", items={("contact", "address"): "東京都港区見本1-2-3",
+                                                  ("contact", "phone"): "090-0000-0000",
+                                                  ("purchase", "item"): "抹茶どら焼き"})
+    agent, manager = create_staff("agent", name="担当 次郎"), create_staff("manager", name="管理 三郎")
+    case = file_case(type="erasure", person_id=person, status="in_progress", requester_name="見本 花子",
+                     details={"scope": "all", "ground": "no_longer_needed"}, assignee_id=agent.id)
+    _submit_erasure(app, case.reference, agent)
+    page_url = f"{live_server}/staff/requests/{case.reference}"
+    sideways = []
+    for size, english, suffix in ((None, True, "1440-en"), (PHONE_JA, False, "390-ja")):
+        options = {"size": size} if size else {}
+        for account, name, url in ((agent, "staff-request-pending-approval", page_url),
+                                   (manager, "staff-request-approval", page_url)):
+            context, page = staff_browser(app, browser, live_server, login_staff, account, english=english, **options)
+            try:
+                assert page.goto(url).status == 200
+                if name == "staff-request-approval":
+                    assert page.locator("#approval button[data-primary]").is_visible()
+                    page.locator("#next-step").scroll_into_view_if_needed()
+                screenshot(page, f"{name}-{suffix}")
+                if size and (width := page.evaluate("document.documentElement.scrollWidth")) > 390:
+                    widest = page.evaluate("""() => [...document.querySelectorAll('main *')]
+                        .filter(e => e.getBoundingClientRect().right > 391).slice(0, 3)
+                        .map(e => e.tagName + '.' + e.className).join(' > ')""")
+                    sideways.append(f"{name} {suffix} ({width}px: {widest})")
+            finally:
+                context.close()
+    assert not sideways, f"these pages scroll sideways on a phone: {sideways}"

@@ -33,8 +33,10 @@ ACTIONS = {
 #: The letters of a request answered by post follow the rule too (tests/postal/test_requests_by_post.py).
 #: "resend" and "answered-otherwise" need an undelivered answer first: tests/outcomes/test_answers_delivered.py.
 #: "fee" (paid / waived, only on requests with a fee) has its test in tests/fees.
+#: "approve" and "send-back" (four eyes: managers only, never the preparer approving their own decision, and only
+#: while a decision awaits approval) have their tests in tests/outcomes/test_four_eyes.py.
 OWN_RULES = {"claim", "assign", "authority-document", "person-data", "code-letter", "letters/<int:letter_id>/posted",
-             "resend", "answered-otherwise", "fee"}
+             "resend", "answered-otherwise", "fee", "approve", "send-back"}
 
 
 def test_every_action_route_on_a_request_is_covered_by_this_test(app):

@@ -105,16 +105,26 @@ def test_a_late_ccpa_confirmation_of_receipt_is_marked_on_the_page_queue_and_das
     assert "Receipt not confirmed in time" not in on_time and "Receipt confirmed late" not in on_time
 
 
+def _old_request(*, received_at) -> int:
+    """An unverified request as the portal stored it at 0034 — only the columns that existed then
+    (the models have gained some since), each through the model's own column type."""
+    existing = {column["name"] for column in sa.inspect(db.engine).get_columns("data_request")}
+    policy = db.session.scalar(sa.text("SELECT id FROM policy WHERE jurisdiction = 'appi' AND request_type IS NULL"))
+    values = {"reference": "MG-2026-000001", "type": "disclosure", "policy_id": policy, "jurisdiction": "appi",
+              "status": "received", "requester_email": "old@example.jp", "channel": "web", "language": "ja",
+              "residence": "jp", "is_agent": False, "details": {}, "paused_seconds": 0, "received_at": received_at,
+              "version_id": 1, "created_at": received_at, "updated_at": received_at}
+    model = DataRequest.__table__
+    old_table = sa.table("data_request", *(sa.column(name, model.c[name].type) for name in values if name in existing))
+    db.session.execute(sa.insert(old_table).values({k: v for k, v in values.items() if k in existing}))
+    return db.session.scalar(sa.select(model.c.id).where(model.c.reference == values["reference"]))
+
+
 def test_the_upgrade_gives_waiting_requests_their_due_dates(empty_database):
     with app_at_revision(empty_database, "0034") as old_app, old_app.app_context():
         db.session.execute(sa.text("UPDATE policy SET clock_starts = 'verified' WHERE jurisdiction = 'appi'"))
+        request_id = _old_request(received_at=utcnow() - timedelta(days=20))
         db.session.commit()
-        change = dsr.create_request(type="disclosure", person_id=None, requester_email="old@example.jp",
-                                    channel="web", language="ja", residence="jp", actor=Actor.system(),
-                                    received_at=utcnow() - timedelta(days=20))
-        db.session.commit()
-        request_id = change.request.id
-        assert change.request.due_at is None  # as the portal stored it before
         upgrade(directory=MIGRATIONS_DIR, revision="heads")
         db.session.expire_all()
         request = db.session.get(DataRequest, request_id)

@@ -25,6 +25,7 @@ def rules_of(policy: Policy) -> dict:
         "extension_period": policy.extension_period,
         "extension_unit": policy.extension_unit and policy.extension_unit.value,
         "pause_when_waiting": policy.pause_when_waiting,
+        "honour_gpc": policy.honour_gpc,
     }
 
 

@@ -2,6 +2,7 @@
 both languages, audit entries, and due dates of existing requests that never move."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -169,3 +170,25 @@ def test_mistakes_are_shown_in_japanese(client, login_as):
     response = post_page_form(client, APPI_DEFAULT, {**APPI_AS_IS, "response_period": "13", "response_unit": "months"})
     assert response.status_code == 422
     assert "期間は1から12までの整数で入力してください。" in text_of(response)
+
+
+CCPA_AS_IS = {"response_period": "45", "response_unit": "calendar_days", "clock_starts": "received",
+              "extension_period": "45", "extension_unit": "calendar_days",
+              "acknowledge_period": "10", "acknowledge_unit": "business_days"}
+
+
+def test_the_ccpa_rule_offers_the_global_privacy_control_setting_and_an_admin_turns_it_off(app, client, login_as):
+    login_as("admin")
+    in_english(client)
+    page = client.get(POLICIES + "/ccpa/default").get_data(as_text=True)
+    [box] = re.findall(r'<input[^>]*name="honour_gpc"[^>]*>', page)
+    assert " checked" in box and "CCPA Regulations § 7025" in page
+    assert 'name="honour_gpc"' not in client.get(APPI_DEFAULT).get_data(as_text=True)
+    post_page_form(client, POLICIES + "/ccpa/default", CCPA_AS_IS)  # the box left unticked
+    assert policy_row(app, "ccpa").honour_gpc is False
+    with app.app_context():
+        entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "dsr.policy.updated")).one()
+        assert entry.details["changes"]["honour_gpc"] == [True, False]
+        db.session.remove()
+    post_page_form(client, POLICIES + "/ccpa/default", {**CCPA_AS_IS, "honour_gpc": "y"})
+    assert policy_row(app, "ccpa").honour_gpc is True

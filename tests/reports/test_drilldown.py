@@ -32,6 +32,9 @@ def test_each_dashboard_number_is_the_count_of_the_queue_it_links_to(client, man
     add_request(received=day(-11), due=day(30, "23:59"), assignee_id=agent.id)
     add_request(type="disclosure", received=day(-1), status="received")
     add_request(received=day(-40), due=day(-25, "23:59"))  # open and overdue, received before the period
+    # Paused before its date passed: its clock stands still, so not overdue in the queue nor here.
+    add_request(received=day(-15), due=day(-2, "23:59"), paused=day(-4), status="awaiting_requester",
+                assignee_id=agent.id)
 
     period = f"?from={today - timedelta(days=30)}&to={today}"
     page = client.get("/staff/reports" + period).get_data(as_text=True)

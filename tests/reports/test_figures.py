@@ -4,6 +4,13 @@ from __future__ import annotations
 from datetime import date
 
 
+import sqlalchemy as sa
+
+from portal.audit.services import Actor
+from portal.dsr.models import DataRequest
+from portal.dsr.status import RequestStatus
+from portal.dsr.workflow import move
+from portal.extensions import db
 from portal.reports import queries
 from portal.reports.summary import Period, summary_figures
 from tests.fixtures.reports import jst
@@ -77,3 +84,33 @@ def test_an_empty_database_gives_zeros(app_ctx):
 
 def test_api_summary_median_agrees_with_the_dashboard(app_ctx, october):
     assert summary_figures(OCTOBER)["median_days_to_answer"] == queries.breakdown(OCTOBER, "type").total.median_days
+
+
+def test_overdue_now_and_on_time_later_cannot_disagree_about_a_paused_request(app_ctx, add_request, create_staff):
+    """They used to: a request paused (waiting for the requester) before its due date was counted
+    overdue once that date passed, then on time once the requester answered and it was
+    completed (resuming moves the date by the pause). Overdue now uses the clock "on time" uses."""
+    agent = create_staff("agent", name="担当 二郎")
+    paused = add_request(received="2026-10-01 10:00", due="2026-10-15 23:59", paused="2026-10-10 10:00",
+                         status="awaiting_requester", assignee_id=agent.id)
+    late = add_request(received="2026-10-01 10:00", due="2026-10-12 23:59", assignee_id=agent.id)
+    add_request(received="2026-10-01 10:00", due="2026-10-22 23:59", assignee_id=agent.id)  # due this week
+
+    now = jst("2026-10-20 12:00")  # a Tuesday: the paused one's date has passed, its clock stands still
+    assert queries.open_now(now).overdue == 1
+    assert summary_figures(OCTOBER, now=now)["open_now"]["overdue"] == 1
+    mine = next(row for row in queries.workload(OCTOBER, now) if row.name == "担当 二郎")
+    assert (mine.open, mine.overdue, mine.due_this_week) == (3, 1, 1)
+
+    requests = {r.reference: r for r in db.session.scalars(sa.select(DataRequest).where(
+        DataRequest.reference.in_([paused, late])))}
+    move(requests[paused], RequestStatus.IN_PROGRESS, actor=Actor.system(), now=jst("2026-10-21 09:00"))
+    assert requests[paused].due_at > jst("2026-10-22 10:00")  # moved by the eleven days it stood still
+    for reference in (paused, late):
+        move(requests[reference], RequestStatus.COMPLETED, actor=Actor.system(), now=jst("2026-10-22 10:00"))
+    db.session.commit()
+
+    mine = next(row for row in queries.workload(OCTOBER, jst("2026-10-22 12:00")) if row.name == "担当 二郎")
+    # The one counted overdue ended late; the paused one, never counted overdue, ended on time.
+    assert (mine.answered, mine.late, mine.on_time, mine.on_time_share) == (2, 1, 1, 0.5)
+    assert (mine.open, mine.overdue) == (1, 0)

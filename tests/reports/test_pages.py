@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -125,3 +126,23 @@ def test_the_dashboard_lists_what_is_at_risk_with_workload_near_the_top(client, 
     at_risk = html.split('id="at-risk"', 1)[1].split("</table>", 1)[0]
     assert late.reference in at_risk and fine.reference not in at_risk and "2 days overdue" in at_risk
     assert html.index('id="people-title"') < html.index('id="period-title"')  # workload before the period
+    assert html.index('id="people-title"') < html.index('id="status-title"')  # and before the status table
+    workload = text_of_html(html.split('id="workload"', 1)[1].split("</table>", 1)[0])
+    for column in ("Open now", "Overdue now", "Due this week", "Answered in the period", "of which late",
+                   "On time (of those answered in the period)"):
+        assert column in workload
+    assert '<select id="ccpa-year" name="year">' in html
+
+
+def text_of_html(fragment: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment))
+
+
+def test_the_ccpa_metrics_download_for_the_year_chosen(client, manager, add_request):
+    add_request(policy="ccpa", received="2025-03-01 10:00", closed="2025-03-05 10:00", due="2025-04-15 23:59")
+    assert "Download the CCPA metrics (CSV)" in client.get("/staff/reports").get_data(as_text=True)
+    response = client.get("/staff/reports/ccpa-7102.csv?year=2025")
+    assert response.status_code == 200 and 'filename="ccpa-7102-2025.csv"' in response.headers["Content-Disposition"]
+    rows = rows_of(response)
+    by_type = {row[1]: dict(zip(CCPA_COLUMNS, row)) for row in rows[1:]}
+    assert by_type["disclosure"]["received"] == "1" and by_type["disclosure"]["complied_in_whole_or_in_part"] == "1"

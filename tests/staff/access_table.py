@@ -56,6 +56,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "staff.answered_otherwise": STAFF,
     "staff.claim": STAFF,
     "staff.assign": MANAGERS,
+    "staff.approve": MANAGERS,            # four eyes: a manager applies a decision awaiting approval
+    "staff.send_back": MANAGERS,
     "staff.bulk_assign": MANAGERS,
     # the suppression list (persons not to be contacted for a purpose)
     "suppressions.index": STAFF,

@@ -18,6 +18,7 @@ from portal import webhooks
 from portal.audit.services import Actor
 from portal.common.time import utcnow
 from portal.dsr.applied import record_applied
+from portal.dsr.approvals import check_applied_with_approval
 from portal.dsr.decisions.correction import apply_correction
 from portal.dsr.decisions.decision import REASON_MAX, Decision, DecisionInvalid
 from portal.dsr.decisions.effects import (apply_consents, apply_disclosure, apply_erasure, apply_stop_provision,
@@ -27,7 +28,7 @@ from portal.dsr.decisions.packages import discard_file
 from portal.dsr.decisions.summary import describe_outcome
 from portal.dsr.errors import DsrError
 from portal.dsr.fees import require_settled
-from portal.dsr.models import DataRequest, EventKind, RequestType
+from portal.dsr.models import ApprovalKind, DataRequest, DecisionApproval, EventKind, RequestType
 from portal.dsr.ownership import case_action
 from portal.dsr.services import REQUESTER_ACTORS, transition
 from portal.dsr.status import InvalidTransition, RequestStatus
@@ -48,7 +49,7 @@ APPLIERS = {
 DECIDABLE = frozenset({S.VERIFIED, S.IN_PROGRESS, S.AWAITING_REQUESTER})
 
 
-def _check(request: DataRequest, decision: Decision, actor: Actor) -> None:
+def check_decidable(request: DataRequest, decision: Decision, actor: Actor) -> None:
     if actor.type in REQUESTER_ACTORS:
         raise InvalidTransition(_l("Only staff can do this."))
     if not request.is_open:
@@ -65,13 +66,17 @@ def _check(request: DataRequest, decision: Decision, actor: Actor) -> None:
 @translate_stale
 @case_action
 def complete_with_decision(request: DataRequest, *, actor: Actor, decision: Decision,
-                           expected_version: int | None = None, now: datetime | None = None) -> Change:
+                           expected_version: int | None = None, now: datetime | None = None,
+                           approval: DecisionApproval | None = None) -> Change:
     """Apply `decision` to the person's data and complete the request; returns the change.
 
+    Under four eyes an erasure is applied only with its `approval` (`decisions.four_eyes.approve`
+    passes it); without one it is refused, as is any decision while another awaits approval.
     The caller notifies the requester (`notify_requester(change)`) and commits.
     """
     check_version(request, expected_version)
-    _check(request, decision, actor)
+    check_decidable(request, decision, actor)
+    check_applied_with_approval(request, ApprovalKind.ERASURE if request.type is T.ERASURE else None, approval)
     now = now or utcnow()
     # Claim the request before touching the data: the version check runs (and, on
     # PostgreSQL, the row lock is taken) now rather than after the data has changed.
