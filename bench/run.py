@@ -76,11 +76,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(url: str, secret_key: str, port: int, log_path: Path) -> subprocess.Popen:
+def start_server(url: str, secret_key: str, port: int, log_path: Path,
+                 shape: tuple[str, ...] = ("--worker-class", "sync", "--workers", "2")) -> subprocess.Popen:
+    """gunicorn serving the portal as production does; `shape` is its worker options (this
+    script measures the plain two sync workers it always has; bench/deploy_bench.py compares shapes)."""
     env = {**os.environ, "PORTAL_ENV": "production", "SECRET_KEY": secret_key, "DATABASE_URL": url,
            "RATELIMIT_ENABLED": "0", "PORTAL_BASE_URL": f"http://127.0.0.1:{port}"}
-    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-               "portal:create_app()"]
+    # `-c /dev/null`: the shape given here, not the repository's gunicorn.conf.py.
+    command = [sys.executable, "-m", "gunicorn", "-c", "/dev/null", *shape, "-b", f"127.0.0.1:{port}",
+               "--log-level", "warning", "portal:create_app()"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

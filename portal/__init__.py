@@ -117,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.retention.views import bp as retention
     from portal.reports.views import bp as reports
     from portal.scheduler.cli import bp as scheduler_cli
+    from portal.mail.cli import bp as mail_cli
     from portal.site.views import bp as site
     from portal.staff.cli import bp as staff_cli
     from portal.staff.blueprint import bp as staff
@@ -146,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(agents)
     app.register_blueprint(authority_documents)
     app.register_blueprint(scheduler_cli)
+    app.register_blueprint(mail_cli)
     app.register_blueprint(api)
     app.register_blueprint(api_cli)
     app.register_blueprint(api_admin)

@@ -20,6 +20,7 @@ from portal.dsr import services as dsr
 from portal.dsr.decisions import Decision, Verdict, complete_with_decision, four_eyes
 from portal.dsr.models import ApprovalKind, DataRequest, DecisionApproval, Jurisdiction, RequestType
 from portal.dsr.notifications import notify_requester
+from portal.dsr.staff_notices import notify_staff
 from portal.dsr.queries import get_by_reference
 from portal.dsr.status import CLOSED_STATUSES, OPEN_STATUSES, RequestStatus
 from portal.dsr.workflow import Change
@@ -189,6 +190,7 @@ def add_message(reference: str, body: dict):
         change = dsr.add_message(request, body=body["body"], to_requester=body["kind"] == "to_requester",
                                  actor=api_actor())
         notify_requester(change)
+        notify_staff(change)  # a reply recorded by another system: the assignee hears of it
     return Result(request_detail(request), 201)
 
 

@@ -125,7 +125,9 @@ def _advance_head(head: AuditHead | None, entry: AuditEntry) -> None:
         db.session.add(head)
     head.last_id, head.last_hash, head.entries = entry.id, entry.hash, head.entries + 1
     head.mac = head_mac(head.last_id, head.last_hash, head.entries)
-    db.session.flush()
+    if sa.inspect(head).pending:
+        db.session.flush()  # so the next entry's look-up finds it
+    # Otherwise written with the caller's next flush or its commit, inside the chain lock all the same.
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,24 @@ ACTOR_TYPES = (
 )
 #: Offered as suggestions; other target types can be typed.
 KNOWN_TARGET_TYPES = ("data_request", "person", "staff_user", "policy", "audit_log", "customer_session", "purpose")
+#: What each kind of target is, in words (the code stays the filter's value).
+TARGET_LABELS = {
+    "api_token": _l("API token"), "audit_log": _l("Audit log"), "authority_document": _l("Letter of authority"),
+    "campaign": _l("Permission campaign"), "csv_mapping": _l("CSV column mapping"), "csv_upload": _l("CSV upload"),
+    "customer_session": _l("Customer session"), "data_request": _l("Request"),
+    "disclosure_package": _l("Disclosure package"), "email_challenge": _l("Mail verification"),
+    "import": _l("Import"), "incident": _l("Leak incident"), "intake": _l("Intake"), "item": _l("Item of data"),
+    "key": _l("Encryption key"), "person": _l("Person"), "person_merge": _l("Merge of records"),
+    "policy": _l("Deadline policy"), "postal_access_code": _l("Code sent by post"), "postal_letter": _l("Letter"),
+    "provision": _l("Record of provision"), "provision_stops": _l("Stops of provision"), "purpose": _l("Purpose"),
+    "queue": _l("Queue"), "report": _l("Report"), "staff_user": _l("Staff account"),
+    "use_restriction": _l("Restriction of use"), "webhook": _l("Webhook"), "webhook_delivery": _l("Webhook delivery"),
+}
+
+
+def target_label(target_type: str) -> str:
+    """A target type in words; one not listed yet shows as it is stored."""
+    return str(TARGET_LABELS.get(target_type, target_type))
 
 _TOO_LONG = _l("Use at most %(max)d characters.")
 

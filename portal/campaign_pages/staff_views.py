@@ -18,7 +18,7 @@ from portal.campaigns.services import (CampaignRefused, Wording, close_campaign,
                                        default_when_silent, send_campaign)
 from portal.campaigns.wording import WordingInvalid
 from portal.common.time import JST, utcnow
-from portal.inventory.labels import CATEGORY_ORDER, category_name
+from portal.inventory.labels import CATEGORY_ORDER, staff_category_name
 from portal.extensions import db
 from portal.i18n import localized
 from portal.mail.services import external_url
@@ -49,7 +49,7 @@ def _refusal(code: str, **details) -> str:
 def _fill_choices(form: CampaignForm) -> list[Purpose]:
     sources = list(db.session.scalars(sa.select(Source).order_by(Source.key)))
     form.sources.choices = [SelectChoice(s.key, _source_label(s)) for s in sources]
-    form.categories.choices = [SelectChoice(c.value, category_name(c)) for c in CATEGORY_ORDER]
+    form.categories.choices = [SelectChoice(c.value, staff_category_name(c)) for c in CATEGORY_ORDER]
     purposes = list(db.session.scalars(sa.select(Purpose).order_by(Purpose.key)))
     form.purposes.choices = [SelectChoice(p.key, p.key) for p in purposes]
     return purposes

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from portal.inventory.labels import category_name
+from portal.inventory.labels import staff_category_name
 from portal.dsr.labels import FORMAT_WORDS, GROUND_WORDS, RELATIONSHIP_CHOICES
 from portal.dsr.calendar import japan_date
 from portal.dsr.models import ClockStart, DataRequest, EventKind, Jurisdiction, PeriodUnit, RequestEvent, RequestType
@@ -279,7 +279,7 @@ def asked_lines(request: DataRequest) -> list[tuple[str, object]]:
         elif key == "scope":
             value = _("Everything") if value == "all" else _("Only what is listed") if value == "chosen" else value
         elif key == "categories" and isinstance(value, list):
-            value = [category_name(c) if c in CATEGORY_VALUES else c for c in value]
+            value = [staff_category_name(c) if c in CATEGORY_VALUES else c for c in value]
         elif key == "consents" and isinstance(value, list):
             value = [f"{c.get('purpose')}: {c.get('state')}" if isinstance(c, dict) else c for c in value]
         elif isinstance(value, bool):

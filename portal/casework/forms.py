@@ -88,7 +88,7 @@ class ExtendForm(CaseForm):
 class RejectForm(CaseForm):
     # Optional here: the service refuses a rejection without a reason, in its own words.
     reason = _text(_l("Reason (shown to the requester)"),
-                   description=_l("The requester is told why we cannot carry out the request (APPI Art. 36)."))
+                   description=_l("The requester is told why we cannot carry out the request."))
     note = _text(_l("Internal note (optional)"))
 
 

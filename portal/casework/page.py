@@ -20,12 +20,13 @@ from portal.casework import display, forms, person, services
 from portal.casework.services import decisions_need_confirmation
 from portal.common.time import utcnow
 from portal.i18n import WHEN_PATTERNS, current_language
-from portal.inventory.labels import category_name, detail_name, field_name
+from portal.inventory.labels import detail_name, field_name, staff_category_name
 from portal.dsr.labels import RESIDENCE_WORDS
 from portal.dsr import approvals, delivery, ownership
 from portal.dsr.decisions import describe_decision_form, preview_decision
 from portal.dsr.decisions.four_eyes import is_preparer, stored_decision
-from portal.dsr.models import ApprovalKind, ApprovalState, DataRequest, DecisionApproval, EventKind, Jurisdiction
+from portal.dsr.models import (ApprovalKind, ApprovalState, DataRequest, DecisionApproval, EventKind, Jurisdiction,
+                               RequestType)
 from portal.dsr.queries import timeline
 from portal.dsr.status import RequestStatus, can_transition
 from portal.extensions import db
@@ -141,14 +142,38 @@ def next_step(request: DataRequest, actions: set[str], pending: DecisionApproval
     return NextStep(None, _("No action is possible now"), "")
 
 
-#: What each law asks a refusal to tell the requester (the reason field's hint).
+#: What each law asks a refusal to tell the requester (the reason field's hint), per request type
+#: where the law has its own rule for it; `None`: every other type under that law.
 REJECTION_LAW = {
-    Jurisdiction.APPI: _l("The requester is told why we cannot carry out the request (APPI Art. 36)."),
-    Jurisdiction.GDPR: _l("The requester is told why, and that they may complain to a supervisory authority and "
-                          "seek a judicial remedy (GDPR Art. 12(4))."),
-    Jurisdiction.CCPA: _l("The requester is told the basis for the denial (CCPA Regulations, Cal. Code Regs. "
-                          "tit. 11, § 7022 for deletion, § 7024 for requests to know)."),
+    (Jurisdiction.APPI, None): _l("The requester is told why we cannot carry out the request (APPI Art. 36)."),
+    (Jurisdiction.GDPR, None): _l("The requester is told why, and that they may complain to a supervisory authority "
+                                  "and seek a judicial remedy (GDPR Art. 12(4)). A manifestly unfounded or excessive "
+                                  "request may be refused (Art. 12(5))."),
+    (Jurisdiction.GDPR, RequestType.ERASURE): _l(
+        "The requester is told why, and that they may complain to a supervisory authority and seek a judicial "
+        "remedy (GDPR Art. 12(4)). Erasure may be refused only on the grounds of Art. 17(3) (e.g. a legal "
+        "obligation to keep the data, legal claims) or Art. 12(5)."),
+    (Jurisdiction.GDPR, RequestType.DISCLOSURE): _l(
+        "The requester is told why, and that they may complain to a supervisory authority and seek a judicial "
+        "remedy (GDPR Art. 12(4)). A copy may leave out what would adversely affect the rights and freedoms of "
+        "others (Art. 15(4)); a manifestly unfounded or excessive request may be refused (Art. 12(5))."),
+    (Jurisdiction.CCPA, None): _l("The requester is told the basis for the denial (CCPA Regulations, 11 CCR "
+                                  "§ 7022 for deletion, § 7023 for correction, § 7024 for requests to know)."),
+    (Jurisdiction.CCPA, RequestType.ERASURE): _l(
+        "The requester is told the basis for the denial, including any exception to the CCPA, and that personal "
+        "information not covered by it is deleted (11 CCR § 7022(f))."),
+    (Jurisdiction.CCPA, RequestType.CORRECTION): _l(
+        "The requester is told the basis for the denial of the correction (11 CCR § 7023)."),
+    (Jurisdiction.CCPA, RequestType.DISCLOSURE): _l(
+        "The requester is told the basis for the denial, unless a law forbids it (11 CCR § 7024)."),
+    (Jurisdiction.CCPA, RequestType.PROVISION_RECORDS): _l(
+        "The requester is told the basis for the denial, unless a law forbids it (11 CCR § 7024)."),
 }
+
+
+def rejection_law(request: DataRequest):
+    """The hint under a refusal's reason: what the request's own law asks the refusal to say."""
+    return REJECTION_LAW.get((request.jurisdiction, request.type)) or REJECTION_LAW[(request.jurisdiction, None)]
 
 
 #: The actions folded under "other actions", in this order, with their titles.
@@ -205,7 +230,7 @@ def build_forms(request: DataRequest, seen: int, actions: set[str], *, failed: s
             if failed != "assign":
                 form.assignee.data = str(request.assignee_id or "")
         if name == "reject":
-            form.reason.description = REJECTION_LAW[request.jurisdiction]
+            form.reason.description = rejection_law(request)
         if name == "extend" and request.policy.extension_unit:
             form.amount.label.text = _("Extend by (%(unit)s)", unit=display.unit_words(request.policy.extension_unit))
         built[name] = form
@@ -251,7 +276,7 @@ def render_case(request: DataRequest, *, status: int = 200, failed: str | None =
         actions=actions, next=step, confirm=confirm, destructive=decisions_need_confirmation(request),
         other_actions=other_actions(request, actions, step, failed=failed),
         decision_options=describe_decision_form(request) if "complete" in actions else None,
-        decision_input=http.form if failed == "complete" else None, category_name=category_name,
+        decision_input=http.form if failed == "complete" else None, category_name=staff_category_name,
         forms=build_forms(request, seen, actions, failed=failed, failed_form=failed_form),
         failed=failed, error=error, stale_events=stale_events,
         summary=person.summary(request.person_id), concerned=person.concerned_items(request),

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.customer import queries as held
-from portal.inventory.labels import CATEGORY_ORDER, category_name, field_name
+from portal.inventory.labels import CATEGORY_ORDER, field_name, staff_category_name
 from portal.dsr.models import DataRequest, RequestType
 from portal.extensions import db
 from portal.inventory.models import Category, Item, Person
@@ -62,7 +62,7 @@ def summary(person_id: int | None) -> PersonSummary | None:
     if person is None:
         return None
     stats = held.category_stats(person_id)
-    counts = [CategoryCount(category, category_name(category), stats[category].count)
+    counts = [CategoryCount(category, staff_category_name(category), stats[category].count)
               for category in sorted(stats, key=_category_rank)]
     return PersonSummary(person, counts)
 
@@ -107,7 +107,7 @@ def full_data(person_id: int) -> list[FullCategory]:
     for category in sorted(stats, key=_category_rank):
         ids = held.newest_item_ids(person_id, category, FULL_DATA_PER_CATEGORY)
         items = held.items(person_id, categories=[], extra_ids=ids)
-        result.append(FullCategory(category_name(category), stats[category].count, items))
+        result.append(FullCategory(staff_category_name(category), stats[category].count, items))
     return result
 
 

@@ -15,6 +15,7 @@ from portal.customer.masking import mask_email
 from portal.dsr import approvals, delivery
 from portal.dsr.models import Jurisdiction, RequestType
 from portal.dsr.notifications import notify_requester
+from portal.dsr.staff_notices import notify_staff
 from portal.dsr.status import RequestStatus
 from portal.extensions import db
 from portal.staff import auth
@@ -31,9 +32,11 @@ def back_to(default: str) -> str:
 
 
 def notify(change) -> None:
-    """Queue the requester's mail about a staff action, in the action's transaction (before the
-    commit, so the mail goes out only if the change is saved); internal changes send nothing."""
+    """Queue the mails about a staff action, in the action's transaction (before the commit, so
+    they go out only if the change is saved): the requester's, and the assignee's when a colleague
+    assigned the request to them (`notify_staff`); internal changes send the requester nothing."""
     notify_requester(change)
+    notify_staff(change)
 
 
 def intake_url() -> str | None:

@@ -6,15 +6,14 @@ like one that does not exist. After its 7 days the page says so plainly.
 """
 from __future__ import annotations
 
-import io
 import logging
 
-from flask import abort, render_template, send_file
+from flask import Response, abort, render_template, request
 
 from portal.audit.services import Actor
 from portal.customer.request_services import Requester, own_request
 from portal.customer.views import bp
-from portal.dsr.decisions.packages import (DisclosurePackage, file_of, package_of_request, read_package,
+from portal.dsr.decisions.packages import (DisclosurePackage, file_of, package_of_request, package_chunks,
                                            record_package_download, withdrawal_words)
 from portal.dsr.models import DataRequest
 from portal.encryption.files import SealedFileError
@@ -49,7 +48,7 @@ def request_package(reference: str):
     if not package.is_available() or not path.is_file():
         return render_template("customer/requests/package_expired.html", req=req, package=package), 410
     try:
-        data = read_package(package)
+        chunks = package_chunks(package)
     except FileNotFoundError:
         return render_template("customer/requests/package_expired.html", req=req, package=package), 410
     except SealedFileError as error:
@@ -57,7 +56,12 @@ def request_package(reference: str):
         return render_template("customer/requests/package_unavailable.html", req=req), 410
     record_package_download(package, actor=Actor("customer", requester.person_id))
     db.session.commit()
-    # ETag and date describe the content, not the ciphertext file (rewritten by each key rotation).
-    return send_file(io.BytesIO(data), mimetype=package.format.mimetype, as_attachment=True,
-                     download_name=f"{req.reference}.{package.format.extension}", max_age=0,
-                     etag=package.sha256, last_modified=package.created_at)
+    # Streamed a segment at a time. ETag and date describe the content, not the ciphertext file
+    # (rewritten by each key rotation).
+    response = Response(chunks, mimetype=package.format.mimetype, direct_passthrough=True)
+    response.content_length = package.size
+    response.headers.set("Content-Disposition", "attachment", filename=f"{req.reference}.{package.format.extension}")
+    response.set_etag(package.sha256)
+    response.last_modified = package.created_at
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)

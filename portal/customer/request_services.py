@@ -21,6 +21,7 @@ from portal.dsr.errors import DsrError
 from portal.dsr.models import DataRequest, EventKind, RequestChannel, RequestType
 from portal.customer.request_pages import summary_lines
 from portal.dsr.notifications import notify_requester
+from portal.dsr.staff_notices import notify_staff
 from portal.dsr.queries import get_by_reference
 from portal.dsr.status import RequestStatus
 from portal.dsr.workflow import Change
@@ -121,7 +122,10 @@ def withdraw(request: DataRequest, requester: Requester, *, expected_version: in
 
 
 def reply(request: DataRequest, requester: Requester, *, body: str) -> Change:
-    """The customer's message to staff; a reply while we wait for them resumes the request."""
+    """The customer's message to staff; a reply while we wait for them resumes the request, and
+    the assignee is told by mail (unless they turned that off)."""
     if not request.is_open:
         raise DsrError(_l("This request is closed. To ask for something more, please file a new request."))
-    return dsr.add_message(request, body=body, to_requester=False, actor=requester.actor)
+    change = dsr.add_message(request, body=body, to_requester=False, actor=requester.actor)
+    notify_staff(change)
+    return change

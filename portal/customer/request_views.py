@@ -22,6 +22,7 @@ from portal.dsr.models import DataRequest, RequestType
 from portal.extensions import db
 from portal.i18n import localized
 from portal.inventory.models import Item, Provision
+from portal.inventory.recipients import THIRD_PARTY_BASES
 from portal.verification.session import current_customer, customer_required
 
 T = RequestType
@@ -104,8 +105,11 @@ def new_request():
 
 def _restriction_choices(kind: RequestType, person_id: int):
     if kind is T.STOP_PROVISION:
-        names = db.session.scalars(sa.select(Provision.recipient_name).where(Provision.person_id == person_id)
-                                   .distinct().order_by(Provision.recipient_name))
+        # Art. 35(3) concerns provision to third parties only: contractors (業務委託) and joint-use
+        # partners (共同利用) are not third parties (Art. 27(5)), so they are not offered here.
+        names = db.session.scalars(sa.select(Provision.recipient_name).where(
+            Provision.person_id == person_id, Provision.basis.in_(THIRD_PARTY_BASES))
+            .distinct().order_by(Provision.recipient_name))
         return ([("all", _("Every company we gave my data to")), ("chosen", _("Only the companies I choose"))],
                 [(name, name) for name in names])
     categories = db.session.scalars(sa.select(Item.category).where(Item.person_id == person_id).distinct())

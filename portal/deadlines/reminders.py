@@ -11,7 +11,10 @@ date: when an extension or a resumed pause moves the deadline, they go out again
 (or after) the new one. The unassigned escalation, about no deadline, is sent once per
 request. See `_claim` for how several schedulers running at once agree on who sends it.
 The mails name the request and its type, never the person: whoever reads them follows the
-link and logs in.
+link and logs in. Each is written in its reader's language (`StaffUser.language`). An escalation
+also lists everything at risk now — every open request overdue or due within 3 days, with its
+reference, type, due date, days left or overdue and assignee — so managers see the whole picture
+in one mail, not one request and a count.
 """
 from __future__ import annotations
 
@@ -123,11 +126,11 @@ def _claim(request_id: int, kind: NoticeKind, conditions: list) -> DataRequest |
     return db.session.get(DataRequest, request_id)
 
 
-def _mail(to: str, template: str, request: DataRequest, **context) -> None:
+def _mail(to: str, template: str, request: DataRequest, *, language: str | None = None, **context) -> None:
     queue_mail(
         to=to, template=template, kind=template,
-        # Staff read the portal's default language (Japanese).
-        language=current_app.config["BABEL_DEFAULT_LOCALE"],
+        # Each staff member reads the language they chose (the portal's default until they do).
+        language=language or current_app.config["BABEL_DEFAULT_LOCALE"],
         reference=request.reference, type_label=request.type.label, due_at=request.due_at,
         # By path: the request page belongs to the staff area, its contract is the URL.
         link=f"{current_app.config['PORTAL_BASE_URL']}/staff/requests/{request.reference}",
@@ -140,7 +143,8 @@ def remind_assignee(request_id: int, threshold: int, *, now: datetime) -> bool:
     if request is None:
         return False
     assignee = db.session.get(StaffUser, request.assignee_id)
-    _mail(assignee.email, "deadline_reminder", request, days=threshold, name=assignee.name)
+    _mail(assignee.email, "deadline_reminder", request, days=threshold, name=assignee.name,
+          language=assignee.language)
     add_event(request, EventKind.REMINDER_SENT, actor=SYSTEM, at=now, visible=False,
               data={"threshold": threshold, "assignee_id": assignee.id, "due_at": iso(request.due_at)})
     audit("dsr.request.reminder_sent", request, actor=SYSTEM, threshold=threshold, assignee_id=assignee.id)
@@ -155,13 +159,14 @@ class Recipient:
     id: int
     email: str
     name: str
+    language: str = "ja"
 
 
 def managers() -> list[Recipient]:
     """Who hears about escalations: active managers; administrators when there is no manager."""
     for role in (StaffRole.MANAGER, StaffRole.ADMIN):
         found = db.session.execute(
-            sa.select(StaffUser.id, StaffUser.email, StaffUser.name)
+            sa.select(StaffUser.id, StaffUser.email, StaffUser.name, StaffUser.language)
             .where(StaffUser.role == role, StaffUser.active.is_(True)).order_by(StaffUser.id)
         ).all()
         if found:
@@ -169,14 +174,55 @@ def managers() -> list[Recipient]:
     return []
 
 
+@dataclass(frozen=True)
+class AtRisk:
+    """One request at risk, as the escalation mail lists it (plain values; no personal data)."""
+
+    reference: str
+    type_label: object  # lazy: written in each reader's language
+    due_at: datetime
+    days: int  # Japan days until the due date: 0 due today, negative overdue
+    assignee: str | None
+
+
+@dataclass(frozen=True)
+class RiskList:
+    requests: list[AtRisk]
+    total: int
+
+
+#: The most requests an escalation mail lists; the rest are in the queue's "at risk" view.
+RISK_LIST_MAX = 50
+
+
+def at_risk_now(now: datetime, *, limit: int = RISK_LIST_MAX) -> RiskList:
+    """Open requests whose clock runs and that are overdue or due within 3 Japan days, nearest first."""
+    conditions = [_clock_running(),
+                  DataRequest.due_at <= end_of_japan_day(japan_date(now) + timedelta(days=max(THRESHOLDS)))]
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(DataRequest).where(*conditions))
+    rows = db.session.execute(
+        sa.select(DataRequest.reference, DataRequest.type, DataRequest.due_at, StaffUser.name)
+        .outerjoin(StaffUser, sa.and_(StaffUser.id == DataRequest.assignee_id, StaffUser.active.is_(True)))
+        .where(*conditions).order_by(DataRequest.due_at, DataRequest.id).limit(limit)).all()
+    today = japan_date(now)
+    return RiskList([AtRisk(reference, type_.staff_label, due_at, (japan_date(due_at) - today).days, assignee)
+                     for reference, type_, due_at, assignee in rows], total)
+
+
 def escalate(request_id: int, kind: NoticeKind, conditions: list, *, recipients: list[Recipient],
-             now: datetime) -> bool:
+             now: datetime, at_risk: RiskList | None = None) -> bool:
     request = _claim(request_id, kind, conditions)
     if request is None:
         return False
+    assignee = db.session.get(StaffUser, request.assignee_id) if request.assignee_id is not None else None
+    days = (japan_date(request.due_at) - japan_date(now)).days if request.due_at is not None else None
+    risk = at_risk if at_risk is not None else at_risk_now(now)
     for manager in recipients:
         _mail(manager.email, "deadline_escalation", request, reason=kind.value, name=manager.name,
-              hours=int(UNASSIGNED_FOR.total_seconds() // 3600))
+              hours=int(UNASSIGNED_FOR.total_seconds() // 3600), language=manager.language,
+              assignee=assignee.name if assignee is not None and assignee.active else None, days=days,
+              at_risk=risk.requests, at_risk_total=risk.total,
+              risk_link=f"{current_app.config['PORTAL_BASE_URL']}/staff/?risk=1")
     add_event(request, EventKind.ESCALATED, actor=SYSTEM, at=now, visible=False,
               data={"reason": kind.value, "recipients": [m.id for m in recipients], "due_at": iso(request.due_at)})
     audit("dsr.request.escalated", request, actor=SYSTEM, reason=kind.value, recipients=len(recipients))
@@ -230,8 +276,11 @@ def run(*, now: datetime | None = None, batch: int = BATCH) -> Summary:
             log.warning("%d escalations wait for an active manager or administrator",
                         sum(len(ids) for ids in waiting.values()))
         return summary
+    # What is at risk, read once for the pass: every escalation mail of this pass lists it.
+    risk = at_risk_now(now) if any(waiting.values()) else None
     _each(summary, "overdue", waiting[NoticeKind.OVERDUE],
-          lambda rid: escalate(rid, NoticeKind.OVERDUE, overdue(now), recipients=recipients, now=now))
+          lambda rid: escalate(rid, NoticeKind.OVERDUE, overdue(now), recipients=recipients, now=now, at_risk=risk))
     _each(summary, "unassigned", waiting[NoticeKind.UNASSIGNED],
-          lambda rid: escalate(rid, NoticeKind.UNASSIGNED, unassigned(now), recipients=recipients, now=now))
+          lambda rid: escalate(rid, NoticeKind.UNASSIGNED, unassigned(now), recipients=recipients, now=now,
+                               at_risk=risk))
     return summary

@@ -23,7 +23,7 @@ from portal.incidents.deadlines import preliminary_days
 from portal.incidents.models import Incident, IncidentCase, IncidentReport, ReportKind
 from portal.incidents.queries import reports_at_risk
 from portal.incidents.reports import REPORT_ITEMS
-from portal.inventory.labels import category_name
+from portal.inventory.labels import staff_category_name
 from portal.inventory.models import Category, Source
 from portal.staff.auth import current_staff, role_required
 from portal.staff.login import staff_actor
@@ -91,7 +91,7 @@ def _affected_form(incident: Incident) -> AffectedForm:
     form.source.choices = options([("", _("Any source"))] + [
         (key, f"{name} ({key})") for key, name in db.session.execute(
             sa.select(Source.key, Source.name_ja).order_by(Source.key))])
-    form.category.choices = options([("", _("Any category"))] + [(c.value, category_name(c)) for c in Category])
+    form.category.choices = options([("", _("Any category"))] + [(c.value, staff_category_name(c)) for c in Category])
     if request.method == "GET":
         stored = affected.Selection.from_stored(incident.selection)
         if stored and stored.keys:

@@ -89,8 +89,24 @@ FIELD_NAMES = {
 }
 
 
+#: Staff pages name a category about the person, not to them: the customer's names that address
+#: the customer ("Who you are") read otherwise there; the rest read the same on both sides.
+STAFF_CATEGORY_NAMES = {
+    Category.IDENTITY: _l("Identity (name, kana and the like)"),
+    Category.CONTACT: _l("Contact details"),
+    Category.PREFERENCE: _l("The person's preferences"),
+}
+
+
 def category_name(category: Category | str) -> str:
+    """The category as the customer reads it ("Who you are")."""
     return str(CATEGORY_NAMES.get(Category(category), category))
+
+
+def staff_category_name(category: Category | str) -> str:
+    """The category as staff pages name it ("Identity (name, kana and the like)")."""
+    category = Category(category)
+    return str(STAFF_CATEGORY_NAMES.get(category) or CATEGORY_NAMES.get(category, category))
 
 
 _CACHE_KEY = "madoguchi.field_labels"

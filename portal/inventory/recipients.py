@@ -20,6 +20,10 @@ ENTRUSTMENT, JOINT_USE, THIRD_PARTY = "entrustment", "joint_use", "third_party"
 KINDS = (THIRD_PARTY, ENTRUSTMENT, JOINT_USE)
 
 
+#: Provision to a third party (第三者提供): on consent, by opt-out, or because a law required it.
+THIRD_PARTY_BASES = frozenset({ProvisionBasis.CONSENT, ProvisionBasis.OPT_OUT, ProvisionBasis.LAW})
+
+
 def kind_of(basis: ProvisionBasis) -> str:
     if basis is ProvisionBasis.ENTRUSTMENT:
         return ENTRUSTMENT

@@ -7,7 +7,7 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioFie
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.common.choices import options
-from portal.inventory.labels import category_name
+from portal.inventory.labels import staff_category_name
 from portal.inventory.models import Category
 
 
@@ -31,7 +31,7 @@ class LegalHoldForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = options((c.value, category_name(c)) for c in Category)
+        self.category.choices = options((c.value, staff_category_name(c)) for c in Category)
 
 
 class DisposalForm(FlaskForm):

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.inventory.labels import category_name, field_name
+from portal.inventory.labels import field_name, staff_category_name
 from portal.retention.periods import periods
 from portal.retention import disposal
 from portal.retention.services import legal_holds_in_force
@@ -25,7 +25,7 @@ def _page(form: LegalHoldForm | None = None, status: int = 200):
     if form is None and user.may("manager"):
         form = LegalHoldForm(formdata=None, person_key=request.args.get("person") or None)
     return render_template("staff/retention.html", due=disposal.plan(), holds=legal_holds_in_force(),
-                           periods=periods(), category_name=category_name, field_name=field_name,
+                           periods=periods(), category_name=staff_category_name, field_name=field_name,
                            hold_form=form if user.may("manager") else None), status
 
 
@@ -85,7 +85,7 @@ def hold():
 
 def _confirmation(due: disposal.Plan, status: int = 200):
     form = DisposalForm(formdata=None, expected=due.items)
-    return render_template("retention/dispose.html", due=due, form=form, category_name=category_name), status
+    return render_template("retention/dispose.html", due=due, form=form, category_name=staff_category_name), status
 
 
 @bp.get("/dispose")

@@ -9,14 +9,24 @@ from portal.extensions import db, limiter
 from portal.staff import auth, login as logins, services
 from portal.staff.auth import current_staff, staff_required
 from portal.staff.blueprint import bp
-from portal.staff.forms import ACCOUNT_ERRORS, ChangePasswordForm, ConfirmPasswordForm, SetPasswordForm
+from portal.staff.forms import (ACCOUNT_ERRORS, ChangePasswordForm, ConfirmPasswordForm, NotificationSettingsForm,
+                                SetPasswordForm)
+from portal.staff.login import staff_actor
 
 
-def _account_page(*, password_form=None, codes_form=None, status=200):
+def _notifications_form(user) -> NotificationSettingsForm:
+    form = NotificationSettingsForm(formdata=None)
+    form.notify_on_assignment.data, form.notify_on_reply.data = user.notify_on_assignment, user.notify_on_reply
+    form.language.data = user.language
+    return form
+
+
+def _account_page(*, password_form=None, codes_form=None, notifications_form=None, status=200):
     user = current_staff()
     return render_template(
         "staff/account.html",
         user=user,
+        notifications_form=notifications_form or _notifications_form(user),
         password_form=password_form or ChangePasswordForm(formdata=None),
         codes_form=codes_form or ConfirmPasswordForm(formdata=None),
         unused_codes=logins.unused_recovery_codes(user) if user.has_totp else 0,
@@ -28,6 +38,26 @@ def _account_page(*, password_form=None, codes_form=None, status=200):
 @staff_required
 def account():
     return _account_page()
+
+
+@bp.post("/account/notifications")
+@staff_required
+def notification_settings():
+    """The person's own mail settings: on assignment, on a requester's reply, and the language."""
+    form = NotificationSettingsForm()
+    if form.validate_on_submit():
+        user = current_staff()
+        try:
+            changes = services.update_notification_settings(
+                user, on_assignment=form.notify_on_assignment.data, on_reply=form.notify_on_reply.data,
+                language=form.language.data, actor=staff_actor(user))
+        except services.StaffAccountError as refused:
+            form.language.errors.append(ACCOUNT_ERRORS[refused.code])
+        else:
+            db.session.commit()
+            flash(_("Your mail settings are saved.") if changes else _("Nothing was changed."), "success")
+            return redirect(url_for("staff.account", _anchor="notifications-title"))
+    return _account_page(notifications_form=form, status=422)
 
 
 @bp.post("/account/password")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
@@ -24,6 +24,7 @@ ACCOUNT_ERRORS = {
     "current_password_wrong": _l("Your current password is not correct."),
     "last_admin": _l("This is the last active administrator: make another administrator first."),
     "no_2fa": _l("Two-factor authentication is not set up."),
+    "language_invalid": _l("Choose a language from the list."),
 }
 
 
@@ -87,3 +88,12 @@ class RoleForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button: only the CSRF token (log out, deactivate, reset 2FA …)."""
+
+
+class NotificationSettingsForm(FlaskForm):
+    """The mail the portal sends a staff member about their requests, and its language."""
+
+    notify_on_assignment = BooleanField(_l("Mail me when a colleague assigns a request to me"))
+    notify_on_reply = BooleanField(_l("Mail me when a requester writes on an open request assigned to me"))
+    language = SelectField(_l("Language of the portal's mail to me"), choices=options([("ja", "日本語"), ("en", "English")]),
+                           validate_choice=True)

@@ -61,6 +61,11 @@ class StaffUser(UserMixin, db.Model):
     # Bumped when the password, 2FA or active state changes: every other session ends.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Mail the portal sends this person (each can be turned off on their account page), and the
+    # language it is written in (`portal.dsr.staff_notices`, deadline reminders and escalations).
+    notify_on_assignment: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    notify_on_reply: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    language: Mapped[str] = mapped_column(sa.String(8), default="ja", server_default="ja")
 
     recovery_codes: Mapped[list["RecoveryCode"]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

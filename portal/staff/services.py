@@ -220,3 +220,18 @@ def send_password_link(user: StaffUser, *, actor: Actor) -> None:
 
 def set_password_from_link(user: StaffUser, *, password: str) -> None:
     set_password(user, password=password, actor=Actor("staff", user.id), reason="set_by_link")
+
+
+def update_notification_settings(user: StaffUser, *, on_assignment: bool, on_reply: bool, language: str,
+                                 actor: Actor) -> dict[str, list]:
+    """The person's own choices: mail when a request is assigned to them, when a requester writes on
+    one of their requests, and the language of the portal's mail to them. Returns `{field: [old, new]}`."""
+    if language not in current_app.config["PORTAL_LANGUAGES"]:
+        raise StaffAccountError("language_invalid")
+    wanted = {"notify_on_assignment": bool(on_assignment), "notify_on_reply": bool(on_reply), "language": language}
+    changes = {name: [getattr(user, name), value] for name, value in wanted.items() if getattr(user, name) != value}
+    for name, (_old, new) in changes.items():
+        setattr(user, name, new)
+    if changes:
+        _audit("staff.notification_settings_changed", user, actor=actor, changes=changes)
+    return changes

@@ -92,7 +92,7 @@ def _submit_erasure(app, reference: str, agent) -> None:
 def test_four_eyes_pages_show_the_pending_decision_and_fit_a_phone(app, live_server, browser, create_staff,
                                                                    login_staff, file_case, make_person):
     """The request page while an erasure awaits approval (the agent's view and the manager's, who
-    approves or sends it back)."""
+    approves or sends it back), and the account page with the mail settings."""
     _four_eyes_on(app)
     person = make_person(name="見本 花子", items={("contact", "address"): "東京都港区見本1-2-3",
                                                   ("contact", "phone"): "090-0000-0000",
@@ -106,7 +106,8 @@ def test_four_eyes_pages_show_the_pending_decision_and_fit_a_phone(app, live_ser
     for size, english, suffix in ((None, True, "1440-en"), (PHONE_JA, False, "390-ja")):
         options = {"size": size} if size else {}
         for account, name, url in ((agent, "staff-request-pending-approval", page_url),
-                                   (manager, "staff-request-approval", page_url)):
+                                   (manager, "staff-request-approval", page_url),
+                                   (agent, "staff-account", f"{live_server}/staff/account")):
             context, page = staff_browser(app, browser, live_server, login_staff, account, english=english, **options)
             try:
                 assert page.goto(url).status == 200

@@ -43,7 +43,7 @@ def test_the_page_shows_the_request_its_deadline_and_policy_the_requester_and_th
     assert f"{(add_months(today, 1) - today).days} days left" in text
     assert "requester@example.jp" in text and "The person themselves" in text
     assert "hanako@example.jp" in text and "C-0000" in text
-    assert "How to reach you 2" in text  # counts per category, not values
+    assert "Contact details 2" in text  # counts per category (in staff words), not values
     assert ADDRESS not in text and "090-1234-5678" not in text
     assert "旧住所" in text and "新住所" in text  # what the correction asks: when asked vs proposed
     assert "Show full data" in text
@@ -139,7 +139,7 @@ def test_an_unmatched_request_is_matched_to_a_person_found_by_email_key_or_name(
     assert response.status_code == 302
     request, events = case_state(case.reference)
     assert request.person_id == hanako and events[-1].kind.value == "matched"
-    assert "How to reach you" in text_of(client.get(url))
+    assert "Contact details" in text_of(client.get(url))
 
 
 def test_matching_to_someone_not_in_the_register_is_refused(client, english_agent, file_case, act, case_state):
@@ -154,7 +154,7 @@ def test_an_unknown_reference_is_not_found(client, english_agent):
     assert client.get("/staff/requests/not-a-reference").status_code == 404
 
 
-@pytest.mark.parametrize("residence, law", [("jp", "APPI Art. 36"), ("eu", "GDPR Art. 12(4)"), ("us-ca", "§ 7022")])
+@pytest.mark.parametrize("residence, law", [("jp", "APPI Art. 36"), ("eu", "GDPR Art. 12(4)"), ("us-ca", "11 CCR § 7024")])
 def test_a_rejection_cites_the_requests_own_law(client, login_as, file_case, residence, law):
     in_english(client)
     login_as("agent")

@@ -17,8 +17,9 @@ CASES = [
      {"scope": "chosen", "categories": ["contact", "purchase"], "ground": "no_longer_needed", "note": None}),
     ("erasure", {"scope": "all", "ground": "improperly_obtained", "note": "名簿業者から買ったのでは？"},
      {"scope": "all", "categories": [], "ground": "improperly_obtained", "note": "名簿業者から買ったのでは？"}),
-    ("stop_provision", {"scope": "chosen", "targets": ["株式会社サンプル物流"], "ground": "provided_without_consent"},
-     {"scope": "chosen", "recipients": ["株式会社サンプル物流"], "ground": "provided_without_consent", "note": None}),
+    # Hanako's data went only to a contractor (業務委託), which is no third party: nothing to pick.
+    ("stop_provision", {"scope": "all", "ground": "provided_without_consent"},
+     {"scope": "all", "recipients": [], "ground": "provided_without_consent", "note": None}),
 ]
 
 

@@ -92,6 +92,65 @@ def test_the_key_id_is_in_the_header_and_cannot_be_edited(tmp_path):
         files.read_file(path, files.DISCLOSURE_PACKAGE, ring(f"other:{new_key()}"))
 
 
+def _stream_to(path: Path, content: bytes, keys: Keyring, piece: int = 10_000) -> files.Written:
+    return files.write_stream(path, (content[i:i + piece] for i in range(0, len(content), piece)),
+                              files.DISCLOSURE_PACKAGE, keys)
+
+
+@pytest.mark.parametrize("size", [0, 5, files.SEGMENT_BYTES, 2 * files.SEGMENT_BYTES, 200_003])
+def test_a_streamed_file_reads_back_exactly_whatever_its_size(tmp_path, size):
+    keys = ring(DEVELOPMENT_DATA_KEYS)
+    content = os.urandom(size)
+    written = _stream_to(tmp_path / "package", content, keys)
+    assert (written.size, written.sha256) == (size, hashlib.sha256(content).hexdigest())
+    assert b"".join(files.read_stream(tmp_path / "package", files.DISCLOSURE_PACKAGE, keys)) == content
+    assert files.read_file(tmp_path / "package", files.DISCLOSURE_PACKAGE, keys) == content
+    assert files.key_id_of_file(tmp_path / "package") == "dev"
+    with pytest.raises(files.SealedFileError):
+        files.read_file(tmp_path / "package", files.AUTHORITY_DOCUMENT, keys)
+
+
+def test_a_streamed_file_cut_short_reordered_or_spliced_is_refused(tmp_path):
+    keys = ring(DEVELOPMENT_DATA_KEYS)
+    path, other = tmp_path / "package", tmp_path / "other"
+    _stream_to(path, os.urandom(3 * files.SEGMENT_BYTES + 100), keys)
+    _stream_to(other, os.urandom(3 * files.SEGMENT_BYTES + 100), keys)
+    blob = path.read_bytes()
+    start = len(blob) - (3 * (files.SEGMENT_BYTES + files.TAG_BYTES) + 100 + files.TAG_BYTES)
+    segment = files.SEGMENT_BYTES + files.TAG_BYTES
+    first, second = blob[start:start + segment], blob[start + segment:start + 2 * segment]
+    attempts = {
+        "cut after a whole segment": blob[:start + 2 * segment],
+        "last bytes cut": blob[:-1],
+        "two segments swapped": blob[:start] + second + first + blob[start + 2 * segment:],
+        "a segment dropped": blob[:start] + second + blob[start + 2 * segment:],
+        "a segment of another file": blob[:start] + other.read_bytes()[start:start + segment] + blob[start + segment:],
+    }
+    for label, altered in attempts.items():
+        path.write_bytes(altered)
+        with pytest.raises(files.SealedFileError):
+            b"".join(files.read_stream(path, files.DISCLOSURE_PACKAGE, keys))
+            pytest.fail(label)
+
+
+def test_writing_and_reading_a_streamed_file_holds_a_segment_in_memory_not_the_file(tmp_path):
+    import tracemalloc
+
+    keys = ring(DEVELOPMENT_DATA_KEYS)
+    piece = os.urandom(50_000)
+    tracemalloc.start()
+    try:
+        written = files.write_stream(tmp_path / "big", (piece for _ in range(400)), files.DISCLOSURE_PACKAGE, keys)
+        _, write_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        read = sum(len(chunk) for chunk in files.read_stream(tmp_path / "big", files.DISCLOSURE_PACKAGE, keys))
+        _, read_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert written.size == read == 20_000_000
+    assert write_peak < 1_000_000 and read_peak < 1_000_000, (write_peak, read_peak)  # 20 MB went through
+
+
 def test_a_file_without_the_marker_is_legacy_plaintext(tmp_path):
     path = tmp_path / "legacy.pdf"
     path.write_bytes(samples.pdf())

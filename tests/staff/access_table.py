@@ -34,6 +34,7 @@ ACCESS: dict[str, frozenset[str]] = {
     # the frame and the person's own account
     "staff.queue": STAFF,
     "staff.account": STAFF,
+    "staff.notification_settings": STAFF,
     "staff.change_password": STAFF,
     "staff.regenerate_recovery_codes": STAFF,
     # the request page and working a request (portal/casework); reassigning is for managers

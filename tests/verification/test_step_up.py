@@ -122,6 +122,17 @@ def test_an_era_or_full_width_birth_date_is_accepted(hanako_on_record, verified,
     assert browser.get(FULL_DATA).status_code == 200
 
 
+def test_the_hint_says_era_dates_are_accepted(hanako_on_record, verified):
+    """What the normaliser reads, the hint says: 昭和60年4月1日 and S60.4.1 are fine."""
+    from tests.fixtures.pages import in_english, text_of
+
+    browser = verified()
+    page = text_of(browser.get("/verify/step-up"))
+    assert "和暦（昭和60年4月3日、S60.4.3）でも入力いただけます" in page
+    in_english(browser)
+    assert "in the Japanese era: 昭和60年4月3日 or S60.4.3" in text_of(browser.get("/verify/step-up"))
+
+
 def test_five_wrong_answers_pause_the_check_even_for_the_right_answer(hanako_on_record, verified):
     browser = verified()
     for _ in range(5):

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from portal.inventory.labels import CATEGORY_ORDER, category_name
+from portal.inventory.labels import CATEGORY_ORDER, staff_category_name
 from portal.dsr.decisions.correction import CATEGORIES
 from portal.dsr.decisions.decision import asked
 from portal.dsr.models import DataRequest, RequestType
@@ -121,7 +121,7 @@ def _categories(person_id: int, asked_categories) -> list[CategoryOption]:
                   sa.func.count(Item.suspended_at))
         .where(Item.person_id == person_id).group_by(Item.category)
     )
-    options = [CategoryOption(category, category_name(category), count, int(held_count or 0), suspended,
+    options = [CategoryOption(category, staff_category_name(category), count, int(held_count or 0), suspended,
                               category in asked_categories)
                for category, count, held_count, suspended in rows]
     return sorted(options, key=lambda option: CATEGORY_ORDER.index(option.category))

@@ -16,6 +16,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Iterator
 
 import sqlalchemy as sa
 from flask import current_app
@@ -106,16 +107,14 @@ def create_package(*, request_id: int, person_id: int, format: PackageFormat | s
     now = now or utcnow()
     name = f"{secrets.token_urlsafe(24)}.{format.extension}"
     path = package_folder() / name
-    # Whole in memory (a few MB even for thousands of items): it is sealed in one piece.
-    data = b"".join(_chunks(person_id, format, only))
-    files.write_file(path, data, files.DISCLOSURE_PACKAGE)
-    digest, size = hashlib.sha256(data), len(data)
+    # Streamed from the item batches into sealed segments: memory does not grow with the person.
+    written = files.write_stream(path, _chunks(person_id, format, only), files.DISCLOSURE_PACKAGE)
     holds_items = only is None or "item" in only
     categories = sorted(db.session.scalars(sa.select(Item.category).where(Item.person_id == person_id).distinct())
                         ) if holds_items else []
     package = DisclosurePackage(
-        request_id=request_id, person_id=person_id, path=name, format=format, size=size,
-        sha256=digest.hexdigest(), created_at=now, expires_at=now + VALID_FOR,
+        request_id=request_id, person_id=person_id, path=name, format=format, size=written.size,
+        sha256=written.sha256, created_at=now, expires_at=now + VALID_FOR,
         categories=[str(category) for category in categories], holds_register=only is None or "person" in only,
     )
     db.session.add(package)
@@ -126,10 +125,22 @@ def create_package(*, request_id: int, person_id: int, format: PackageFormat | s
 def read_package(package: DisclosurePackage) -> bytes:
     """The package's original bytes: FileNotFoundError when deleted, SealedFileError when the
     file was altered (including a legacy plain file whose content no longer matches its hash)."""
-    data = files.read_file(file_of(package), files.DISCLOSURE_PACKAGE)
-    if hashlib.sha256(data).hexdigest() != package.sha256:
+    return b"".join(package_chunks(package))
+
+
+def package_chunks(package: DisclosurePackage) -> Iterator[bytes]:
+    """The package's bytes a segment at a time, for a download in bounded memory.
+
+    The whole file is checked first (every segment and the recorded SHA-256, which also
+    refuses another sealed package put in its place), so a download never starts on content
+    that turns out wrong half way; errors as `read_package`'s, raised here."""
+    path = file_of(package)
+    digest = hashlib.sha256()
+    for chunk in files.read_stream(path, files.DISCLOSURE_PACKAGE):
+        digest.update(chunk)
+    if digest.hexdigest() != package.sha256:
         raise files.SealedFileError("the package's content does not match its recorded SHA-256")
-    return data
+    return files.read_stream(path, files.DISCLOSURE_PACKAGE)
 
 
 def discard_file(package: DisclosurePackage) -> None:
