@@ -35,6 +35,11 @@ TARGET_LABELS = {
 }
 
 
+def actor_label(actor_type: str) -> str:
+    """Who acted, in words ("Command line" for `cli`); one not listed shows as it is stored."""
+    return str(dict(ACTOR_TYPES).get(actor_type) or actor_type)
+
+
 def target_label(target_type: str) -> str:
     """A target type in words; one not listed yet shows as it is stored."""
     return str(TARGET_LABELS.get(target_type, target_type))

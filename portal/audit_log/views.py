@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.audit_log import browse
 from portal.audit_log.export import csv_lines
-from portal.audit_log.forms import KNOWN_TARGET_TYPES, AuditFilterForm, target_label
+from portal.audit_log.forms import KNOWN_TARGET_TYPES, AuditFilterForm, actor_label, target_label
 from portal.common.time import utcnow
 from portal.extensions import db
 from portal.staff.auth import current_staff, role_required
@@ -61,7 +61,7 @@ def _page(form: AuditFilterForm, *, page: browse.Page | None) -> str:
     return render_template(
         "audit/entries.html", form=form, page=page, args=form.query_args(),
         names=browse.staff_names(page.entries) if page else {}, target_types=KNOWN_TARGET_TYPES,
-        target_label=target_label,
+        target_label=target_label, actor_label=actor_label,
     )
 
 

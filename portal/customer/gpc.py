@@ -10,7 +10,9 @@ California, or the CCPA's rules) opens a page with the signal, and the CCPA rule
 provision says to honour it (`Policy.honour_gpc`), the opt-out is recorded once — exactly as if
 they had filed it: a stop-of-provision request (`details.gpc`) carried out at once, the stop of
 provision to every third party (`provision_stops.stop_provision`: the audit entry, the
-`provision.stopped` webhook, the stops feed of the CLI and the API), and the confirmation mail.
+`provision.stopped` webhook, the stops feed of the CLI and the API), the withdrawal of consent to
+every use the company marked as a sale or sharing (`Purpose.sale_or_sharing`: consent events,
+the `consent.withdrawn` webhook, the suppression list of that purpose), and the confirmation mail.
 Later visits with the signal find that request by its idempotency key and record nothing more.
 """
 from __future__ import annotations
@@ -24,10 +26,15 @@ from portal.dsr.models import DataRequest, Jurisdiction, RequestType, Residence
 from portal.dsr.policies import choose_policy
 from portal.dsr.queries import find_by_idempotency_key
 from portal.extensions import db
+from portal.i18n import localized
+from portal.inventory.consents import current_states, record_consent
+from portal.inventory.models import ConsentState, Purpose
 from portal.inventory.provision_stops import stop_provision
 
 #: The idempotency key of the one request a person's GPC signal files (scoped to the person).
 GPC_KEY = "global-privacy-control"
+#: How the consent events it records say they came about.
+METHOD = "global-privacy-control"
 
 
 def sends_gpc(headers) -> bool:
@@ -55,15 +62,26 @@ def honour_gpc(requester: Requester) -> bool:
         return False
     if find_by_idempotency_key(requester.key(GPC_KEY)) is not None:
         return True  # recorded on an earlier visit
+    states = current_states(person_id)
+    sharing = [purpose for purpose in db.session.scalars(
+        sa.select(Purpose).where(Purpose.sale_or_sharing.is_(True)).order_by(Purpose.id))
+        if states.get(purpose.id) is ConsentState.GRANTED]
+    consents = [{"purpose": purpose.key, "state": ConsentState.WITHDRAWN.value} for purpose in sharing]
     change = file_request(requester, type=RequestType.STOP_PROVISION, residence=Residence.US_CA.value,
-                          details={"gpc": True, "scope": "all", "recipients": []},
+                          details={"gpc": True, "scope": "all", "recipients": [], "consents": consents},
                           idempotency_key=GPC_KEY, send_receipt=False)
     if not change.created:
         return True
-    stop_provision(person_id, [], actor=requester.actor, request_id=change.request.id)
-    body = _("Your browser's Global Privacy Control signal: we no longer sell or share your personal "
-             "information. Provision to third parties is stopped.")
-    change = complete_at_once(change, applied={"provision_stops": [], "everything": True, "gpc": True},
-                              body=body, now=change.request.received_at)
+    request = change.request
+    stop_provision(person_id, [], actor=requester.actor, request_id=request.id)
+    for purpose in sharing:
+        record_consent(person_id, purpose, ConsentState.WITHDRAWN, actor=requester.actor, method=METHOD,
+                       at=request.received_at, request_reference=request.reference)
+    lines = [_("Your browser's Global Privacy Control signal: we no longer sell or share your personal "
+               "information. Provision to third parties is stopped.")]
+    lines += [_("%(purpose)s: consent withdrawn") % {"purpose": localized(purpose, "title")} for purpose in sharing]
+    change = complete_at_once(change, applied={"provision_stops": [], "everything": True, "gpc": True,
+                                               "consents": consents},
+                              body="\n".join(lines), now=request.received_at)
     notify(change)
     return True

@@ -118,6 +118,10 @@ def _facts(request: DataRequest, localized, *, with_note: bool = True) -> list[t
     if details.get("gpc"):
         facts.append((_("Why"), _("Your browser sent the Global Privacy Control signal: an opt-out of the sale "
                                   "or sharing of your personal information (CCPA)")))
+        titles = _purpose_titles([c["purpose"] for c in details.get("consents", [])])
+        for consent in details.get("consents", []):
+            purpose = titles.get(consent["purpose"])
+            facts.append((localized(purpose, "title") if purpose else consent["purpose"], _("Consent withdrawn")))
     if request.type is RequestType.CONSENT_WITHDRAWAL:
         consents = details.get("consents", [])
         objections = details.get("objections", [])

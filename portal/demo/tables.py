@@ -56,12 +56,15 @@ SOURCES = [
 ]
 
 
-def _purpose(key, channel, consent, ja, en, desc_ja, desc_en) -> dict:
+def _purpose(key, channel, consent, ja, en, desc_ja, desc_en, sale_or_sharing=False) -> dict:
     """A purpose record: specific words a customer understands, never just "marketing"."""
-    return {
+    record = {
         "type": "purpose", "key": key, "title": {"ja": ja, "en": en},
         "description": {"ja": desc_ja, "en": desc_en}, "consent_required": consent, "channel": channel,
     }
+    if sale_or_sharing:  # a "sale or sharing" in the CCPA's words: Global Privacy Control withdraws it
+        record["sale_or_sharing"] = True
+    return record
 
 
 PURPOSES = [
@@ -97,7 +100,8 @@ PURPOSES = [
              "提携する広告会社に提供し、他社のウェブサイトやアプリで当社の広告を表示するため",
              "To share data with our advertising partner to show our ads on other websites and apps",
              "メールアドレス（暗号化したもの）、性別、興味のある分野を株式会社サンプル広告に提供します。同意いただいた方のみが対象です。",
-             "We give your email address (hashed), gender and interests to Sample Advertising Inc., only if you agreed."),
+             "We give your email address (hashed), gender and interests to Sample Advertising Inc., only if you agreed.",
+             sale_or_sharing=True),
     _purpose("b2b-contact", "phone", False,
              "展示会や商談で名刺を交換した法人のご担当者さまに、お電話で取引のご相談やご提案をするため",
              "To phone business contacts we met at exhibitions or meetings about doing business together",

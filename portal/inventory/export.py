@@ -87,6 +87,7 @@ def _purposes(person_id: int) -> Iterator[dict]:
             "type": "purpose", "key": purpose.key, "title": _text(purpose.title_ja, purpose.title_en),
             "description": _text(purpose.description_ja, purpose.description_en),
             "consent_required": purpose.consent_required, "channel": purpose.channel.value,
+            **({"sale_or_sharing": True} if purpose.sale_or_sharing else {}),
         }
 
 

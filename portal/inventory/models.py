@@ -220,6 +220,9 @@ class Purpose(db.Model):
     description_en: Mapped[str | None] = mapped_column(sa.Text)
     consent_required: Mapped[bool] = mapped_column(default=False)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.NONE)
+    # The use is a sale or sharing of personal information in the CCPA's words (giving data to an
+    # ad partner, say): a Global Privacy Control signal withdraws consent to it (portal.customer.gpc).
+    sale_or_sharing: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 item_purpose = sa.Table(

@@ -220,14 +220,17 @@ def _lines_table(category: str, records: list[dict], names: _Names) -> Table:
         for key in record["value"]:
             if key not in keys:
                 keys.append(key)
+    # Which item a line is, by its label, unless every line is a plain "line" (purchases).
+    named = any(record["field"] != "line" for record in records)
     table = Table(f"{category}.csv", _("%(category)s: one line each, the parts of a line as columns.",
                                        category=category_name(category)),
-                  [_("Collected"), *(detail_name(key) for key in keys), _("Where it came from"), _("Used for"),
-                   _("Kept until")], notes={_("Collected"): _("Japan time")})
+                  [_("Collected"), *([_("Item")] if named else []), *(detail_name(key) for key in keys),
+                   _("Where it came from"), _("Used for"), _("Kept until")], notes={_("Collected"): _("Japan time")})
     for record in sorted(records, key=lambda r: r.get("collected_at") or ""):
         value = record["value"]
         table.rows.append([
-            _when(record.get("collected_at")), *(value.get(key, "") for key in keys),
+            _when(record.get("collected_at")), *([field_name(record["field"], category)] if named else []),
+            *(value.get(key, "") for key in keys),
             names.source(record.get("source")),
             names.purposes(record.get("purposes")),
             record.get("retain_until") or "",

@@ -27,12 +27,41 @@ def _name(path: str) -> str:
     return "staff-" + (path.strip("/").removeprefix("staff").strip("/").replace("/", "-") or "home")
 
 
+def _a_working_day(app, file_case, make_person, set_due, admin) -> None:
+    """Requests in every state a manager sees (overdue, due this week, answered), and items past
+    their retention date (one kept by a legal hold), so the pages show what they are for."""
+    from datetime import date, timedelta
+
+    import sqlalchemy as sa
+
+    from portal.common.time import utcnow
+    from portal.extensions import db
+    from portal.inventory.models import Item
+
+    people = [make_person(items={("contact", "address"): "東京都港区見本1-2-3", ("purchase", "line"): "抹茶どら焼き",
+                                 ("identity", "name"): f"見本 花子{n}"}) for n in range(8)]
+    for n, person in enumerate(people):
+        case = file_case(type=("disclosure", "erasure", "correction", "suspension")[n % 4], person_id=person,
+                         requester_name=f"見本 花子{n}", status=("received", "verified", "in_progress")[n % 3],
+                         assignee_id=admin.id if n % 2 else None)
+        if n in (1, 4):
+            set_due(case.reference, utcnow() - timedelta(days=n))  # overdue
+        elif n in (2, 5):
+            set_due(case.reference, utcnow() + timedelta(days=2))  # due this week or soon
+    file_case(type="disclosure", person_id=people[0], status="completed", assignee_id=admin.id)
+    with app.app_context():
+        db.session.execute(sa.update(Item).where(Item.person_id.in_(people[:5]), Item.category != "identity")
+                           .values(retain_until=date(2024, 3, 31)))
+        db.session.execute(sa.update(Item).where(Item.person_id == people[0], Item.category == "purchase")
+                           .values(legal_hold_until=date(2031, 3, 31), legal_hold_reason="法人税法により7年間保存"))
+        db.session.commit()
+        db.session.remove()
+
+
 def test_every_staff_page_opens_and_fits_a_phone(app, live_server, browser, create_staff, login_staff, file_case,
-                                                 make_person):
-    for n in range(8):
-        file_case(type=("disclosure", "erasure", "correction", "suspension")[n % 4], person_id=make_person(),
-                  requester_name=f"見本 花子{n}", status=("received", "verified", "in_progress")[n % 3])
+                                                 make_person, set_due):
     admin = create_staff("admin", name="管理 太郎")
+    _a_working_day(app, file_case, make_person, set_due, admin)
     pages = staff_pages(app)
     sideways = []
     assert "/staff/" in pages and "/staff/requests/new" in pages and "/staff/retention" in pages

@@ -24,6 +24,8 @@ LABELLED = {**SOURCE, "labels": {
 CARD = {**ITEM, "key": "C-000123/sakura_card", "category": "membership", "field": "sakura_card",
         "value": "さくらカード ゴールド"}
 PHOTO = {**ITEM, "key": "C-000123/store_photo", "category": "photo", "field": "store_photo", "value": "photo-0001.jpg"}
+CARD_DETAILS = {**ITEM, "key": "C-000123/sakura_card.2", "category": "membership", "field": "sakura_card",
+                "value": {"card": "さくらカード ゴールド", "joined_on": "2020-09-28"}}
 UNNAMED = {**ITEM, "key": "C-000123/loyalty_tier", "category": "membership", "field": "loyalty_tier", "value": "B"}
 
 
@@ -118,3 +120,11 @@ def test_a_csv_mapping_declares_labels_too(runner, tmp_path, import_lines, app_c
     (tmp_path / "map.json").write_text(json.dumps(mapping, ensure_ascii=False), encoding="utf-8")
     result = runner.invoke(args=["import-data", str(tmp_path / "cards.csv"), "--mapping", str(tmp_path / "map.json")])
     assert result.exit_code == 1 and "'labels' of 'membership.sakura_card'" in result.output
+
+
+def test_a_structured_item_is_named_by_its_label_in_its_csv(app, client, import_lines, login_customer):
+    import_lines(LABELLED, PURPOSE, PERSON, CARD_DETAILS)
+    login_customer(client, PERSON["email"], stepped_up=True)
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/my/download.zip").data))
+    [row] = list(csv.DictReader(io.StringIO(archive.read("membership.csv").decode("utf-8-sig"))))
+    assert row["項目"] == "さくらカード" and row["カード"] == "さくらカード ゴールド"

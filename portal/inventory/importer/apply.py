@@ -41,7 +41,8 @@ from portal.inventory.models import (
 
 SOURCE_FIELDS = ("kind", "name_ja", "name_en", "obtained_on", "provider", "provider_obtained_by", "note",
                  "obtained_via_opt_out", "provider_opt_out_filed_on", "notice_version")
-PURPOSE_FIELDS = ("title_ja", "title_en", "description_ja", "description_en", "consent_required", "channel")
+PURPOSE_FIELDS = ("title_ja", "title_en", "description_ja", "description_en", "consent_required", "channel",
+                  "sale_or_sharing")
 PERSON_FIELDS = ("email", "name", "name_kana", "phone", "birthdate", "customer_number",
                  "email_index", "name_index", "name_kana_index", "phone_index", "customer_number_index")
 ITEM_FIELDS = ("person_id", "category", "field", "value", "amount", "lookup_index", "source_id", "collected_at",

@@ -308,6 +308,8 @@ def _purpose(f: Collect, known: KnownKeys) -> dict:
         "description_en": description_en,
         "consent_required": f(_bool, "consent_required", False),
         "channel": f(_choice, "channel", Channel, required=False, default="none"),
+        # Optional: a sale or sharing in the CCPA's words (Global Privacy Control withdraws it).
+        "sale_or_sharing": f(_bool, "sale_or_sharing", False),
     }
 
 
