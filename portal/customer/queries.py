@@ -36,9 +36,12 @@ class CategoryStats:
     retain_from: date | None = None
     retain_to: date | None = None
     source_ids: set[int] = field(default_factory=set)
+    amount_total: int | float | None = None  # the lines' amounts summed; None when no line has one
 
-    def add(self, source_id, count, first_at, last_at, retain_from, retain_to) -> None:
+    def add(self, source_id, count, first_at, last_at, retain_from, retain_to, amount_total) -> None:
         self.count += count
+        if amount_total is not None:
+            self.amount_total = (self.amount_total or 0) + amount_total
         self.first_at = _earliest(self.first_at, first_at)
         self.last_at = _latest(self.last_at, last_at)
         self.retain_from = _earliest(self.retain_from, retain_from)
@@ -60,9 +63,10 @@ def person(person_id: int) -> Person | None:
 
 
 def category_stats(person_id: int, *, only: Category | None = None) -> dict[Category, CategoryStats]:
-    """Count, first and last collection, retention range and sources per category, in one pass.
+    """Count, first and last collection, retention range, sources and amount total per
+    category, in one pass over the index (no row is read).
 
-    Grouping by source as well costs nothing extra (the rows are read anyway) and saves a
+    Grouping by source as well costs nothing extra (the entries are read anyway) and saves a
     second pass over thousands of lines to learn where a large category came from.
     """
     stmt = (
@@ -74,6 +78,7 @@ def category_stats(person_id: int, *, only: Category | None = None) -> dict[Cate
             sa.func.max(Item.collected_at),
             sa.func.min(Item.retain_until),
             sa.func.max(Item.retain_until),
+            sa.func.sum(Item.amount),
         )
         .where(Item.person_id == person_id, *([Item.category == only] if only else []))
         .group_by(Item.category, Item.source_id)
@@ -82,24 +87,6 @@ def category_stats(person_id: int, *, only: Category | None = None) -> dict[Cate
     for category, *row in db.session.execute(stmt):
         stats.setdefault(category, CategoryStats(category)).add(*row)
     return stats
-
-
-def amount_total(person_id: int, category: Category) -> int | float | None:
-    """The sum of the lines' amounts, or None when no line carries one."""
-    if category not in AMOUNT_CATEGORIES:
-        return None
-    stmt = sa.select(sa.func.sum(Item.amount)).where(Item.person_id == person_id, Item.category == category)
-    return db.session.scalar(stmt)
-
-
-def has_amount(person_id: int, category: Category) -> bool:
-    """Whether any line carries an amount (stops at the first), for pages that hide the total."""
-    if category not in AMOUNT_CATEGORIES:
-        return False
-    stmt = sa.select(Item.id).where(
-        Item.person_id == person_id, Item.category == category, Item.amount.is_not(None)
-    ).limit(1)
-    return db.session.scalar(stmt) is not None
 
 
 def _collected_between(since: datetime | None, before: datetime | None) -> list:

@@ -141,7 +141,7 @@ def my_data(person_id: int, *, stepped_up: bool) -> MyData | None:
         if group.bulk:
             group.sources = [sources[i] for i in sorted(s.source_ids)]
             group.purposes = [purposes[i] for i in sorted(purpose_ids[s.category])]
-            _set_total(group, person_id, stepped_up=stepped_up)
+            _set_total(group, s, stepped_up=stepped_up)
         else:
             group.items.sort(key=lambda view: field_order(view.field))
             group.sources = _unique(view.source for view in group.items)
@@ -168,15 +168,16 @@ def _unique(rows) -> list:
     return list(seen.values())
 
 
-def _set_total(group: CategoryGroup, person_id: int, *, stepped_up: bool) -> None:
-    """The total spent (or earned) reveals what the lines hold: summed only after step-up.
+def _set_total(group: CategoryGroup, stats: queries.CategoryStats, *, stepped_up: bool) -> None:
+    """The total spent (or earned) reveals what the lines hold: shown only after step-up.
 
-    Before it, the page only says that there is a total (one row is enough to know).
+    Before it, the page only says that there is a total.
     """
+    total = stats.amount_total if stats.category in queries.AMOUNT_CATEGORIES else None
     if stepped_up:
-        group.total = queries.amount_total(person_id, group.category)
+        group.total = total
     else:
-        group.total_hidden = queries.has_amount(person_id, group.category)
+        group.total_hidden = total is not None
 
 
 def field_order(field_name_: str) -> tuple[int, str]:
@@ -242,7 +243,7 @@ def category_page(person_id: int, category: str, page: int, *, stepped_up: bool,
         group.sources = list(queries.by_id(Source, stats.source_ids).values())
     purpose_ids = queries.purpose_ids_by_category(person_id, [category])[category]
     group.purposes = sorted(queries.by_id(Purpose, purpose_ids).values(), key=lambda p: p.id)
-    _set_total(group, person_id, stepped_up=stepped_up)
+    _set_total(group, stats, stepped_up=stepped_up)
     common_purposes = None
     if group.items and all({p.id for p in view.purposes} == purpose_ids for view in group.items):
         common_purposes = group.purposes
