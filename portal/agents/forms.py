@@ -18,6 +18,7 @@ from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectMul
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.common.choices import options
 from portal.agents import uploads
 from portal.common.text import normalise_email
 from portal.dsr.labels import RELATIONSHIP_CHOICES
@@ -49,7 +50,7 @@ def split_emails(text: str | None) -> list[str]:
 
 
 def request_type_choices():
-    return [(kind.value, kind.label) for kind in RequestType]
+    return options((kind.value, kind.label) for kind in RequestType)
 
 
 RESIDENCE_CHOICES = [
@@ -113,7 +114,7 @@ class RequestFields:
         DataRequired(message=_l("Please choose at least one request."))])
     description = TextAreaField(_l("Details (optional)"), filters=[lambda text: text.strip() if text else text],
                                 validators=[Optional(), Length(max=4000, message=_l("Please keep the details under 4,000 characters."))])
-    residence = RadioField(_l("Where does the person live?"), choices=RESIDENCE_CHOICES, default="jp",
+    residence = RadioField(_l("Where does the person live?"), choices=options(RESIDENCE_CHOICES), default="jp",
                            validators=[InputRequired(message=_l("Please choose where the person lives."))])
     idempotency_key = HiddenField()
 
@@ -127,7 +128,7 @@ class RequestFields:
 class AgentRequestForm(FlaskForm, SubjectFields, RequestFields):
     agent_name = StringField(_l("Your full name"), filters=[nfkc], validators=[
         InputRequired(message=_l("Please enter your full name.")), Length(max=200)])
-    relationship = RadioField(_l("How are you authorised to act for the person?"), choices=RELATIONSHIP_CHOICES,
+    relationship = RadioField(_l("How are you authorised to act for the person?"), choices=options(RELATIONSHIP_CHOICES),
                               validators=[InputRequired(message=_l("Please choose how you are authorised."))])
     agent_phone = StringField(_l("Your phone number"), filters=[nfkc], validators=[
         InputRequired(message=_l("Please enter a phone number where we can reach you.")), Length(max=40), valid_phone])

@@ -7,6 +7,7 @@ from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import URL, DataRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.common.choices import options
 from portal.api.tokens import DEFAULT_DAYS, MAX_DAYS, SCOPES
 from portal.webhooks.models import WebhookEvent
 
@@ -48,7 +49,7 @@ class TokenForm(FlaskForm):
                            description=_l("Calls made with the token act in this staff member's name."))
     name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=120)],
                        description=_l("For example: CRM nightly sync."))
-    scopes = CheckboxesField(_l("Scopes"), choices=[(scope, SCOPE_LABELS[scope]) for scope in SCOPES],
+    scopes = CheckboxesField(_l("Scopes"), choices=options((scope, SCOPE_LABELS[scope]) for scope in SCOPES),
                              validators=[DataRequired(message=REFUSALS["no_scopes"])])
     days = IntegerField(_l("Valid for (days)"), default=DEFAULT_DAYS,
                         validators=[DataRequired(), NumberRange(min=1, max=MAX_DAYS, message=REFUSALS["days_invalid"])])
@@ -58,5 +59,5 @@ class WebhookForm(FlaskForm):
     url = StringField(_l("URL"), validators=[DataRequired(), Length(max=500), URL(require_tld=False, message=REFUSALS["url_invalid"])],
                       description=_l("Deliveries are POSTed here as JSON, signed with the secret shown once after saving."))
     description = StringField(_l("Description"), validators=[Length(max=200)])
-    events = CheckboxesField(_l("Events"), choices=[(event.value, EVENT_LABELS[event]) for event in WebhookEvent],
+    events = CheckboxesField(_l("Events"), choices=options((event.value, EVENT_LABELS[event]) for event in WebhookEvent),
                              validators=[DataRequired(message=REFUSALS["no_events"])])

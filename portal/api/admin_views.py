@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from portal.common.choices import options
 from portal.api import tokens
 from portal.api.admin_forms import EVENT_LABELS, REFUSALS, SCOPE_LABELS, TokenForm, WebhookForm
 from portal.webhooks import services as webhooks
@@ -41,7 +42,7 @@ def tokens_index():
 def token_new():
     form = TokenForm()
     owners = db.session.scalars(sa.select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name))
-    form.owner_id.choices = [(user.id, f"{user.name} <{user.email}>") for user in owners]
+    form.owner_id.choices = options((user.id, f"{user.name} <{user.email}>") for user in owners)
     if form.validate_on_submit():
         owner = db.session.get(StaffUser, form.owner_id.data)
         try:

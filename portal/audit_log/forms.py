@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
+from portal.common.choices import options
 from portal.audit_log.browse import AuditFilter
 from portal.dsr.queries import REFERENCE_PATTERN
 
@@ -60,7 +61,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    actor_type = SelectField(_l("Actor type"), choices=ACTOR_TYPES, default="")
+    actor_type = SelectField(_l("Actor type"), choices=options(ACTOR_TYPES), default="")
     actor_id = StringField(_l("Actor id"), filters=[_strip], validators=[Optional(), Length(max=64, message=_TOO_LONG)],
                            description=_l("A staff account's number, a person's id …"))
     action = StringField(_l("Action starts with"), filters=[_strip],

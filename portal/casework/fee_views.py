@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
 from wtforms.validators import InputRequired
 
+from portal.common.choices import options
 from portal.casework.request_views import open_case
 from portal.dsr.errors import DsrError
 from portal.dsr.labels import RESIDENCE_WORDS
@@ -31,7 +32,7 @@ def request_fees(request_type: str) -> list:
 
 
 class FeeForm(FlaskForm):
-    status = RadioField(choices=[(FeeStatus.PAID.value, ""), (FeeStatus.WAIVED.value, "")],
+    status = RadioField(choices=options([(FeeStatus.PAID.value, ""), (FeeStatus.WAIVED.value, "")]),
                         validators=[InputRequired()])
     version = HiddenField(validators=[InputRequired()])
 

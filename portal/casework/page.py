@@ -13,7 +13,9 @@ from flask import request as http
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
+from portal.common.choices import options
 from portal.casework import display, forms, person, services
 from portal.casework.services import decisions_need_confirmation
 from portal.common.time import utcnow
@@ -192,10 +194,10 @@ def other_actions(request: DataRequest, actions: set[str], step: NextStep, *, fa
     return offered
 
 
-def assignee_choices(staff: list | None = None) -> list[tuple[str, str]]:
+def assignee_choices(staff: list | None = None) -> list[SelectChoice]:
     """The assignee select's options; `staff` when the caller has already read `active_staff()`."""
     staff = services.active_staff() if staff is None else staff
-    return [("", _("Nobody (shared queue)"))] + [(str(u.id), u.name) for u in staff]
+    return options([("", _("Nobody (shared queue)"))] + [(str(u.id), u.name) for u in staff])
 
 
 AUTHORITY_DOCUMENT_RULE = "/staff/requests/<reference>/authority-document"

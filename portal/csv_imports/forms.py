@@ -8,6 +8,8 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.common.choices import options
+
 ENCODINGS = [("", _l("Detect (UTF-8 or Shift_JIS)")), ("utf-8", "UTF-8"), ("cp932", "Shift_JIS (CP932)")]
 
 # Where a column can go: the person's own fields, further contact points, business-card items.
@@ -35,7 +37,7 @@ TARGETS = [
 
 class UploadForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
-    encoding = SelectField(_l("Character encoding"), choices=ENCODINGS, default="")
+    encoding = SelectField(_l("Character encoding"), choices=options(ENCODINGS), default="")
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -56,21 +58,21 @@ def mapping_form(header: list[str], sources: list[tuple[str, str]], purposes: li
     """The mapping form for this header: one choice per column, then key, source, purposes, time."""
     columns = [(name, name) for name in header]
     # A class body cannot see a function's names it also defines: pass them under other names.
-    source_choices, purpose_choices = sources, purposes
+    source_choices, purpose_choices = options(sources), options(purposes)
 
     class MappingForm(FlaskForm):
         name = StringField(_l("Save the mapping as"), validators=[DataRequired(), Length(max=100)])
-        key = SelectField(_l("Column with the person's key"), choices=columns)
+        key = SelectField(_l("Column with the person's key"), choices=options(columns))
         key_prefix = StringField(_l("Prefix added to the key"), validators=[Optional(), Length(max=20)])
         source = SelectField(_l("Source of the data"), choices=source_choices,
                              validators=[DataRequired(_l("Load the source first (import-data)."))])
         purposes = MultiCheckboxField(_l("Purposes of use"), choices=purpose_choices,
                                       validators=[DataRequired(_l("Choose at least one purpose."))])
-        collected_at = SelectField(_l("Column with the collection date"), choices=[("", _l("None"))] + columns)
+        collected_at = SelectField(_l("Column with the collection date"), choices=options([("", _l("None"))] + columns))
         collected_on = StringField(_l("Or one date for every row"), validators=[Optional(), Length(max=30)])
 
     for index, column in enumerate(header):
-        setattr(MappingForm, column_field(index), SelectField(column, choices=TARGETS, default=""))
+        setattr(MappingForm, column_field(index), SelectField(column, choices=options(TARGETS), default=""))
     return MappingForm(**kwargs)
 
 

@@ -15,6 +15,7 @@ from wtforms import (FieldList, Form, FormField, HiddenField, RadioField, Select
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.common.choices import options
 from portal.inventory.labels import CATEGORY_NAMES, CATEGORY_ORDER
 from portal.dsr.labels import FORMAT_WORDS, GROUND_WORDS, RESIDENCE_CHOICES
 
@@ -42,12 +43,12 @@ class RequestForm(FlaskForm):
         InputRequired(message=_l("This form has expired. Please open it again.")),
         Regexp(r"^[A-Za-z0-9-]{16,64}$", message=_l("This form has expired. Please open it again.")),
     ])
-    residence = RadioField(_l("Where do you live?"), choices=RESIDENCE_CHOICES, default="jp",
+    residence = RadioField(_l("Where do you live?"), choices=options(RESIDENCE_CHOICES), default="jp",
                            validators=[InputRequired(message=_l("Please choose where you live."))])
 
 
 class DisclosureForm(RequestForm):
-    format = RadioField(_l("How would you like to receive our answer?"), choices=list(FORMAT_WORDS.items()),
+    format = RadioField(_l("How would you like to receive our answer?"), choices=options(FORMAT_WORDS.items()),
                         default="electronic",
                         validators=[InputRequired(message=_l("Please choose how you would like our answer."))])
     note = TextAreaField(_l("Anything we should know (optional)"), filters=[_strip],
@@ -67,9 +68,9 @@ class RestrictionForm(RequestForm):
 
     def setup(self, *, scope_choices, targets, grounds) -> "RestrictionForm":
         """Choices depend on the person (their categories, their recipients) and the type."""
-        self.scope.choices = scope_choices
-        self.targets.choices = targets
-        self.ground.choices = [(key, GROUND_WORDS[key]) for key in grounds]
+        self.scope.choices = options(scope_choices)
+        self.targets.choices = options(targets)
+        self.ground.choices = options((key, GROUND_WORDS[key]) for key in grounds)
         return self
 
     def validate_targets(self, field) -> None:
@@ -77,7 +78,7 @@ class RestrictionForm(RequestForm):
             return
         if not field.data:
             raise ValidationError(_l("Please tick at least one, or choose “everything”."))
-        allowed = {str(value) for value, _label in field.choices}
+        allowed = {str(choice.value) for choice in field.choices}
         if not set(field.data) <= allowed:
             raise ValidationError(_l("Please choose from the list."))
 
@@ -89,7 +90,7 @@ class ItemChangeForm(Form):
     """One item on the correction page: keep, change (to a proposed value) or delete."""
 
     item_id = HiddenField()
-    action = RadioField(_l("What should we do?"), choices=ACTION_CHOICES, default="keep",
+    action = RadioField(_l("What should we do?"), choices=options(ACTION_CHOICES), default="keep",
                         validators=[InputRequired(message=_l("Please choose what we should do."))])
     proposed = StringField(_l("Correct value"), filters=[_strip],
                            validators=[Length(max=VALUE_MAX, message=_l("Please keep this under %(max)d characters."))])
@@ -104,8 +105,8 @@ class ItemChangeForm(Form):
 class AdditionForm(Form):
     """Something we should hold but do not (a missing building name, a second phone)."""
 
-    category = SelectField(_l("Kind of data"), choices=[("", _l("Choose…"))] + [
-        (category.value, CATEGORY_NAMES[category]) for category in CATEGORY_ORDER])
+    category = SelectField(_l("Kind of data"), choices=options([("", _l("Choose…"))] + [
+        (category.value, CATEGORY_NAMES[category]) for category in CATEGORY_ORDER]))
     what = StringField(_l("What is missing"), filters=[_strip],
                        validators=[Length(max=200, message=_l("Please keep this under %(max)d characters."))])
     value = StringField(_l("Value to add"), filters=[_strip],

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.common.choices import options
 from portal.customer.request_forms import MultiCheckboxField
 from portal.incidents.models import IncidentCase
 from portal.incidents.reports import ITEM_MAX, REPORT_ITEMS
@@ -25,7 +26,7 @@ class IncidentForm(FlaskForm):
         InputRequired(message=_l("Enter the date the company learned of the incident."))])
     discovered_time = TimeField(_l("Time"), validators=[InputRequired(message=_l("Enter the time."))])
     cases = MultiCheckboxField(_l("Cases of Enforcement Rules Art. 7 that apply"),
-                               choices=[(case.value, case.label) for case in IncidentCase],
+                               choices=options((case.value, case.label) for case in IncidentCase),
                                description=_l("If at least one applies, the incident must be reported to the "
                                               "Commission and the persons notified."))
     notice_text = TextAreaField(_l("Notice to the affected persons"), filters=[_strip],
@@ -35,9 +36,9 @@ class IncidentForm(FlaskForm):
 
 
 class AffectedForm(FlaskForm):
-    mode = RadioField(_l("Choose the persons"), default="query", choices=[
+    mode = RadioField(_l("Choose the persons"), default="query", choices=options([
         ("query", _l("By the data held: source, category, field, collection dates")),
-        ("keys", _l("By a list of customer keys"))])
+        ("keys", _l("By a list of customer keys"))]))
     source = SelectField(_l("Source"), choices=[], validate_choice=False)
     category = SelectField(_l("Category"), choices=[], validate_choice=False)
     field = StringField(_l("Field"), filters=[_strip], validators=[Optional(), Length(max=64)],

@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.common.choices import options
 from portal.common.time import JST, utcnow
 from portal.extensions import db
 from portal.incident_pages.forms import AffectedForm, IncidentForm, ReportForm
@@ -87,10 +88,10 @@ def _discovered_at(form: IncidentForm) -> datetime:
 
 def _affected_form(incident: Incident) -> AffectedForm:
     form = AffectedForm()
-    form.source.choices = [("", _("Any source"))] + [
+    form.source.choices = options([("", _("Any source"))] + [
         (key, f"{name} ({key})") for key, name in db.session.execute(
-            sa.select(Source.key, Source.name_ja).order_by(Source.key))]
-    form.category.choices = [("", _("Any category"))] + [(c.value, staff_category_name(c)) for c in Category]
+            sa.select(Source.key, Source.name_ja).order_by(Source.key))])
+    form.category.choices = options([("", _("Any category"))] + [(c.value, staff_category_name(c)) for c in Category])
     if request.method == "GET":
         stored = affected.Selection.from_stored(incident.selection)
         if stored and stored.keys:

@@ -237,7 +237,7 @@ def notices_for_person(person_id: int) -> list[tuple[Incident, IncidentPerson]]:
     return list(db.session.execute(
         sa.select(Incident, IncidentPerson).join(IncidentPerson, IncidentPerson.incident_id == Incident.id)
         .where(IncidentPerson.person_id == person_id).order_by(IncidentPerson.notified_at.desc())
-    ).tuples())
+    ).all())
 
 
 def _text(value) -> str:

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from portal.common.choices import options
 from portal.dsr.models import Jurisdiction, RequestType
 
 CHANNELS = (("phone", _l("By phone")), ("post", _l("By post")), ("counter", _l("At the counter")),
@@ -27,8 +28,8 @@ def _strip(value):
 
 class IntakeForm(FlaskForm):
     type = SelectField(_l("Type of request"), choices=[], validators=[InputRequired()])
-    policy = SelectField(_l("Law whose deadlines apply"), choices=POLICIES, default=Jurisdiction.APPI.value)
-    channel = RadioField(_l("How it reached us"), choices=CHANNELS, default="phone",
+    policy = SelectField(_l("Law whose deadlines apply"), choices=options(POLICIES), default=Jurisdiction.APPI.value)
+    channel = RadioField(_l("How it reached us"), choices=options(CHANNELS), default="phone",
                          validators=[InputRequired(message=_l("Say how the request reached us."))])
     received_on = DateField(_l("Date received"), validators=[InputRequired(message=_l("Enter the date the request was received."))],
                             description=_l("The date the call, letter or visit came in (Japan time). The deadline counts from it."))
@@ -40,15 +41,15 @@ class IntakeForm(FlaskForm):
                                   validators=[Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter a valid e-mail address.")),
                                               Length(max=320)],
                                   description=_l("Where our answers go. Leave empty to use the address of the person found in the register."))
-    language = SelectField(_l("Language of our answers"), choices=(("ja", "日本語"), ("en", "English")), default="ja")
+    language = SelectField(_l("Language of our answers"), choices=options((("ja", "日本語"), ("en", "English"))), default="ja")
     description = TextAreaField(_l("What was asked"), filters=[_strip], validators=[Optional(), Length(max=4000)])
-    identity = RadioField(_l("Identity check"), choices=IDENTITY,
+    identity = RadioField(_l("Identity check"), choices=options(IDENTITY),
                           validators=[InputRequired(message=_l("Say how the requester's identity was checked."))])
-    documents = SelectMultipleField(_l("Documents seen"), choices=DOCUMENTS, validate_choice=True)
+    documents = SelectMultipleField(_l("Documents seen"), choices=options(DOCUMENTS), validate_choice=True)
     identity_note = StringField(_l("Note on the identity check"), filters=[_strip], validators=[Optional(), Length(max=500)],
                                 description=_l("Which document, or why none was needed (e.g. known customer at the counter with the membership card)."))
     token = HiddenField(validators=[DataRequired(), Length(max=64)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.type.choices = [(t.value, t.staff_label) for t in RequestType]
+        self.type.choices = options((t.value, t.staff_label) for t in RequestType)

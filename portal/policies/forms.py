@@ -9,17 +9,18 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from portal.common.choices import options
 from portal.dsr.models import ClockStart, PeriodUnit, Policy
 from portal.dsr.policies import EDITABLE_FIELDS, MAX_PERIOD
 from portal.dsr.wording import CLOCK_START_LABELS, UNIT_LABELS
 
 
 def unit_choices():
-    return [(unit.value, UNIT_LABELS[unit]) for unit in PeriodUnit]
+    return options((unit.value, UNIT_LABELS[unit]) for unit in PeriodUnit)
 
 
 def clock_choices():
-    return [(start.value, CLOCK_START_LABELS[start]) for start in ClockStart]
+    return options((start.value, CLOCK_START_LABELS[start]) for start in ClockStart)
 
 
 def _period_in_range(unit_field: str):

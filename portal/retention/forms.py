@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from portal.common.choices import options
 from portal.inventory.labels import staff_category_name
 from portal.inventory.models import Category
 
@@ -15,7 +16,7 @@ def _strip(value):
 
 
 class LegalHoldForm(FlaskForm):
-    action = RadioField(_l("What to do"), choices=(("place", _l("Place or extend a hold")), ("lift", _l("Lift the hold"))),
+    action = RadioField(_l("What to do"), choices=options((("place", _l("Place or extend a hold")), ("lift", _l("Lift the hold")))),
                         default="place", validators=[InputRequired()])
     category = SelectField(_l("Category"), choices=[], validators=[InputRequired()])
     field = StringField(_l("Field (optional)"), filters=[_strip], validators=[Optional(), Length(max=100)],
@@ -30,7 +31,7 @@ class LegalHoldForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [(c.value, staff_category_name(c)) for c in Category]
+        self.category.choices = options((c.value, staff_category_name(c)) for c in Category)
 
 
 class DisposalForm(FlaskForm):

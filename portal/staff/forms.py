@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from portal.common.choices import options
 from portal.staff.models import StaffRole
 from portal.staff.nav import ROLE_LABELS
 from portal.staff.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -26,8 +28,8 @@ ACCOUNT_ERRORS = {
 }
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [(role.value, ROLE_LABELS[role]) for role in StaffRole]
+def role_choices() -> list[SelectChoice]:
+    return options((role.value, ROLE_LABELS[role]) for role in StaffRole)
 
 
 def _email_shape(form, field) -> None:
@@ -93,5 +95,5 @@ class NotificationSettingsForm(FlaskForm):
 
     notify_on_assignment = BooleanField(_l("Mail me when a colleague assigns a request to me"))
     notify_on_reply = BooleanField(_l("Mail me when a requester writes on an open request assigned to me"))
-    language = SelectField(_l("Language of the portal's mail to me"), choices=[("ja", "日本語"), ("en", "English")],
+    language = SelectField(_l("Language of the portal's mail to me"), choices=options([("ja", "日本語"), ("en", "English")]),
                            validate_choice=True)

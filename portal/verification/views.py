@@ -6,6 +6,7 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.common.choices import options
 from portal.common.text import normalise_email
 from portal.extensions import db, limiter
 from portal.i18n import current_language
@@ -150,7 +151,7 @@ def step_up():
         return redirect(_landing(next_path))
     checks = stepup.available_checks(stepup.person_of(customer))
     form = StepUpForm(next=next_path)
-    form.check.choices = [(check, CHECK_LABELS[check]()) for check in checks]
+    form.check.choices = options((check, CHECK_LABELS[check]()) for check in checks)
     if checks and not stepup.is_blocked(customer) and form.validate_on_submit():
         outcome = stepup.attempt_step_up(customer, check=form.check.data, answer=form.answer.data)
         db.session.commit()

@@ -1,5 +1,5 @@
 """Blind indexes follow the values they index, whichever path changes them: a re-import (bulk
-UPDATE, not the ORM's validators) or a customer's own correction."""
+UPDATE, not the ORM's validators) or a customer's own correction (an email once its link is followed)."""
 from __future__ import annotations
 
 import re
@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.inventory.models import Item, Person
+from tests.fixtures.pages import post_page_form
 
 PERSON = {"type": "person", "key": "C-4242", "email": "before@example.jp", "name": "前田 一", "name_kana": "マエダ ハジメ",
           "phone": "03-1111-2222"}
@@ -51,11 +52,17 @@ def _prefix(app, client, field: str) -> str:
     raise AssertionError(f"no {field} on the correction page")
 
 
-def test_a_customers_own_phone_and_email_changes_move_the_indexes(app, client, hanako, submit):  # noqa: F811
+def test_a_customers_own_phone_and_email_changes_move_the_indexes(app, client, hanako, submit,  # noqa: F811
+                                                                  smtp_server):
     prefix = _prefix(app, client, "phone")
     submit("/my/requests/new/correction", {f"{prefix}-action": "change", f"{prefix}-proposed": "080-1111-2222"})
     prefix = _prefix(app, client, "email")
     submit("/my/requests/new/correction", {f"{prefix}-action": "change", f"{prefix}-proposed": "Hanako.New@Example.JP"})
+    with app.app_context():
+        assert keys_where(Person.with_email("hanako.new@example.jp")) == []  # not before its link is followed
+    [mail] = smtp_server.to("hanako.new@example.jp")
+    link = re.search(r"https?://[^/\s]+(/email-change/\S+)", mail.get_body(preferencelist=("plain",)).get_content())
+    assert post_page_form(client, link.group(1)).status_code == 200
     with app.app_context():
         assert keys_where(Person.with_phone("08011112222")) == ["C-000123"]
         assert keys_where(Person.with_phone("090-1234-5678")) == []
