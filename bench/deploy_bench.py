@@ -22,16 +22,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
 from bench.common import refuse_protected  # noqa: E402
 from bench.dataset import reuse_or_generate  # noqa: E402
-from bench.load_client import Client, new_manager  # noqa: E402
+from bench.load_client import Client, new_api_token, new_manager  # noqa: E402
 from bench.run import drive, free_port, percentile, start_server, use_bench_keys  # noqa: E402
 from portal import create_app  # noqa: E402
-from portal.extensions import db  # noqa: E402
 
 SHAPES = {
     "sync 2": ("--worker-class", "sync", "--workers", "2"),
@@ -73,21 +70,6 @@ def counting_client(port: int, headers: dict[str, str] | None = None) -> Client:
     return client
 
 
-def api_token(app) -> str:
-    from portal.api.tokens import create_token
-    from portal.audit.services import Actor
-    from portal.staff.models import StaffUser
-
-    manager = new_manager(app)
-    with app.app_context():
-        owner = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == manager.email))
-        _, secret = create_token(owner=owner, name="deploy bench", scopes=["requests:read"],
-                                 actor=Actor("staff", owner.id))
-        db.session.commit()
-        db.session.remove()
-    return secret
-
-
 def get(path: str):
     def action(client: Client):
         started = time.perf_counter()
@@ -117,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": secret_key, "SQLALCHEMY_DATABASE_URI": url,
                       "RATELIMIT_ENABLED": False})
     reuse_or_generate(app, persons=args.persons, items=args.items, requests=args.requests, reuse=True)
-    token = api_token(app)
+    token = new_api_token(app, ["requests:read"])
     print(f"gunicorn shapes on {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}, {args.count} requests per row "
           f"from {args.concurrency} keep-alive clients; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
     print(f"{'shape':<34}{'page':<14}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'connects/100':>14}")

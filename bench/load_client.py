@@ -149,3 +149,16 @@ def submission(client: Client):
     if response.status != 302 or "/my/requests/MG-" not in response.location:
         return took, f"POST disclosure → {response.status} {response.location}"
     return took, None
+
+
+def new_api_token(app, scopes: list[str]) -> str:
+    """A bearer token (its secret) with `scopes`, owned by a fresh manager, as an integrator holds one."""
+    from portal.api.tokens import create_token
+
+    manager = new_manager(app)
+    with app.app_context():
+        owner = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == manager.email))
+        _, secret = create_token(owner=owner, name="bench", scopes=scopes, actor=Actor("staff", owner.id))
+        db.session.commit()
+        db.session.remove()
+    return secret

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 from bench.common import refuse_protected  # noqa: E402
 from bench.dataset import MY_DATA_EMAIL, reuse_or_generate  # noqa: E402
-from bench.load_client import CSRF, DISCLOSURE_FORM, customer_cookie, disclosure_fields, new_manager  # noqa: E402
+from bench.load_client import CSRF, DISCLOSURE_FORM, customer_cookie, disclosure_fields, new_api_token, new_manager  # noqa: E402
 from bench.run import use_bench_keys  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -68,16 +68,7 @@ def staff_client(app):
 def api_intake(app):
     """POST a phone request over the API, as a call-centre system does: a fresh Idempotency-Key,
     a requester without a register entry, the receipt mail queued in the outbox."""
-    from portal.api.tokens import create_token
-    from portal.audit.services import Actor
-    from portal.staff.models import StaffUser
-
-    manager = new_manager(app)
-    with app.app_context():
-        owner = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == manager.email))
-        _, secret = create_token(owner=owner, name="bench intake", scopes=["requests:write"],
-                                 actor=Actor("staff", owner.id))
-        db.session.commit()
+    secret = new_api_token(app, ["requests:write"])
     client = app.test_client()
     body = {"type": "disclosure", "channel": "phone", "policy": "appi",
             "requester": {"email": "caller@bench.example.jp", "name": "電話 太郎", "language": "ja"}}

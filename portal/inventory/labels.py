@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import g, has_app_context
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -116,26 +116,26 @@ def declared_labels() -> dict[tuple[str | None, str], tuple[str, str]]:
     """The company's declared labels (field_label): (category, field) → (ja, en), and
     (None, field) → the first declared for that field, for callers that know no category.
 
-    Read once per request (kept in the request's environ, so a later request sees a new
-    import); outside a request (CLI, tick) read each time."""
-    environ = request.environ if has_request_context() else None
-    if environ is not None and _CACHE_KEY in environ:
-        return environ[_CACHE_KEY]
+    Read once per app context — a request, or a CLI command or `tick` job building a package
+    that names 100,000 lines — so a later request sees a new import."""
+    cache = g if has_app_context() else None
+    if cache is not None and _CACHE_KEY in cache:
+        return cache.get(_CACHE_KEY)
     labels: dict[tuple[str | None, str], tuple[str, str]] = {}
     rows = db.session.execute(sa.select(FieldLabel.category, FieldLabel.field, FieldLabel.label_ja,
                                         FieldLabel.label_en).order_by(FieldLabel.id))
     for category, field, label_ja, label_en in rows:
         labels[(str(category), field)] = (label_ja, label_en)
         labels.setdefault((None, field), (label_ja, label_en))
-    if environ is not None:
-        environ[_CACHE_KEY] = labels
+    if cache is not None:
+        setattr(cache, _CACHE_KEY, labels)
     return labels
 
 
 def forget_declared_labels() -> None:
-    """After an import wrote labels: the rest of this request reads them afresh."""
-    if has_request_context():
-        request.environ.pop(_CACHE_KEY, None)
+    """After an import wrote labels: the rest of this request or command reads them afresh."""
+    if has_app_context():
+        g.pop(_CACHE_KEY, None)
 
 
 def _humanised(field: str) -> str:
