@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import zipfile
+import zlib
 from datetime import datetime
 from typing import Collection, Iterable, Iterator
 
@@ -82,6 +83,26 @@ class _Pipe:
         return data
 
 
+class _DeflatedText:
+    """Text written once and read back once, held deflated (JSON Lines shrink about tenfold)."""
+
+    def __init__(self) -> None:
+        self._compressor = zlib.compressobj(1)  # fast: it is undone in the same request
+        self._parts: list[bytes] = []
+
+    def write(self, text: str) -> None:
+        self._parts.append(self._compressor.compress(text.encode()))
+
+    def chunks(self) -> Iterator[bytes]:
+        self._parts.append(self._compressor.flush())
+        decompressor = zlib.decompressobj()
+        parts, self._parts = self._parts, []
+        for part in parts:
+            if part:
+                yield decompressor.decompress(part)
+        yield decompressor.flush()
+
+
 def _table_text(table: Table) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -100,28 +121,32 @@ def zip_chunks(person_id: int, *, only: Collection[str] | None = None) -> Iterat
     as JSON Lines in the import vocabulary, and a README saying what each file and column is.
 
     `only` keeps these record types; the provision records (Art. 33(5)) bring the records of
-    receipt with them. The records are read twice, for the CSV files and then for the JSON Lines,
-    rather than kept: only the lines of the CSV files are held, to be sorted by date."""
+    receipt with them. The records are read once: while the CSV tables are built (only the lines
+    are held, to be sorted by date), their JSON Lines are kept deflated in memory — a tenth of
+    their size — until their file's turn in the ZIP."""
+    jsonl = _DeflatedText()
+
     def records() -> Iterator[dict]:
         for record in export_person_records(person_id, only=_with_receipts(only)):
             if only is None or record["type"] in only or _is_receipt(record):
+                jsonl.write(json.dumps(record, ensure_ascii=False) + "\n")
                 yield record
 
     readable = build(records(), only=None if only is None else set(only))
     pipe = _Pipe()
     made = datetime.now(JST).timetuple()[:6]
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
-        def entry(filename: str, chunks: Iterable[str]) -> Iterator[bytes]:
+        def entry(filename: str, chunks: Iterable[str | bytes]) -> Iterator[bytes]:
             info = zipfile.ZipInfo(filename, date_time=made)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16  # readable files once unpacked
             with archive.open(info, mode="w") as handle:
                 for text in chunks:
-                    handle.write(text.encode())
+                    handle.write(text.encode() if isinstance(text, str) else text)
                     yield pipe.drain()
 
         yield from entry("README.txt", [BOM, readable.readme(jsonl_name=JSONL_NAME)])
         for table in readable.tables:
             yield from entry(table.filename, [BOM, *_table_text(table)])
-        yield from entry(JSONL_NAME, (json.dumps(record, ensure_ascii=False) + "\n" for record in records()))
+        yield from entry(JSONL_NAME, jsonl.chunks())
     yield pipe.drain()
