@@ -54,17 +54,23 @@ def _finish(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     token = g.get("api_token")
-    if token is not None:
+    if token is not None and not g.get("api_call_audited"):
         _audit_call(token, response.status_code)
     return response
 
 
+def record_api_call(token, status: int) -> None:
+    """The call's audit entry (who, which operation, the answer's status), in the current transaction."""
+    record("api.call", actor=Actor("staff", token.owner_id), target_type="api_token", target_id=token.id,
+           person_id=g.get("api_person_id"),
+           details={"method": request.method, "path": request.path, "operation": g.get("api_operation"),
+                    "status": status})
+
+
 def _audit_call(token, status: int) -> None:
+    """A call whose own transaction did not carry its entry (a refusal, an error): one of its own."""
     try:
-        record("api.call", actor=Actor("staff", token.owner_id), target_type="api_token", target_id=token.id,
-               person_id=g.get("api_person_id"),
-               details={"method": request.method, "path": request.path, "operation": g.get("api_operation"),
-                        "status": status})
+        record_api_call(token, status)
         db.session.commit()
     except Exception as exc:  # the answer is already decided; never turn it into an error
         db.session.rollback()

@@ -25,7 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.api import idempotency
 from portal.api.auth import authenticate, require_scope
-from portal.api.blueprint import bp
+from portal.api.blueprint import bp, record_api_call
 from portal.api.problems import ApiProblem, parameter_error
 from portal.api.schemas import COMPONENTS, MAX_JSON_BODY
 from portal.api.validation import Validator, parse_date_time
@@ -153,6 +153,14 @@ def _jsonable(value):
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def _commit_with_audit(token, status: int) -> None:
+    """Commit what the call did together with its audit entry: one transaction, one commit."""
+    if token is not None:
+        record_api_call(token, status)
+    db.session.commit()
+    g.api_call_audited = token is not None
+
+
 def api_route(method: str, path: str, *, summary: str, tag: str, description: str = "", body: str | None = None,
               body_media: tuple[str, ...] = JSON_TYPES, body_schema: dict | None = None,
               max_body: int = MAX_JSON_BODY, params: list[dict] | None = None, responses: dict[int, Any],
@@ -188,13 +196,13 @@ def api_route(method: str, path: str, *, summary: str, tag: str, description: st
                 kwargs["query"] = query
             result = view(**kwargs)
             if isinstance(result, Response):
-                db.session.commit()
+                _commit_with_audit(token, result.status_code)
                 return result
             if key:
                 stored = json.loads(json.dumps(result.body, default=_jsonable))
                 try:
                     idempotency.remember(token, key, digest, result.status, stored)
-                    db.session.commit()
+                    _commit_with_audit(token, result.status)
                 except IntegrityError:
                     # The same key raced in from a retry and won: hand back what it answered.
                     db.session.rollback()
@@ -202,7 +210,8 @@ def api_route(method: str, path: str, *, summary: str, tag: str, description: st
                     if replayed is None:
                         raise
                     return replayed
-            db.session.commit()
+            else:
+                _commit_with_audit(token, result.status)
             return json_response(result.body, result.status, result.headers)
 
         bp.add_url_rule(_flask_rule(path, op.params), endpoint=view.__name__, view_func=endpoint, methods=[method])

@@ -73,6 +73,18 @@ def test_every_call_is_audited_with_the_owner_as_actor(api, token, audit_entries
     assert calls[0].target_id == str(token.token_id)
 
 
+def test_a_filing_its_replay_and_a_refusal_are_each_audited_once_after_what_they_did(api, token, audit_entries):
+    body = {"type": "disclosure", "channel": "post", "policy": "appi", "requester": {"email": "post@example.jp"}}
+    headers = {"Idempotency-Key": "letter-2026-001"}
+    assert api.post("/requests", token=token, json=body, headers=headers).status_code == 201
+    assert api.post("/requests", token=token, json=body, headers=headers).status_code == 201  # the replay
+    assert api.post("/requests", token=token, json={**body, "person_key": "C-404"}).status_code == 422
+    assert [c.details["status"] for c in audit_entries("api.call")] == [201, 201, 422]
+    [created] = audit_entries("dsr.request.created")
+    first_call = audit_entries("api.call")[0]
+    assert created.id < first_call.id and first_call.details["operation"] == "create_request"
+
+
 def test_the_owner_is_the_actor_of_changes_made_through_the_api(api, token, audit_entries):
     api.post("/requests", token=token, json={"type": "disclosure", "channel": "post", "policy": "appi",
                                              "requester": {"email": "post@example.jp"}})
