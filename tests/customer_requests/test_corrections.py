@@ -21,21 +21,6 @@ CORRECTION = "/my/requests/new/correction"
 NEW_ADDRESS = "東京都港区サンプル9-9-9 サンプルタワー1201"
 
 
-@pytest.fixture
-def entry(app, client):
-    """`entry(field)`: the form prefix (`changes-3`) of the item with this field on the correction page."""
-
-    def find(field: str, page: str = CORRECTION) -> str:
-        html = client.get(page).get_data(as_text=True)
-        with app.app_context():
-            for prefix, item_id in re.findall(r'name="(changes-\d+)-item_id" type="hidden" value="(\d+)"', html):
-                if db.session.get(Item, int(item_id)).field == field:
-                    return prefix
-        raise AssertionError(f"no {field} on the correction page")
-
-    return find
-
-
 def _item(app, person_key: str, field: str) -> Item:
     with app.app_context():
         item = db.session.scalar(sa.select(Item).join(Person).where(Person.key == person_key, Item.field == field))

@@ -30,21 +30,6 @@ CHANGE_LINK = re.compile(r"https?://[^/\s]+(/email-change/\S+)")
 
 
 @pytest.fixture
-def entry(app, client):
-    """`entry(field)`: the form prefix of the item with this field on the correction page."""
-
-    def find(field: str) -> str:
-        html = client.get(CORRECTION).get_data(as_text=True)
-        with app.app_context():
-            for prefix, item_id in re.findall(r'name="(changes-\d+)-item_id" type="hidden" value="(\d+)"', html):
-                if db.session.get(Item, int(item_id)).field == field:
-                    return prefix
-        raise AssertionError(f"no {field} on the correction page")
-
-    return find
-
-
-@pytest.fixture
 def change_email(submit, entry, smtp_server):
     """`change_email(address)` → (the response, the path of the link mailed to `address`)."""
 
