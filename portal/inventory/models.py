@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import utcnow
 from portal.encryption.blind import (
-    email_index, family_name_index, index_matches, index_pairs, kept_in_step, name_index, number_index, phone_index,
+    content_digest, email_index, family_name_index, index_matches, index_pairs, kept_in_step, name_index, number_index,
+    phone_index,
 )
 from portal.encryption.types import EncryptedDate, EncryptedJSON, EncryptedText
 from portal.extensions import db
@@ -263,6 +265,9 @@ class Item(db.Model):
     amount: Mapped[float | None] = mapped_column(sa.Float)
     # The blind index of a contact email or phone (CONTACT_LOOKUPS); kept in step like `amount`.
     lookup_index: Mapped[str | None] = mapped_column(sa.String(64))
+    # What the importer wrote (item_content_digest), so a re-import finds an unchanged line without
+    # decrypting it; any other change of the line's content clears it (then it is compared in full).
+    content_digest: Mapped[str | None] = mapped_column(sa.String(64))
     source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("source.id"), index=True)
     collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retain_until: Mapped[date | None] = mapped_column(sa.Date)
@@ -282,11 +287,27 @@ class Item(db.Model):
     purposes: Mapped[list[Purpose]] = relationship(secondary=item_purpose, lazy="raise_on_sql")
 
 
+#: What an item's content digest covers: what a re-import compares, besides its person and purposes.
+DIGESTED_FIELDS = ("category", "field", "value", "source_id", "collected_at", "retain_until")
+
+
+def item_content_digest(row: dict, key: bytes | None = None) -> str:
+    """The keyed digest of an item row's content (DIGESTED_FIELDS), as the importer writes it."""
+    content = (str(row["category"]), row["field"], row["value"], row["source_id"],
+               row["collected_at"], row["retain_until"])
+    # The standard encoder, not orjson: it writes any integer and NaN/Infinity as themselves, so
+    # no two values the importer accepts share a text (orjson writes NaN as null).
+    return content_digest(json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode(), key)
+
+
 @sa.event.listens_for(Item, "before_insert")
 @sa.event.listens_for(Item, "before_update")
 def _keep_amount(mapper, connection, item: Item) -> None:
     item.amount = line_amount(item.category, item.value)
     item.lookup_index = item_lookup_index(item.category, item.field, item.value)
+    state = sa.inspect(item)
+    if any(state.attrs[name].history.has_changes() for name in DIGESTED_FIELDS):
+        item.content_digest = None  # changed by a correction, not by an import: compare it in full
 
 
 class ConsentEvent(db.Model):

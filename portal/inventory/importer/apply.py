@@ -17,6 +17,7 @@ from typing import Sequence
 
 import sqlalchemy as sa
 
+from portal.encryption.cipher import keyring
 from portal.extensions import db
 from portal.inventory.amounts import line_amount
 from portal.inventory.erasure import ItemTombstone, erased_person_keys
@@ -34,6 +35,7 @@ from portal.inventory.models import (
     Provision,
     Purpose,
     Source,
+    item_content_digest,
     item_lookup_index,
     item_purpose,
     person_indexes,
@@ -107,7 +109,8 @@ class Writer:
             self.changes.note(kind, 0)
         self.baseline = Baseline.now()
         # Stored keyless lines of the person whose lines may go on in the next chunk.
-        self.keyless_pool: dict[int, Counter] = {}
+        self.keyless_pool: dict[int, _Pool] = {}
+        self.index_key = keyring().index_key  # each item's content digest is keyed with it
 
     def write(self, chunk: Chunk) -> None:
         known, rows = self.known, chunk.rows
@@ -205,7 +208,7 @@ class Writer:
 
     def _item_row(self, row: dict) -> dict:
         source = row["source"]
-        return {
+        item = {
             "key": row["key"],
             "person_id": self.known.persons[row["person"]],
             "category": row["category"],
@@ -217,6 +220,8 @@ class Writer:
             "collected_at": row["collected_at"],
             "retain_until": row["retain_until"],
         }
+        item["content_digest"] = item_content_digest(item, self.index_key)
+        return item
 
     def _items(self, rows: list[dict]) -> None:
         if not rows:
@@ -229,8 +234,7 @@ class Writer:
         keyless = [i for i in kept if item_rows[i]["key"] is None]
         wanted = {i: {purposes[p] for p in rows[i]["purposes"]} for i in kept}
 
-        ids, created, updated = self._upsert_by_key(
-            Item, [item_rows[i] for i in keyed], ITEM_FIELDS, stored_up_to=self.baseline.item)
+        ids, created, updated = self._upsert_items([item_rows[i] for i in keyed])
         links: list[dict] = []
         # Purposes of existing keyed items are replaced only where they differ.
         current: dict[int, set[int]] = {}
@@ -256,6 +260,42 @@ class Writer:
         insert_many(item_purpose, links)
         # An item whose only change is its purposes still counts as updated.
         self.changes.note("item", created + len(fresh), max(updated, len(stale)))
+
+    def _upsert_items(self, rows: list[dict]) -> tuple[dict[str, int], int, int]:
+        """`_upsert_by_key` for keyed items, which are many and encrypted: a stored item whose
+        digest and person match the file's is unchanged without being read; the others are
+        compared in full, as every row of other kinds is, and an unchanged one without a digest
+        (stored before digests, or corrected since) is given the file's."""
+        if not rows:
+            return {}, 0, 0
+        existing: dict[str, sa.Row] = {}
+        if self.baseline.item != 0:
+            for batch in chunked([row["key"] for row in rows]):
+                stmt = sa.select(Item.id, Item.key, Item.person_id, Item.content_digest).where(Item.key.in_(batch))
+                existing.update((found.key, found) for found in db.session.execute(stmt))
+        ids = {key: found.id for key, found in existing.items()}
+        unsure = [row for row in rows if row["key"] in existing and (
+            (existing[row["key"]].content_digest, existing[row["key"]].person_id)
+            != (row["content_digest"], row["person_id"]))]
+        stored: dict[str, sa.Row] = {}
+        columns = [getattr(Item, name) for name in ITEM_FIELDS]
+        for batch in chunked([row["key"] for row in unsure]):
+            stored.update((found.key, found) for found in
+                          db.session.execute(sa.select(Item.key, *columns).where(Item.key.in_(batch))))
+        changed, digests = [], []
+        for row in unsure:
+            payload = {"id": ids[row["key"]], "content_digest": row["content_digest"]}
+            if any(getattr(stored[row["key"]], name) != row[name] for name in ITEM_FIELDS):
+                changed.append({**payload, **{name: row[name] for name in ITEM_FIELDS}})
+            else:
+                digests.append(payload)
+        new_rows = [row for row in rows if row["key"] not in existing]
+        new_ids = insert_with_new_ids(Item.__table__, new_rows)
+        ids.update((row["key"], new_id) for row, new_id in zip(new_rows, new_ids))
+        for updates in (changed, digests):
+            if updates:
+                db.session.execute(sa.update(Item), updates)
+        return ids, len(new_rows), len(changed)
 
     def _kept(self, rows: list[dict]) -> list[int]:
         """Positions of the rows a person had not erased: a CRM export made before (or without)
@@ -304,22 +344,36 @@ class Writer:
             return list(range(len(keyless)))
         pool = {person: self.keyless_pool[person] for person in persons if person in self.keyless_pool}
         wanted = [person for person in persons if person not in pool]
-        columns = [getattr(Item, name) for name in KEYLESS_ITEM_IDENTITY]
+        undigested: dict[int, list[int]] = {}
         for batch in chunked(wanted):
             for person in batch:
-                pool[person] = Counter()
-            stmt = sa.select(*columns).where(Item.person_id.in_(batch), Item.key.is_(None),
-                                             Item.id <= self.baseline.item)
-            for found in db.session.execute(stmt).mappings():
-                pool[found["person_id"]][_fingerprint(found, KEYLESS_ITEM_IDENTITY)] += 1
-        fresh = []
+                pool[person] = _Pool()
+            stmt = sa.select(Item.id, Item.person_id, Item.content_digest).where(
+                Item.person_id.in_(batch), Item.key.is_(None), Item.id <= self.baseline.item)
+            for item_id, person, digest in db.session.execute(stmt):
+                if digest is None:
+                    undigested.setdefault(person, []).append(item_id)
+                else:
+                    pool[person].by_digest[digest] += 1
+        # Lines stored before digests (or corrected since) are read and compared in full.
+        columns = [Item.id, *(getattr(Item, name) for name in KEYLESS_ITEM_IDENTITY)]
+        for batch in chunked([item_id for ids in undigested.values() for item_id in ids]):
+            for found in db.session.execute(sa.select(*columns).where(Item.id.in_(batch))).mappings():
+                pool[found["person_id"]].by_content.setdefault(
+                    _fingerprint(found, KEYLESS_ITEM_IDENTITY), []).append(found["id"])
+        fresh, digests = [], []
         for position, row in enumerate(keyless):
-            counter = pool.get(row["person_id"])
-            fingerprint = _fingerprint(row, KEYLESS_ITEM_IDENTITY) if counter else None
-            if counter and counter[fingerprint] > 0:
-                counter[fingerprint] -= 1
+            stored = pool.get(row["person_id"])
+            if stored is None:
+                fresh.append(position)
+            elif stored.by_digest[row["content_digest"]] > 0:
+                stored.by_digest[row["content_digest"]] -= 1
+            elif stored.by_content and stored.by_content.get(fingerprint := _fingerprint(row, KEYLESS_ITEM_IDENTITY)):
+                digests.append({"id": stored.by_content[fingerprint].pop(), "content_digest": row["content_digest"]})
             else:
                 fresh.append(position)
+        if digests:  # the same line, read in full once: next time its digest says so
+            db.session.execute(sa.update(Item), digests)
         last = keyless[-1]["person_id"]
         self.keyless_pool = {last: pool[last]} if last in pool else {}
         return fresh
@@ -380,6 +434,14 @@ class Writer:
         _, created, updated = self._upsert_by_key(Provision, keyed, PROVISION_FIELDS, stored_up_to=None)
         insert_many(Provision.__table__, fresh)
         self.changes.note("provision", created + len(fresh), updated)
+
+
+@dataclass
+class _Pool:
+    """A person's stored keyless lines not yet matched by a line of the file: by digest, and by
+    content (id lists) for those without one."""
+    by_digest: Counter = field(default_factory=Counter)
+    by_content: dict[tuple, list[int]] = field(default_factory=dict)
 
 
 def _as_utc(value):
