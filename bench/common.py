@@ -69,3 +69,14 @@ def reset_database(app) -> None:
         finally:
             logging.disable(logging.NOTSET)
         db.engine.dispose()
+
+
+def profile_register_url(args) -> str | None:
+    """The database of profile_pages' generated register (`--persons --items --requests`):
+    DATABASE_URL, else a SQLite file kept in the temporary folder for `--reuse`; None (after
+    saying why) when that is CI's database and --force was not given."""
+    import tempfile
+
+    sqlite_path = Path(tempfile.gettempdir()) / f"madoguchi-profile-{args.persons}-{args.items}-{args.requests}.db"
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}"
+    return None if refuse_protected(url, force=args.force) else url

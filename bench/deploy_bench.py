@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
-from bench.common import refuse_protected  # noqa: E402
+from bench.common import profile_register_url  # noqa: E402
 from bench.dataset import reuse_or_generate  # noqa: E402
 from bench.load_client import Client, new_api_token, new_manager  # noqa: E402
 from bench.run import drive, free_port, percentile, start_server, use_bench_keys  # noqa: E402
@@ -90,9 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="allow a database named 'test' (CI's)")
     args = parser.parse_args(argv)
 
-    sqlite_path = Path(tempfile.gettempdir()) / f"madoguchi-profile-{args.persons}-{args.items}-{args.requests}.db"
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}"
-    if refuse_protected(url, force=args.force):
+    url = profile_register_url(args)
+    if url is None:
         return 2
     use_bench_keys()
     secret_key = secrets.token_urlsafe(48)

@@ -19,10 +19,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -32,7 +30,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
-from bench.common import refuse_protected  # noqa: E402
+from bench.common import profile_register_url  # noqa: E402
 from bench.dataset import MY_DATA_EMAIL, reuse_or_generate  # noqa: E402
 from bench.load_client import CSRF, DISCLOSURE_FORM, customer_cookie, disclosure_fields, new_api_token, new_manager  # noqa: E402
 from bench.run import use_bench_keys  # noqa: E402
@@ -150,9 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="allow a database named 'test' (CI's)")
     args = parser.parse_args(argv)
 
-    sqlite_path = Path(tempfile.gettempdir()) / f"madoguchi-profile-{args.persons}-{args.items}-{args.requests}.db"
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}"
-    if refuse_protected(url, force=args.force):
+    url = profile_register_url(args)
+    if url is None:
         return 2
     use_bench_keys()
     # Production's settings (secure cookies aside: the test client speaks plain HTTP).
