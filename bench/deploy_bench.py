@@ -3,8 +3,8 @@
     .venv/bin/python bench/deploy_bench.py               # SQLite, the profile_pages register (2,000 persons)
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/madoguchi_bench .venv/bin/python bench/deploy_bench.py --reuse
 
-For each shape (two sync workers, as bench/run.py; the repository's gunicorn.conf.py shape, gthread
-with one process per CPU and 4 threads; and gthread 2×8) it starts gunicorn with PORTAL_ENV=production,
+For each shape (two sync workers, as gunicorn.conf.py runs on two CPUs and bench/run.py; threaded
+workers, gthread, with 2, 4 and 8 threads) it starts gunicorn with PORTAL_ENV=production,
 then drives, from `--concurrency` keep-alive clients, /healthz, an API client listing requests
 (bearer token, as a call-centre system polls) and the staff queue, and prints requests/s, p50/p95
 latency and how many TCP connections the clients had to open per 100 requests (sync workers close
@@ -31,10 +31,9 @@ from bench.run import drive, free_port, percentile, start_server, use_bench_keys
 from portal import create_app  # noqa: E402
 
 SHAPES = {
-    "sync 2": ("--worker-class", "sync", "--workers", "2"),
-    f"gthread {os.cpu_count()}x4 (gunicorn.conf.py)": ("--worker-class", "gthread", "--workers", str(os.cpu_count()),
-                                                       "--threads", "4", "--keep-alive", "5"),
-    "gthread 2x8": ("--worker-class", "gthread", "--workers", "2", "--threads", "8", "--keep-alive", "5"),
+    "sync 2 (gunicorn.conf.py)": ("--worker-class", "sync", "--workers", "2"),
+    **{f"gthread 2x{threads}": ("--worker-class", "gthread", "--workers", "2", "--threads", str(threads),
+                                "--keep-alive", "5") for threads in (2, 4, 8)},
 }
 
 
