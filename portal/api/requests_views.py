@@ -169,8 +169,8 @@ def _pending_body(request: DataRequest, approval: DecisionApproval) -> dict:
 def transition_request(reference: str, body: dict):
     request = _load(reference)
     if body["to"] == RequestStatus.REJECTED.value and approvals.required(request, ApprovalKind.REJECTION):
-        four_eyes.submit_rejection(request, actor=api_actor(), reason=body.get("reason"), note=body.get("note"),
-                                   expected_version=body.get("version"))
+        notify_staff(four_eyes.submit_rejection(request, actor=api_actor(), reason=body.get("reason"),
+                                                note=body.get("note"), expected_version=body.get("version")))
         return Result(_pending_body(request, approvals.pending(request)), 202)
     change = dsr.transition(request, body["to"], actor=api_actor(), note=body.get("note"), reason=body.get("reason"),
                             expected_version=body.get("version"), on_behalf=bool(body.get("on_behalf")))
@@ -228,8 +228,8 @@ def decide_request(reference: str, body: dict):
     request = _load(reference)
     actor = api_actor()
     if approvals.required(request, ApprovalKind.ERASURE):
-        four_eyes.submit_decision(request, actor=actor, decision=_decision(body), note=body.get("note"),
-                                  expected_version=body.get("version"))
+        notify_staff(four_eyes.submit_decision(request, actor=actor, decision=_decision(body), note=body.get("note"),
+                                               expected_version=body.get("version")))  # the managers hear of it
         return Result(_pending_body(request, approvals.pending(request)), 202)
     change = complete_with_decision(request, actor=actor, decision=_decision(body),
                                     expected_version=body.get("version"))

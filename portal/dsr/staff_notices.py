@@ -1,16 +1,19 @@
 """Telling staff about their requests: a mail to the assignee when a colleague assigns them a
-request, and when the requester writes on an open request assigned to them.
+request, and when the requester writes on an open request assigned to them; a mail to the managers
+when a decision awaits their approval (four eyes), so it does not wait unseen in the queue.
 
 `notify_staff(change)` reads what a service returned (like `notify_requester`) and queues the
 mails in the caller's transaction, through the outbox: they go out only if the change commits.
-Taking a request oneself, or writing on one's own request, sends nothing; each staff member can
-turn either mail off on their account page (`StaffUser.notify_on_assignment`, `notify_on_reply`),
+Taking a request oneself, or writing on one's own request, sends nothing, nor does preparing a
+decision to oneself; each staff member can turn the mails off on their account page
+(`StaffUser.notify_on_assignment` — assigned or awaiting one's approval —, `notify_on_reply`),
 and reads it in their language (`StaffUser.language`). The mail names the request — reference,
 type, due date and a link to the staff page — and nothing about the requester: what they wrote is
 behind the log-in.
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import current_app
 
 from portal.dsr.models import DataRequest, EventKind, RequestEvent
@@ -18,7 +21,7 @@ from portal.dsr.workflow import Change
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.mail.services import queue_mail
-from portal.staff.models import StaffUser
+from portal.staff.models import StaffRole, StaffUser
 
 
 def staff_link(request: DataRequest) -> str:
@@ -43,6 +46,14 @@ def _mail(user: StaffUser, template: str, request: DataRequest, **context) -> Ou
                       due_at=request.due_at, link=staff_link(request), **context)
 
 
+def _approvers(event: RequestEvent) -> list[StaffUser]:
+    """The active managers (and admins) who may approve: everyone but the one who prepared it."""
+    managers = db.session.scalars(sa.select(StaffUser).where(
+        StaffUser.active.is_(True), StaffUser.notify_on_assignment.is_(True),
+        StaffUser.role.in_([role for role in StaffRole if role.includes(StaffRole.MANAGER)])).order_by(StaffUser.id))
+    return [user for user in managers if not _done_by(event, user.id)]
+
+
 def notify_staff(change: Change) -> list[OutboxMessage]:
     """Queue the assignee's mails about `change` (none for what they did themselves)."""
     request = change.request
@@ -57,6 +68,11 @@ def notify_staff(change: Change) -> list[OutboxMessage]:
                 by = db.session.get(StaffUser, int(event.actor_id)) if (event.actor_id or "").isdigit() else None
                 sent.append(_mail(user, "staff_assigned", request, by=by.name if by and event.actor_type == "staff"
                                   else None))
+        elif event.kind is EventKind.APPROVAL_REQUESTED:
+            preparer = db.session.get(StaffUser, int(event.actor_id)) if (event.actor_id or "").isdigit() else None
+            for manager in _approvers(event):
+                sent.append(_mail(manager, "staff_approval", request, by=preparer.name if preparer else None,
+                                  rejection=(event.data or {}).get("kind") == "rejection"))
         elif event.kind is EventKind.MESSAGE_FROM_REQUESTER and request.is_open:
             if request.assignee_id is None or _done_by(event, request.assignee_id):
                 continue  # nobody to tell, or the assignee recorded the reply themselves

@@ -93,7 +93,8 @@ class ConfirmForm(FlaskForm):
 class NotificationSettingsForm(FlaskForm):
     """The mail the portal sends a staff member about their requests, and its language."""
 
-    notify_on_assignment = BooleanField(_l("Mail me when a colleague assigns a request to me"))
+    notify_on_assignment = BooleanField(_l("Mail me when a colleague assigns a request to me, or (managers) "
+                                           "when a decision awaits my approval"))
     notify_on_reply = BooleanField(_l("Mail me when a requester writes on an open request assigned to me"))
     language = SelectField(_l("Language of the portal's mail to me"), choices=options([("ja", "日本語"), ("en", "English")]),
                            validate_choice=True)

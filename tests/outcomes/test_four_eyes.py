@@ -13,6 +13,7 @@ from portal.dsr.policies import update_policy
 from portal.extensions import db
 from portal.inventory.models import Item, Person
 from portal.mail.services import deliver_due
+from portal.staff.models import StaffUser
 from tests.customer.records import HANAKO_VALUES
 from tests.fixtures.audit import audit_entries
 from tests.fixtures.casework import SEEN_INPUT, VERSION_INPUT, event_kinds
@@ -289,3 +290,37 @@ def test_over_the_api_a_rejection_is_stored_for_approval(app, api, make_token, h
     assert response.get_json()["approval"]["kind"] == "rejection"
     assert read(lambda: db.session.get(DataRequest, case.id).status.value) == "in_progress"
     assert _mails_to_hanako(read, smtp_server) == []
+
+
+def test_the_managers_are_mailed_when_a_decision_awaits_their_approval(
+        app, client, hanako, read, file_case, create_staff, login_staff, smtp_server):
+    """Not the one who prepared it, nor a manager who turned the mail off; the mail names the
+    request, never the requester."""
+    _four_eyes(app)
+    agent = create_staff("agent", name="Agent Sato")
+    manager, quiet, admin = create_staff("manager", name="Manager Ito"), create_staff("manager"), create_staff("admin")
+    read(lambda: (setattr(db.session.get(StaffUser, quiet.id), "notify_on_assignment", False), db.session.commit()))
+    case = _erasure(file_case, hanako)
+    login_staff(client, agent)
+    assert _post(client, case, "complete", scope="all", confirmed="yes").status_code == 302
+    read(deliver_due)
+
+    assert smtp_server.to(agent.email) == [] and smtp_server.to(quiet.email) == []
+    for approver in (manager, admin):
+        [mail] = smtp_server.to(approver.email)
+        text = mail.get_body(preferencelist=("plain",)).get_content()
+        assert case.reference in mail["Subject"] and "承認待ち" in mail["Subject"]
+        assert "Agent Sato" in text and "消去" in text and f"/staff/requests/{case.reference}" in text
+        for value in (HANAKO_VALUES["email"], HANAKO_VALUES["name"]):
+            assert value not in text + mail["Subject"]
+
+    # A manager preparing a rejection is not mailed about it; the other managers are.
+    smtp_server.messages.clear()
+    other = _erasure(file_case, hanako)
+    manager_browser = app.test_client()
+    login_staff(manager_browser, manager)
+    _post(manager_browser, other, "reject", reason="本人確認ができなかったため")
+    read(deliver_due)
+    assert smtp_server.to(manager.email) == []
+    [mail] = smtp_server.to(admin.email)
+    assert "請求の拒否" in mail.get_body(preferencelist=("plain",)).get_content()
