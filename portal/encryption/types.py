@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+from portal.common.json_text import compact_json
 from portal.encryption.cipher import decrypt, encrypt, keyring
 
 
@@ -62,7 +63,7 @@ class EncryptedJSON(EncryptedType):
     cache_ok = True
 
     def dump(self, value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return compact_json(value)
 
     def load(self, text: str) -> Any:
         return json.loads(text)

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import enum
-import json
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.db import UTCDateTime, str_enum
+from portal.common.json_text import compact_json
 from portal.common.time import utcnow
 from portal.encryption.blind import (
     content_digest, email_index, family_name_index, index_matches, index_pairs, kept_in_step, name_index, number_index,
@@ -293,11 +294,11 @@ DIGESTED_FIELDS = ("category", "field", "value", "source_id", "collected_at", "r
 
 def item_content_digest(row: dict, key: bytes | None = None) -> str:
     """The keyed digest of an item row's content (DIGESTED_FIELDS), as the importer writes it."""
-    content = (str(row["category"]), row["field"], row["value"], row["source_id"],
-               row["collected_at"], row["retain_until"])
-    # The standard encoder, not orjson: it writes any integer and NaN/Infinity as themselves, so
-    # no two values the importer accepts share a text (orjson writes NaN as null).
-    return content_digest(json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode(), key)
+    # The fields around the value hold no float, so orjson writes each exactly (None as null);
+    # the value goes through compact_json, which never lets two values share a text.
+    around = orjson.dumps((str(row["category"]), row["field"], row["source_id"], row["collected_at"],
+                           row["retain_until"]))
+    return content_digest(around + b"\x00" + compact_json(row["value"], sort_keys=True).encode(), key)
 
 
 @sa.event.listens_for(Item, "before_insert")

@@ -10,7 +10,9 @@ Memory therefore holds one chunk and the keys seen, never the file.
 """
 from __future__ import annotations
 
+import gc
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, Protocol
@@ -83,6 +85,7 @@ def _chunks(reader: RecordSource, problems: list[Problem]) -> Iterator[list[tupl
         if len(chunk) >= CHUNK_LINES_AT_MOST or (len(chunk) >= CHUNK_LINES and parsed.get("type") == "person"):
             yield chunk
             chunk = []
+            _collect_young()  # the chunk just handled is freed by now: little is left to walk
         chunk.append((number, parsed))
     if chunk:
         yield chunk
@@ -104,9 +107,37 @@ def import_csv(stream: BinaryIO, mapping: Mapping, *, actor: Actor, encoding: st
     return import_records(reader, actor=actor, dry_run=dry_run, origin=origin, progress=progress)
 
 
+@contextmanager
+def _collector_paused():
+    """The cyclic garbage collector paused while the records stream through.
+
+    An import makes millions of short-lived dicts, all freed by reference counting; each
+    allocation burst would otherwise start a collection that walks every object the app
+    holds, about a third of the import's CPU. A young-generation collection after each
+    chunk (`_collect_young`) still frees any cycle a chunk made, so memory stays flat.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _collect_young() -> None:
+    gc.collect(1)
+
+
 def import_records(reader: RecordSource, *, actor: Actor, dry_run: bool = False, origin: str | None = None,
                    progress: Progress | None = None) -> ImportResult:
     """Validate and write the records in one transaction — or raise ImportFailed, nothing written."""
+    with _collector_paused():
+        return _import_records(reader, actor=actor, dry_run=dry_run, origin=origin, progress=progress)
+
+
+def _import_records(reader: RecordSource, *, actor: Actor, dry_run: bool, origin: str | None,
+                    progress: Progress | None) -> ImportResult:
     problems: list[Problem] = []
     counts = dict.fromkeys(RECORD_TYPES, 0)
     known, seen = KnownKeys(), Seen()
@@ -127,6 +158,7 @@ def import_records(reader: RecordSource, *, actor: Actor, dry_run: bool = False,
             if writer is not None and not problems:
                 writer.write(chunk)
             records += len(lines)
+            lines = chunk = None  # freed before the next chunk is read (see _chunks)
             if progress is not None:
                 progress(records, reader.bytes_read)
         problems.extend(onward_opt_out.problems())

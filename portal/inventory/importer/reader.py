@@ -37,7 +37,7 @@ def parse_line(number: int, line: str) -> dict | Problem:
     floats there) or that may nest too deeply, go to the shared strict reader
     (`loads_untrusted`), so what loads and the messages are that reader's.
     """
-    if _LONG_NUMBER.search(line) or line.count("[") + line.count("{") > MAX_DEPTH:
+    if line.count("[") + line.count("{") > MAX_DEPTH:
         return _parse_strictly(number, line)
     try:
         record = orjson.loads(line)
@@ -45,7 +45,18 @@ def parse_line(number: int, line: str) -> dict | Problem:
         return _parse_strictly(number, line)
     if not isinstance(record, dict):
         return Problem(number, "each line must be a JSON object")
+    if _holds_float(record) and _LONG_NUMBER.search(line):  # most lines hold no float at all
+        return _parse_strictly(number, line)
     return record
+
+
+def _holds_float(container: dict | list) -> bool:
+    """Whether a parsed object or list holds a float anywhere (cheaper than searching the text)."""
+    for inner in container.values() if type(container) is dict else container:
+        kind = type(inner)
+        if kind is float or ((kind is dict or kind is list) and _holds_float(inner)):
+            return True
+    return False
 
 
 def _parse_strictly(number: int, line: str) -> dict | Problem:
