@@ -33,8 +33,16 @@ class UTCDateTime(TypeDecorator):
         """For bulk inserts on SQLite: what this type and SQLite's DATETIME do, in one step."""
         if dialect.name != "sqlite":
             return None
-        return lambda value: None if value is None else (
-            value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds"))
+        last = [None, None]  # bulk rows often repeat a time (their created_at): the last one is kept
+
+        def process(value):
+            if value is None:
+                return None
+            if value is not last[0]:
+                last[:] = value, value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+            return last[1]
+
+        return process
 
 
 def str_enum(enum_cls, length: int = 32) -> sa.Enum:

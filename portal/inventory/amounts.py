@@ -21,9 +21,12 @@ def _number(value: dict, keys: tuple[str, ...]) -> int | float | None:
     """The first key holding a JSON number (text like "1,200" and booleans never count)."""
     for key in keys:
         found = value.get(key)
-        if isinstance(found, (int, float)) and not isinstance(found, bool):
+        if type(found) in _NUMBERS or (isinstance(found, (int, float)) and not isinstance(found, bool)):
             return found
     return None
+
+
+_NUMBERS = frozenset({int, float})  # the JSON numbers, checked first (bool is a subclass of int)
 
 
 def line_amount(category: Any, value: Any) -> float | None:

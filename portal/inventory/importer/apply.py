@@ -114,6 +114,7 @@ class Writer:
 
     def write(self, chunk: Chunk) -> None:
         known, rows = self.known, chunk.rows
+        self.now = utcnow()  # the chunk's rows are created together (one time, converted once)
         sources = [{name: value for name, value in row.items() if name != "labels"} for row in rows["source"]]
         for kind, model, fields, target, kind_rows in (
             ("source", Source, SOURCE_FIELDS, known.sources, sources),
@@ -219,6 +220,7 @@ class Writer:
             "source_id": self.known.sources[source] if source else None,
             "collected_at": row["collected_at"],
             "retain_until": row["retain_until"],
+            "created_at": self.now,
         }
         item["content_digest"] = item_content_digest(item, self.index_key)
         return item
@@ -232,7 +234,15 @@ class Writer:
         self.changes.not_restored += len(item_rows) - len(kept)
         keyed = [i for i in kept if item_rows[i]["key"] is not None]
         keyless = [i for i in kept if item_rows[i]["key"] is None]
-        wanted = {i: {purposes[p] for p in rows[i]["purposes"]} for i in kept}
+        # Lines share a few purpose lists (the parser hands out one list object per distinct list).
+        purpose_ids: dict[int, frozenset[int]] = {}
+        wanted = {}
+        for i in kept:
+            keys = rows[i]["purposes"]
+            found = purpose_ids.get(id(keys))
+            if found is None:
+                found = purpose_ids[id(keys)] = frozenset(purposes[p] for p in keys)
+            wanted[i] = found
 
         ids, created, updated = self._upsert_items([item_rows[i] for i in keyed])
         links: list[dict] = []

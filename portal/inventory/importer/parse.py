@@ -471,7 +471,9 @@ def collect_references(records: list[tuple[int, dict]], known: KnownKeys) -> Ref
         if isinstance(purpose, str) and purpose not in purposes:
             refs.purposes.add(purpose)
         if isinstance(listed, list):
-            refs.purposes.update(key for key in listed if isinstance(key, str) and key not in purposes)
+            for key in listed:
+                if isinstance(key, str) and key not in purposes:
+                    refs.purposes.add(key)
         if get("type") == "person":
             key, email = get("key"), get("email")
             if isinstance(key, str) and key not in persons:
