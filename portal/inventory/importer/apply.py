@@ -358,9 +358,13 @@ class Writer:
         for batch in chunked(wanted):
             for person in batch:
                 pool[person] = _Pool()
-            stmt = sa.select(Item.id, Item.person_id, Item.content_digest).where(
-                Item.person_id.in_(batch), Item.key.is_(None), Item.id <= self.baseline.item)
-            for item_id, person, digest in db.session.execute(stmt):
+            # Keyed lines are skipped here, not in SQL: given "key IS NULL", SQLite walks the key
+            # index's run of NULLs (most of the table) for every chunk instead of the person's lines.
+            stmt = sa.select(Item.id, Item.person_id, Item.content_digest, Item.key).where(
+                Item.person_id.in_(batch), Item.id <= self.baseline.item)
+            for item_id, person, digest, key in db.session.execute(stmt):
+                if key is not None:
+                    continue
                 if digest is None:
                     undigested.setdefault(person, []).append(item_id)
                 else:
@@ -431,9 +435,10 @@ class Writer:
         keyless = [as_row(row) for row in rows if row["key"] is None]
         in_database: Counter = Counter()
         for batch in chunked({row["person_id"] for row in keyless}):
-            stmt = sa.select(*(getattr(Provision, name) for name in PROVISION_FIELDS)).where(
-                Provision.person_id.in_(batch), Provision.key.is_(None), Provision.id <= self.baseline.provision)
-            in_database.update(_fingerprint(found, PROVISION_FIELDS) for found in db.session.execute(stmt).mappings())
+            stmt = sa.select(Provision.key, *(getattr(Provision, name) for name in PROVISION_FIELDS)).where(
+                Provision.person_id.in_(batch), Provision.id <= self.baseline.provision)  # keyed: see _not_yet_imported
+            in_database.update(_fingerprint(found, PROVISION_FIELDS) for found in db.session.execute(stmt).mappings()
+                               if found["key"] is None)
         fresh = []
         for row in keyless:
             fingerprint = _fingerprint(row, PROVISION_FIELDS)
