@@ -30,7 +30,7 @@ _NUMBERS = frozenset({int, float})  # the JSON numbers, checked first (bool is a
 
 
 def line_amount(category: Any, value: Any) -> float | None:
-    keys = AMOUNT_KEYS.get(str(category) if category is not None else "")
+    keys = AMOUNT_KEYS.get(category)  # a Category (a StrEnum) finds its value's entry
     if keys is None or not isinstance(value, dict):
         return None
     amount = _number(value, keys)
