@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -29,7 +29,7 @@ from portal.casework.display import SOON_DAYS
 from portal.common.time import JST, parse_date
 from portal.dsr.calendar import japan_date
 from portal.dsr.approvals import pending_request_ids
-from portal.dsr.delivery import undelivered_ids, undelivered_request_ids
+from portal.dsr.delivery import undelivered_request_ids
 from portal.dsr.models import DataRequest, Jurisdiction, RequestType
 from portal.dsr.queries import REFERENCE_PATTERN
 from portal.dsr.status import CLOSED_STATUSES, RequestStatus
@@ -263,22 +263,52 @@ def conditions(filters: QueueFilters, *, viewer_id: int, now: datetime, only_own
         terms += _date_terms(filters, now)
         terms += _search_terms(filters)
     if only_own_or_free:
-        terms.append(sa.or_(DataRequest.assignee_id.is_(None), DataRequest.assignee_id == viewer_id))
+        terms.append(_own_or_free(viewer_id))
     return terms
 
 
 def at_risk(now: datetime):
     """Open and overdue, due within SOON_DAYS (Japan dates), or still waiting for the identity
     check; or (open or not) with an answer that was not delivered — which also has its own tab."""
+    # One id list from three indexed reads, each without an OR. With an OR (or a `closed_at`
+    # test beside the status) SQLite had to read each matching row, and with statistics saying
+    # most requests wait for the check (as ANALYZE may record them) it scanned every request.
+    return DataRequest.id.in_(sa.union(*_at_risk_reads(now)))
+
+
+class AtRiskReads(NamedTuple):
+    due_soon: sa.Select
+    unverified: sa.Select
+    undelivered: sa.Select
+
+
+def _at_risk_reads(now: datetime) -> AtRiskReads:
     soon = _japan_midnight(japan_date(now) + timedelta(days=SOON_DAYS + 1))
     due_soon = sa.select(DataRequest.id).where(DataRequest.closed_at.is_(None), DataRequest.due_at < soon)
     # RECEIVED is an open status and `closed_at` is set only on reaching a final closed one, so
     # the status alone says "open and unverified" — and is answered from the status index alone.
     unverified = sa.select(DataRequest.id).where(DataRequest.status == RequestStatus.RECEIVED)
-    # One id list from three indexed reads, each without an OR. With an OR (or a `closed_at`
-    # test beside the status) SQLite had to read each matching row, and with statistics saying
-    # most requests wait for the check (as ANALYZE may record them) it scanned every request.
-    return DataRequest.id.in_(sa.union(due_soon, unverified, undelivered_ids()))
+    undelivered = sa.select(DataRequest.id).where(DataRequest.id.in_(undelivered_request_ids()))
+    return AtRiskReads(due_soon, unverified, undelivered)
+
+
+def count_at_risk(now: datetime, *, viewer_id: int, only_own_or_free: bool = False) -> tuple[int, bool]:
+    """`capped_count` of the requests at risk, from each of its reads capped on its own.
+
+    Asked as one query, PostgreSQL gathers every id at risk (tens of thousands in a big
+    register) and then walks the requests by deadline, the closed ones included, to find them.
+    Each read stopped at the cap instead is an index range, and the union of capped reads is
+    exact up to the cap: a read cut short holds more than the cap by itself.
+    """
+    extra = [_own_or_free(viewer_id)] if only_own_or_free else []
+    capped = [sa.select(read.where(*extra).limit(COUNT_CAP + 1).subquery()) for read in _at_risk_reads(now)]
+    found = sa.union(*capped).subquery()
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(found)) or 0
+    return min(count, COUNT_CAP), count > COUNT_CAP
+
+
+def _own_or_free(viewer_id: int):
+    return sa.or_(DataRequest.assignee_id.is_(None), DataRequest.assignee_id == viewer_id)
 
 
 def _status_terms(status: str) -> list:
@@ -404,7 +434,21 @@ def capped_count(terms: list, order: tuple = (DataRequest.due_at, DataRequest.id
 
 
 def at_risk_requests(now: datetime, limit: int = 20) -> list[DataRequest]:
-    """The most urgent requests at risk (the dashboard's list): unverified first, then by due date."""
-    stmt = (sa.select(DataRequest).options(*LIST_ONLY).where(at_risk(now))
-            .order_by(DataRequest.due_at.is_not(None), DataRequest.due_at, DataRequest.id).limit(limit))
-    return list(db.session.scalars(stmt))
+    """The most urgent requests at risk (the dashboard's list): unverified first, then by due date.
+
+    The most urgent of each read, merged: each is an index range stopped at `limit`, where the
+    single query sorted every request at risk (half a second at a million requests)."""
+    reads = _at_risk_reads(now)
+    urgency = (DataRequest.due_at.is_not(None), DataRequest.due_at, DataRequest.id)
+    ordered = (reads.due_soon.order_by(DataRequest.due_at, DataRequest.id),  # all have a deadline: the index's order
+               reads.unverified.order_by(*urgency), reads.undelivered.order_by(*urgency))
+    found: dict[int, DataRequest] = {}
+    for read in ordered:
+        stmt = sa.select(DataRequest).options(*LIST_ONLY).where(DataRequest.id.in_(read.limit(limit).scalar_subquery()))
+        found.update((request.id, request) for request in db.session.scalars(stmt))
+    return sorted(found.values(), key=_urgency)[:limit]
+
+
+def _urgency(request: DataRequest) -> tuple:
+    """The order of `urgency` above, in Python: without a deadline first (by id), then by deadline."""
+    return (0, request.id) if request.due_at is None else (1, request.due_at, request.id)

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 
 from portal.casework import display, forms, services
 from portal.casework.page import assignee_choices
-from portal.casework.queue import COUNT_CAP, ID, QueueFilters, capped_count, conditions, read_page
+from portal.casework.queue import COUNT_CAP, ID, QueueFilters, capped_count, conditions, count_at_risk, read_page
 from portal.common.time import utcnow
 from portal.customer.masking import mask_email
 from portal.dsr import approvals, delivery
@@ -57,8 +57,7 @@ def queue():
     page = read_page(filters, viewer_id=user.id, now=now, after=request.args.get("after"),
                      before=request.args.get("before"), only_own_or_free=restricted)
     mine, mine_capped = capped_count(conditions(QueueFilters(assignee="me"), viewer_id=user.id, now=now))
-    at_risk, at_risk_capped = capped_count(conditions(QueueFilters(risk=True), viewer_id=user.id, now=now,
-                                                      only_own_or_free=restricted))
+    at_risk, at_risk_capped = count_at_risk(now, viewer_id=user.id, only_own_or_free=restricted)
     manager = user.may(StaffRole.MANAGER)
     staff = services.active_staff()
     names = {member.id: member.name for member in staff}

@@ -261,3 +261,33 @@ def test_at_risk_is_overdue_due_within_three_days_or_waiting_for_the_identity_ch
     page = client.get("/staff/", query_string={"risk": "1"})
     assert listed(page) == [unverified.reference, overdue.reference, soon.reference]
     assert "Remove the filter: At risk" in page.get_data(as_text=True)
+
+
+def at_risk_badge(response) -> str:
+    return re.search(r'At risk <span class="badge badge-danger">([^<]*)</span>', response.get_data(as_text=True)).group(1)
+
+
+def test_the_at_risk_tab_counts_each_request_at_risk_once(client, english_agent, file_case, set_due, make_person):
+    overdue, soon, later = (file_case(person_id=make_person()) for _ in range(3))
+    set_due(overdue.reference, due_in(-1))
+    set_due(soon.reference, due_in(2))
+    set_due(later.reference, due_in(9))
+    unverified = file_case(status="received", residence="eu")
+    set_due(unverified.reference, due_in(1))  # at risk twice over: counted once
+    file_case(status="completed")
+    assert at_risk_badge(client.get("/staff/")) == "3"
+
+
+def test_the_at_risk_tab_says_more_than_its_cap_from_any_of_its_reasons(
+        client, english_agent, file_case, set_due, make_person, monkeypatch):
+    import portal.casework.queue as queue
+
+    monkeypatch.setattr(queue, "COUNT_CAP", 2)
+    overdue = [file_case(person_id=make_person()) for _ in range(2)]
+    for case in overdue:
+        set_due(case.reference, due_in(-1))
+    assert at_risk_badge(client.get("/staff/")) == "2"  # exactly the cap: no "+"
+    file_case(status="received", residence="eu")  # a third, for another reason
+    assert at_risk_badge(client.get("/staff/")) == "2+"
+    set_due(overdue[0].reference, due_in(20))
+    assert at_risk_badge(client.get("/staff/")) == "2"

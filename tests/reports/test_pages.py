@@ -146,3 +146,22 @@ def test_the_ccpa_metrics_download_for_the_year_chosen(client, manager, add_requ
     rows = rows_of(response)
     by_type = {row[1]: dict(zip(CCPA_COLUMNS, row)) for row in rows[1:]}
     assert by_type["disclosure"]["received"] == "1" and by_type["disclosure"]["complied_in_whole_or_in_part"] == "1"
+
+
+def test_the_dashboards_at_risk_list_puts_the_nearest_deadline_first_whatever_puts_a_request_at_risk(
+        client, manager, file_case, set_due):
+    from datetime import timedelta
+
+    from portal.common.time import utcnow
+
+    late, later, latest = file_case(), file_case(), file_case()
+    set_due(late.reference, utcnow() - timedelta(days=5))
+    set_due(later.reference, utcnow() - timedelta(days=1))
+    set_due(latest.reference, utcnow() + timedelta(days=1))
+    # Waiting for the identity check: at risk for that, their deadline (from receipt) further away.
+    first_unverified, second_unverified = file_case(status="received"), file_case(status="received")
+    html = client.get("/staff/reports").get_data(as_text=True)
+    at_risk = html.split('id="at-risk"', 1)[1].split("</table>", 1)[0]
+    shown = [case.reference for case in (late, later, latest, first_unverified, second_unverified)]
+    assert sorted(shown, key=at_risk.index) == [late.reference, later.reference, latest.reference,
+                                                first_unverified.reference, second_unverified.reference]
