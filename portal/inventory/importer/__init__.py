@@ -132,6 +132,7 @@ def import_records(reader: RecordSource, *, actor: Actor, dry_run: bool = False,
         problems.extend(onward_opt_out.problems())
         if writer is not None and not problems:
             writer.write_labels(getattr(reader, "labels", None) or [])  # a CSV mapping's labels
+            writer.finish()
         if problems:
             raise ImportFailed(problems)
         result = ImportResult(counts=counts, dry_run=dry_run)
