@@ -11,8 +11,8 @@ count would say (`recompute` is that count, and the tests compare the two).
 - ORM writes (`Item(...)` added, a value or purposes changed, an item deleted: corrections,
   email changes, staff additions) are noted by the session's flush and recomputed just before
   the commit; nothing to call.
-- Bulk statements, which the ORM does not see (the importer, erasure and retention disposal),
-  call `refresh` with the persons (and categories) they wrote.
+- Bulk statements, which the ORM does not see (the importer, erasure and retention disposal,
+  merging two persons and undoing it), call `refresh` with the persons (and categories) they wrote.
 """
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ from portal.extensions import db
 from portal.inventory.models import Category, Item, ItemSummary, Person, item_purpose, item_purpose_summary
 
 BATCH = 500  # persons per statement
+#: Sums of other rows, not records of their own: a merge of two persons recomputes them, never moves them.
+SUMMARY_TABLES = ("item_summary", "item_purpose_summary")
 _PENDING = "item_summary_pending"  # session.info: {(person_id, category or None for all)}
 
 
