@@ -263,13 +263,12 @@ class Writer:
         for i in keyed:
             item_id = ids[item_rows[i]["key"]]
             if current.get(item_id, set()) != wanted[i]:
+                self.touched.add(item_rows[i]["person_id"])  # what its lines are used for changed
                 if item_id in current:
                     stale.append(item_id)
                 links.extend({"item_id": item_id, "purpose_id": p} for p in wanted[i])
         for batch in chunked(stale):
             db.session.execute(sa.delete(item_purpose).where(item_purpose.c.item_id.in_(batch)))
-        by_id = {ids[item_rows[i]["key"]]: item_rows[i]["person_id"] for i in keyed}
-        self.touched.update(by_id[link["item_id"]] for link in links)
 
         fresh = [keyless[j] for j in self._not_yet_imported([item_rows[i] for i in keyless])]
         new_ids = insert_with_new_ids(Item.__table__, [item_rows[i] for i in fresh])
