@@ -131,7 +131,8 @@ def my_data(person_id: int, *, stepped_up: bool) -> MyData | None:
     preview_ids = [i for c in bulk for i in queries.newest_item_ids(person_id, c, PREVIEW_LINES)]
     loaded = queries.items(person_id, categories=small, extra_ids=preview_ids)
     purpose_ids = queries.purpose_ids_by_category(person_id, bulk)
-    sources = queries.by_id(Source, {i for c in bulk for i in stats[c].source_ids})
+    all_source_ids = {i for s in ordered for i in s.source_ids}
+    sources = queries.by_id(Source, all_source_ids)  # the bulk categories' and, below, every third party's
     purposes = queries.by_id(Purpose, {i for ids in purpose_ids.values() for i in ids})
 
     groups = []
@@ -148,14 +149,13 @@ def my_data(person_id: int, *, stepped_up: bool) -> MyData | None:
             group.purposes = _unique(p for view in group.items for p in view.purposes)
         groups.append(group)
     provisions = queries.provisions(person_id)
-    all_source_ids = {i for s in ordered for i in s.source_ids}
     return MyData(
         register=_register(person, stepped_up=stepped_up), groups=groups,
         consents=_consents(queries.consent_events(person_id)),
         provisions=[_provision_view(p) for p in provisions],
         stepped_up=stepped_up,
         recipients=recipients.grouped(provisions),
-        received_from=recipients.received_from(queries.by_id(Source, all_source_ids).values()),
+        received_from=recipients.received_from(sources.values()),
     )
 
 

@@ -25,6 +25,7 @@ from portal.common.db import UTCDateTime, str_enum
 from portal.common.time import JST, utcnow
 from portal.extensions import db
 from portal.inventory.field_counts import by_field_name, count_by_field
+from portal.inventory import summary
 from portal.inventory.models import REGISTER_MIRRORS, Category, Item, ItemRevision, Person, item_purpose
 
 
@@ -150,12 +151,15 @@ def tombstone_and_delete(erasable, *, actor: Actor, request_id: int | None) -> i
         ).where(erasable),
     ))
     ids = sa.select(Item.id).where(erasable).scalar_subquery()
+    changed = summary.touched(erasable)  # whose summaries (which categories) to recompute after
     # SQLite enforces no ON DELETE CASCADE unless asked to, so dependants go explicitly.
     db.session.execute(sa.delete(item_purpose).where(item_purpose.c.item_id.in_(ids)))
     db.session.execute(
         sa.delete(ItemRevision).where(ItemRevision.item_id.in_(ids)).execution_options(synchronize_session=False)
     )
-    return db.session.execute(sa.delete(Item).where(erasable).execution_options(synchronize_session="fetch")).rowcount
+    deleted = db.session.execute(sa.delete(Item).where(erasable).execution_options(synchronize_session="fetch")).rowcount
+    summary.refresh_pairs(changed)
+    return deleted
 
 
 def tombstones(person_id: int) -> list[ItemTombstone]:

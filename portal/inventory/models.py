@@ -288,6 +288,36 @@ class Item(db.Model):
     purposes: Mapped[list[Purpose]] = relationship(secondary=item_purpose, lazy="raise_on_sql")
 
 
+class ItemSummary(db.Model):
+    """A person's items summed up per category and source, kept by `portal.inventory.summary`
+    in the transaction of every write that adds, changes or removes items (0045): what "my data"
+    and the staff's person view show at a glance without a pass over 100,000 lines."""
+
+    __tablename__ = "item_summary"
+    __table_args__ = (sa.Index("ix_item_summary_person_category", "person_id", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"))
+    category: Mapped[Category] = mapped_column(str_enum(Category))
+    source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("source.id"))
+    count: Mapped[int] = mapped_column(sa.Integer)
+    first_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retain_from: Mapped[date | None] = mapped_column(sa.Date)
+    retain_to: Mapped[date | None] = mapped_column(sa.Date)
+    amount_total: Mapped[float | None] = mapped_column(sa.Float)  # None when no line has an amount
+
+
+#: The purposes a person's lines of a category serve, kept with `ItemSummary` (0045).
+item_purpose_summary = sa.Table(
+    "item_purpose_summary",
+    db.metadata,
+    sa.Column("person_id", sa.ForeignKey("person.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("category", str_enum(Category), primary_key=True),
+    sa.Column("purpose_id", sa.ForeignKey("purpose.id"), primary_key=True),
+)
+
+
 #: What an item's content digest covers: what a re-import compares, besides its person and purposes.
 DIGESTED_FIELDS = ("category", "field", "value", "source_id", "collected_at", "retain_until")
 

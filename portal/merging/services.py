@@ -2,7 +2,8 @@
 
 Every table that points at `person.id` takes part, found from the schema rather than listed
 here, so a table added later (a campaign's recipients, an incident's affected persons) moves
-with the rest without anyone remembering to add it.
+with the rest without anyone remembering to add it. The item summaries are not moved but
+recomputed for both persons (`portal.inventory.summary`): they are sums, not records.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from portal.dsr.errors import DsrError
 from portal.dsr.models import DataRequest
 from portal.dsr.status import OPEN_STATUSES
 from portal.extensions import db
+from portal.inventory import summary
 from portal.inventory.models import Person
 from portal.merging.models import PersonMerge
 
@@ -36,10 +38,11 @@ class _PersonReference:
 
 
 def _references() -> list[_PersonReference]:
-    """Every column, in every table but the person and merge tables, that points at a person."""
+    """Every column, in every table but the person and merge tables and the item summaries
+    (recomputed instead), that points at a person."""
     found = []
     for table in db.metadata.sorted_tables:
-        if table.name in {Person.__tablename__, PersonMerge.__tablename__}:
+        if table.name in {Person.__tablename__, PersonMerge.__tablename__, *summary.SUMMARY_TABLES}:
             continue
         for column in table.columns:
             if any(fk.column.table.name == Person.__tablename__ for fk in column.foreign_keys):
@@ -147,6 +150,7 @@ def merge_persons(merged: Person, *, into: Person, actor: Actor, evidence: list[
     if earlier:
         db.session.execute(sa.update(Person).where(Person.id.in_(earlier)).values(merged_into_id=survivor.id))
         moved[_ALIASES] = earlier
+    summary.refresh([survivor.id, merged.id])
     merged.merged_into_id = survivor.id
     merge = PersonMerge(survivor_id=survivor.id, merged_id=merged.id, moved=moved, evidence=evidence or [],
                         merged_by=_actor_label(actor))
@@ -178,6 +182,7 @@ def undo_merge(merge: PersonMerge, *, actor: Actor) -> PersonMerge:
         ref = references.get(name)
         if ref is not None:
             _move(ref, ids, from_id=merge.survivor_id, to_id=merged.id)
+    summary.refresh([merge.survivor_id, merged.id])
     merged.merged_into_id = None
     merge.undone_at = utcnow()
     merge.undone_by = _actor_label(actor)

@@ -164,6 +164,7 @@ def _import_records(reader: RecordSource, *, actor: Actor, dry_run: bool, origin
         problems.extend(onward_opt_out.problems())
         if writer is not None and not problems:
             writer.write_labels(getattr(reader, "labels", None) or [])  # a CSV mapping's labels
+            writer.finish()
         if problems:
             raise ImportFailed(problems)
         result = ImportResult(counts=counts, dry_run=dry_run)

@@ -26,6 +26,7 @@ from portal.inventory.importer.bulk import chunked, insert_with_new_ids
 from portal.inventory.importer.parse import PERSON_VALUES, Chunk, KnownKeys, References
 from portal.inventory.importer.persons import emails_in_use, resolve_person_keys
 from portal.common.time import utcnow
+from portal.inventory import summary
 from portal.inventory.labels import forget_declared_labels
 from portal.inventory.models import (
     ConsentEvent,
@@ -111,6 +112,9 @@ class Writer:
         # Stored keyless lines of the person whose lines may go on in the next chunk.
         self.keyless_pool: dict[int, _Pool] = {}
         self.index_key = keyring().index_key  # each item's content digest is keyed with it
+        # Persons whose items this run added or changed: their item summaries are recomputed
+        # after each chunk, but the chunk's last person's only at the next (their lines may go on).
+        self.touched: set[int] = set()
 
     def write(self, chunk: Chunk) -> None:
         known, rows = self.known, chunk.rows
@@ -132,6 +136,18 @@ class Writer:
         self._items(rows["item"])
         self._consents(rows["consent"])
         self._provisions(rows["provision"])
+        last = self.known.persons.get(rows["item"][-1]["person"]) if rows["item"] else None
+        self._refresh_summaries(keep=last)
+
+    def finish(self) -> None:
+        """What is left to write once every chunk is: the item summaries not yet recomputed."""
+        self._refresh_summaries(keep=None)
+
+    def _refresh_summaries(self, *, keep: int | None) -> None:
+        due = self.touched - {keep}
+        if due:
+            summary.refresh(due)
+        self.touched &= {keep}
 
     def write_labels(self, rows: list[dict]) -> None:
         """Store declared field labels: one per category and field, the later one winning (in
@@ -257,6 +273,7 @@ class Writer:
         for i in keyed:
             item_id = ids[item_rows[i]["key"]]
             if current.get(item_id, set()) != wanted[i]:
+                self.touched.add(item_rows[i]["person_id"])  # what its lines are used for changed
                 if item_id in current:
                     stale.append(item_id)
                 links.extend({"item_id": item_id, "purpose_id": p} for p in wanted[i])
@@ -265,6 +282,7 @@ class Writer:
 
         fresh = [keyless[j] for j in self._not_yet_imported([item_rows[i] for i in keyless])]
         new_ids = insert_with_new_ids(Item.__table__, [item_rows[i] for i in fresh])
+        self.touched.update(item_rows[i]["person_id"] for i in fresh)
         for i, item_id in zip(fresh, new_ids):
             links.extend({"item_id": item_id, "purpose_id": p} for p in wanted[i])
         insert_many(item_purpose, links)
@@ -297,11 +315,14 @@ class Writer:
             payload = {"id": ids[row["key"]], "content_digest": row["content_digest"]}
             if any(getattr(stored[row["key"]], name) != row[name] for name in ITEM_FIELDS):
                 changed.append({**payload, **{name: row[name] for name in ITEM_FIELDS}})
+                # Its person's summary changes, and when it moves, the one it leaves.
+                self.touched.update((row["person_id"], stored[row["key"]].person_id))
             else:
                 digests.append(payload)
         new_rows = [row for row in rows if row["key"] not in existing]
         new_ids = insert_with_new_ids(Item.__table__, new_rows)
         ids.update((row["key"], new_id) for row, new_id in zip(new_rows, new_ids))
+        self.touched.update(row["person_id"] for row in new_rows)
         for updates in (changed, digests):
             if updates:
                 db.session.execute(sa.update(Item), updates)
