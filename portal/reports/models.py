@@ -21,8 +21,11 @@ from portal.extensions import db
 _OPEN = sa.text("closed_at IS NULL")
 _CLOSED = sa.text("closed_at IS NOT NULL")
 
-# Open now: counts per status and assignee, with their due dates (overdue, due today…).
-sa.Index("ix_data_request_open_status_assignee", DataRequest.status, DataRequest.assignee_id, DataRequest.due_at,
+# Open now: counts per status and assignee, with their due dates (overdue, due today…), pauses and
+# receipt confirmations: every column the dashboard's open workload reads, so the index answers it
+# alone (with a column missing, PostgreSQL read all million requests instead: 0.3 s).
+OPEN_WORKLOAD_COLUMNS = ("status", "assignee_id", "due_at", "paused_at", "acknowledge_due_at", "acknowledged_at")
+sa.Index("ix_data_request_open_status_assignee", *(getattr(DataRequest, name) for name in OPEN_WORKLOAD_COLUMNS),
          sqlite_where=_OPEN, postgresql_where=_OPEN)
 # Closed in a period (breakdowns, weekly answered, per assignee): counts, days taken, on time.
 # Partial (closed requests only): the open ones are the queue's, whose partial indexes serve them;

@@ -80,7 +80,7 @@ def open_now(now: datetime) -> Now:
     overdue = due_today = this_week = unassigned = receipts_late = 0
     rows = db.session.execute(sa.select(
         DataRequest.status, DataRequest.assignee_id, sa.func.count(),
-        _count_if(DataRequest.overdue_at(now)),
+        _count_if(DataRequest.past_due_at(now)),  # the rows are open (WHERE OPEN)
         _count_if(sa.and_(DataRequest.due_at >= now, DataRequest.due_at < tomorrow)),
         _count_if(sa.and_(DataRequest.due_at >= now, DataRequest.due_at < next_monday)),
         _count_if(sa.or_(DataRequest.acknowledged_at > DataRequest.acknowledge_due_at,
