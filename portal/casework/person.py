@@ -120,9 +120,7 @@ def search_people(text: str) -> tuple[str, list[Person]]:
         kind, condition = "email", Person.with_email(text)
     else:
         # Names and phones are encrypted: whole values (spaces, case and dashes aside) or the family name.
-        kind, condition = "key_or_name", sa.or_(Person.key == text, Person.with_customer_number(text),
-                                                Person.with_name(text), Person.with_family_name(text),
-                                                Person.with_phone(text))
+        kind, condition = "key_or_name", Person.with_any_identifier(text)
     people = db.session.scalars(sa.select(Person).where(condition).order_by(Person.id).limit(MATCH_RESULTS))
     return kind, list(people)
 

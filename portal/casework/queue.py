@@ -357,15 +357,9 @@ def _search_terms(filters: QueueFilters) -> list:
         # number or phone (any formatting), or a whole name in kanji or kana (spaces, width and
         # case aside) — see `portal.encryption.blind`.
         people = list(db.session.scalars(
-            sa.select(Person.id).where(person_matches(filters.q)).limit(MAX_PEOPLE_PER_SEARCH)))
+            sa.select(Person.id).where(Person.with_any_identifier(filters.q)).limit(MAX_PEOPLE_PER_SEARCH)))
         return [sa.or_(DataRequest.with_requester_name(filters.q), DataRequest.person_id.in_(people))]
     return []
-
-
-def person_matches(text: str):
-    """People whose key, customer number, phone, whole name or family name (kanji or kana) is `text`."""
-    return sa.or_(Person.key == text, Person.with_customer_number(text), Person.with_phone(text),
-                  Person.with_name(text), Person.with_family_name(text))
 
 
 def read_page(filters: QueueFilters, *, viewer_id: int, now: datetime, after: str | None = None,
