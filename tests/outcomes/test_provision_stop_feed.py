@@ -10,6 +10,7 @@ import json
 import sqlalchemy as sa
 
 from portal.common.time import utcnow
+from portal.dsr.calendar import japan_date
 from portal.extensions import db
 from portal.inventory.models import Provision
 from tests.customer.records import HANAKO, HANAKO_VALUES, JIRO
@@ -75,7 +76,7 @@ def test_a_stop_reaches_the_feed_the_api_the_webhook_and_the_importer(
     assert HANAKO_VALUES["email"] not in json.dumps(sent, ensure_ascii=False)
 
     # The importer: a new provision to the stopped recipient is refused with its line; nothing is written.
-    today = utcnow().date().isoformat()
+    today = japan_date(utcnow()).isoformat()  # stops take effect by Japan date, as provisions are dated
     before = read(lambda: db.session.scalar(sa.select(sa.func.count()).select_from(Provision)))
     lines = [_provision("P-OLD", AD_PARTNER, "2024-01-10"),  # history from before the stop: loads
              _provision("P-NEW", "株式会社 サンプル広告", today),  # line 2: refused
