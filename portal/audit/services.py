@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from flask_sqlalchemy.session import Session
 
 from portal.audit.models import AuditEntry, AuditHead
 from portal.common.time import utcnow
@@ -82,6 +83,10 @@ def record(
     """Add an audit entry to the current transaction (the caller commits with its change)."""
     _lock_chain()
     head = db.session.get(AuditHead, HEAD_ID)
+    if head is not None:
+        # Held until the transaction ends: the session keeps loaded rows only while something
+        # refers to them, and a second entry in the same transaction would read the head again.
+        db.session.info[HEAD_KEY] = head
     # Linking to the head, not to whatever row is last, makes entries cut off the end break
     # the link of the next one written, on top of the head's count no longer matching.
     last_hash = head.last_hash if head else db.session.scalar(
@@ -108,6 +113,13 @@ def record(
 
 
 HEAD_ID = 1
+HEAD_KEY = "audit.head"
+
+
+@sa.event.listens_for(Session, "after_commit")
+@sa.event.listens_for(Session, "after_rollback")
+def _let_go_of_head(session) -> None:
+    session.info.pop(HEAD_KEY, None)
 
 
 def head_mac(last_id: int, last_hash: str, entries: int) -> str:
