@@ -82,7 +82,8 @@ def record(
 ) -> AuditEntry:
     """Add an audit entry to the current transaction (the caller commits with its change)."""
     _lock_chain()
-    head = db.session.get(AuditHead, HEAD_ID)
+    with db.session.no_autoflush:  # what is pending is written with the entry, in one flush below
+        head = db.session.get(AuditHead, HEAD_ID)
     if head is not None:
         # Held until the transaction ends: the session keeps loaded rows only while something
         # refers to them, and a second entry in the same transaction would read the head again.
