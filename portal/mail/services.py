@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_sqlalchemy.session import Session
 
@@ -62,9 +62,7 @@ def queue_mail(*, to: str, template: str, language: str, kind: str, headers: dic
     if language not in current_app.config["PORTAL_LANGUAGES"]:
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(language):
-        subject = render_template(f"mail/{template}.subject.txt", **context)
-        body_text = render_template(f"mail/{template}.txt", **context)
-        body_html = render_template(f"mail/{template}.html", **context)
+        subject, body_text, body_html = _render_parts(template, context)
     message = OutboxMessage(
         to_address=to,
         # One line, whatever the template's whitespace: a newline in a header is an injection.
@@ -78,6 +76,17 @@ def queue_mail(*, to: str, template: str, language: str, kind: str, headers: dic
     )
     _queue(message, flush=flush)
     return message
+
+
+def _render_parts(template: str, context: dict) -> tuple[str, str, str]:
+    """The subject, text and HTML of `templates/mail/<template>.*`, as `render_template`
+    renders each, but with the app's template context (context processors) made once for all
+    three. No signal listens for mail templates being rendered."""
+    app = current_app._get_current_object()
+    context = dict(context)
+    app.update_template_context(context)
+    return tuple(app.jinja_env.get_template(f"mail/{template}{suffix}").render(context)
+                 for suffix in (".subject.txt", ".txt", ".html"))
 
 
 def _queue(message: OutboxMessage, *, flush: bool) -> None:
