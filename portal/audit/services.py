@@ -66,9 +66,16 @@ def _entry_hash(entry: AuditEntry) -> str:
 
 
 def _lock_chain() -> None:
-    """Serialise appends so two transactions never link to the same predecessor."""
+    """Serialise appends so two transactions never link to the same predecessor.
+
+    Taken once per transaction: it is held until the transaction ends (the statement's
+    autoflush writes what is pending before it, so rows are locked before the chain in every
+    transaction; once the chain is held, that order no longer matters)."""
+    if db.session.info.get(LOCKED_KEY):
+        return
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
+        db.session.info[LOCKED_KEY] = True
 
 
 def record(
@@ -115,12 +122,24 @@ def record(
 
 HEAD_ID = 1
 HEAD_KEY = "audit.head"
+LOCKED_KEY = "audit.chain_locked"
 
 
-@sa.event.listens_for(Session, "after_commit")
-@sa.event.listens_for(Session, "after_rollback")
-def _let_go_of_head(session) -> None:
+def _forget_chain(session) -> None:
     session.info.pop(HEAD_KEY, None)
+    session.info.pop(LOCKED_KEY, None)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _transaction_over(session, transaction) -> None:
+    if transaction.parent is None:  # committed, rolled back or closed: the lock is gone
+        _forget_chain(session)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session, previous_transaction) -> None:
+    # Any rollback, a savepoint's too: a lock taken inside a rolled-back savepoint is released.
+    _forget_chain(session)
 
 
 def head_mac(last_id: int, last_hash: str, entries: int) -> str:
