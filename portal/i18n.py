@@ -5,11 +5,13 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from babel import support
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask import Flask, Request, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Domain, format_date, format_datetime, get_locale, get_timezone
+from wtforms.i18n import messages_path
 
 from portal.extensions import babel
 
@@ -59,6 +61,23 @@ class RequestCachedDomain(Domain):
         if state is not None:
             state.madoguchi_translations = (getattr(state, "babel_locale", None), translations)
         return translations
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(locale: str):
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class PortalRequest(Request):
+    """Flask's request, with WTForms' own messages ("This field is required.") at hand.
+
+    Flask-WTF reads their catalogue from disk on the first form of every request and keeps it
+    on the request as `wtforms_translations`; here it is read once per language and process
+    (a catalogue of the library's words, the same for everyone)."""
+
+    @property
+    def wtforms_translations(self):
+        return _wtforms_catalogue(str(get_locale()))
 
 
 @lru_cache(maxsize=4096)
@@ -128,6 +147,7 @@ def translation_directory(app: Flask) -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = PortalRequest
     babel.init_app(
         app,
         locale_selector=select_locale,

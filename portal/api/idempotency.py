@@ -64,4 +64,5 @@ def replay(token: ApiToken, key: str, digest: str) -> Response | None:
 def remember(token: ApiToken, key: str, digest: str, status: int, body: dict) -> None:
     db.session.add(ApiIdempotencyRecord(token_id=token.id, key=key, request_hash=digest,
                                         status_code=status, response_body=body))
-    db.session.flush()
+    # Written with the call's audit entry and commit: a key that raced in first fails there, and
+    # the caller hands back that call's answer.

@@ -1,7 +1,8 @@
 """How requests look in the API: summaries for lists, details with the timeline."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
+from operator import attrgetter
 from typing import Iterable
 
 import sqlalchemy as sa
@@ -13,7 +14,8 @@ from portal.inventory.models import Person
 
 
 def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
+    """In UTC, as the database gives it back, also for a moment the call itself gave in Japan time."""
+    return None if moment is None else moment.astimezone(timezone.utc).isoformat()
 
 
 def person_keys(person_ids: Iterable[int | None]) -> dict[int, str]:
@@ -53,8 +55,12 @@ def event_record(event: RequestEvent) -> dict:
     }
 
 
-def request_detail(request: DataRequest) -> dict:
+def request_detail(request: DataRequest, *, events: list[RequestEvent] | None = None) -> dict:
+    """The request with its timeline. `events`: its whole timeline when the caller holds it (the
+    events of a request it has just filed, in the order they were added), instead of reading it."""
     body = request_summary(request, person_keys([request.person_id]))
+    # Oldest first, as the timeline is read (a stable sort keeps the order of events of one moment).
+    events = timeline(request) if events is None else sorted(events, key=attrgetter("at"))
     body.update({
         "requester": {"email": request.requester_email, "name": request.requester_name,
                       "language": request.language.value},
@@ -63,6 +69,6 @@ def request_detail(request: DataRequest) -> dict:
         "details": request.details or {},
         "rejection_reason": request.rejection_reason,
         "extension_reason": request.extension_reason,
-        "timeline": [event_record(event) for event in timeline(request)],
+        "timeline": [event_record(event) for event in events],
     })
     return body

@@ -109,7 +109,8 @@ def create_request(body: dict):
     change = file_api_request(body, actor=api_actor(),
                               idempotency_key=f"api:{current_token().id}:{key}" if key else None)
     g.api_person_id = change.request.person_id
-    return Result(request_detail(change.request), 201)
+    # A request filed now: its timeline is the events filing added (a replay has none and reads it).
+    return Result(request_detail(change.request, events=change.events if change.created else None), 201)
 
 
 @api_route("GET", "/requests", tag=TAG, params=LIST_PARAMS, summary="List requests",

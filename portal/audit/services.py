@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from flask_sqlalchemy.session import Session
 
 from portal.audit.models import AuditEntry, AuditHead
 from portal.common.time import utcnow
@@ -65,9 +66,16 @@ def _entry_hash(entry: AuditEntry) -> str:
 
 
 def _lock_chain() -> None:
-    """Serialise appends so two transactions never link to the same predecessor."""
+    """Serialise appends so two transactions never link to the same predecessor.
+
+    Taken once per transaction: it is held until the transaction ends (the statement's
+    autoflush writes what is pending before it, so rows are locked before the chain in every
+    transaction; once the chain is held, that order no longer matters)."""
+    if db.session.info.get(LOCKED_KEY):
+        return
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
+        db.session.info[LOCKED_KEY] = True
 
 
 def record(
@@ -81,7 +89,12 @@ def record(
 ) -> AuditEntry:
     """Add an audit entry to the current transaction (the caller commits with its change)."""
     _lock_chain()
-    head = db.session.get(AuditHead, HEAD_ID)
+    with db.session.no_autoflush:  # what is pending is written with the entry, in one flush below
+        head = db.session.get(AuditHead, HEAD_ID)
+    if head is not None:
+        # Held until the transaction ends: the session keeps loaded rows only while something
+        # refers to them, and a second entry in the same transaction would read the head again.
+        db.session.info[HEAD_KEY] = head
     # Linking to the head, not to whatever row is last, makes entries cut off the end break
     # the link of the next one written, on top of the head's count no longer matching.
     last_hash = head.last_hash if head else db.session.scalar(
@@ -108,6 +121,25 @@ def record(
 
 
 HEAD_ID = 1
+HEAD_KEY = "audit.head"
+LOCKED_KEY = "audit.chain_locked"
+
+
+def _forget_chain(session) -> None:
+    session.info.pop(HEAD_KEY, None)
+    session.info.pop(LOCKED_KEY, None)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _transaction_over(session, transaction) -> None:
+    if transaction.parent is None:  # committed, rolled back or closed: the lock is gone
+        _forget_chain(session)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session, previous_transaction) -> None:
+    # Any rollback, a savepoint's too: a lock taken inside a rolled-back savepoint is released.
+    _forget_chain(session)
 
 
 def head_mac(last_id: int, last_hash: str, entries: int) -> str:

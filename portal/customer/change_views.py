@@ -15,7 +15,7 @@ from portal.customer import corrections, email_change
 from portal.inventory.labels import category_name, field_name
 from portal.customer.request_forms import CorrectionForm, ConsentForm
 from portal.customer.request_services import Requester
-from portal.customer.request_views import after_filing, filed, person_id_or_404
+from portal.customer.request_views import Filed, after_filing, commit_filing, filed, person_id_or_404
 from portal.customer.views import bp
 from portal.dsr.errors import DsrError
 from portal.extensions import db
@@ -69,7 +69,7 @@ def _correction(items: list[Item], *, single: bool):
     if form.validate_on_submit():
         replayed = corrections.filed_before(Requester.current(), form.idempotency_key.data)
         if replayed:
-            return after_filing(replayed)
+            return after_filing([Filed.of(change) for change in replayed])
         proposals = _proposals(form, by_id)
         if proposals is not None:
             try:
@@ -80,8 +80,7 @@ def _correction(items: list[Item], *, single: bool):
                 db.session.rollback()
                 form.form_errors.append(error.message)
             else:
-                db.session.commit()
-                return _after_correction(changes, pending)
+                return _after_correction(commit_filing(changes), pending)
     rows = [(entry, by_id[int(entry.item_id.data)]) for entry in form.changes]
     return render_template("customer/requests/correction.html", form=form, rows=rows, single=single,
                            self_service=corrections.is_self_service, confirm_first=email_change.needs_confirmation,
@@ -98,16 +97,16 @@ def _sent_message(pending: email_change.Pending) -> str:
              new=pending.new_address, current=pending.current_address or "—")
 
 
-def _after_correction(changes, pending):
+def _after_correction(shown: list[Filed], pending):
     """A new email address waits for its link: its own page when nothing else was filed, else
     a note above the requests that were."""
     if pending:
         session[PENDING_ITEM_KEY] = pending[-1].item_id
-        if not changes:
+        if not shown:
             return redirect(url_for(".email_change_sent"))
         for each in pending:
             flash(_sent_message(each), "info")
-    return after_filing(changes)
+    return after_filing(shown)
 
 
 @bp.route("/requests/new/correction", methods=["GET", "POST"])
@@ -170,8 +169,7 @@ def consents():
             db.session.rollback()
             flash(error.message, "info")
             return redirect(url_for("customer.consents"))
-        db.session.commit()
-        filed([change])
+        filed(commit_filing([change]))
         return redirect(url_for("customer.consents"))
     return render_template("customer/requests/consents.html", form=form, choices=choices,
                            objections=objections, marketing=consent_services.marketing_purposes())

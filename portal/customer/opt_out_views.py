@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from portal.customer.opt_out import NothingToStop, stop_opt_out
 from portal.customer.request_forms import RequestForm
 from portal.customer.request_services import Requester
-from portal.customer.request_views import after_filing, person_id_or_404
+from portal.customer.request_views import after_filing, commit_filing, person_id_or_404
 from portal.extensions import db
 from portal.inventory.opt_out import opt_out_recipients
 from portal.verification.session import current_customer, customer_required
@@ -38,6 +38,5 @@ def stop():
             db.session.rollback()
             flash(error.message, "info")
             return redirect(url_for("customer.my_requests"))
-        db.session.commit()
-        return after_filing([change])
+        return after_filing(commit_filing([change]))
     return render_template("customer/opt_out.html", form=form, recipients=recipients)

@@ -47,9 +47,10 @@ class Requester:
     @classmethod
     def current(cls) -> "Requester":
         customer = current_customer()
-        person = db.session.get(Person, customer.person_id) if customer.person_id else None
-        return cls(person_id=customer.person_id, email=customer.email,
-                   name=person.name if person else None, language=current_language())
+        # The name alone: a whole person row would decrypt every field of it.
+        name = db.session.scalar(sa.select(Person.name).where(Person.id == customer.person_id)) \
+            if customer.person_id else None
+        return cls(person_id=customer.person_id, email=customer.email, name=name, language=current_language())
 
     def key(self, submitted: str, suffix: str = "") -> str:
         """The form's key, scoped to this person: nobody can replay (or block) another's key."""

@@ -5,6 +5,9 @@ someone else's reference answers exactly like one that does not exist.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask import request as http_request
@@ -56,26 +59,50 @@ def _own_request_or_404(reference: str) -> DataRequest:
     return request
 
 
-def filed(changes) -> None:
-    """Say what was filed: its reference and, for open requests, when we will answer."""
-    for change in changes:
+@dataclass(frozen=True)
+class Filed:
+    """What the page says about a filed request, taken before the commit (which expires the
+    request: reading it afterwards would load the row again)."""
+
+    reference: str
+    created: bool
+    is_open: bool
+    type_label: str
+    due_at: datetime | None
+
+    @classmethod
+    def of(cls, change) -> "Filed":
         request = change.request
-        if not change.created:
+        return cls(reference=request.reference, created=change.created, is_open=request.is_open,
+                   type_label=str(request.type.label), due_at=request.due_at)
+
+
+def commit_filing(changes) -> list[Filed]:
+    """Commit what was filed; what the page will say about it."""
+    shown = [Filed.of(change) for change in changes]
+    db.session.commit()
+    return shown
+
+
+def filed(shown: list[Filed]) -> None:
+    """Say what was filed: its reference and, for open requests, when we will answer."""
+    for request in shown:
+        if not request.created:
             flash(_("We had already received this request (%(reference)s).", reference=request.reference), "info")
         elif not request.is_open:
             flash(_("Done: %(type)s took effect now (%(reference)s). We sent you a confirmation by mail.",
-                    type=request.type.label, reference=request.reference), "success")
+                    type=request.type_label, reference=request.reference), "success")
         else:
             flash(_("We have received your request (%(reference)s). We will answer by %(date)s at the latest. "
                     "We sent you a confirmation by mail.", reference=request.reference,
                     date=format_date(request.due_at, "long")), "success")
 
 
-def after_filing(changes):
+def after_filing(shown: list[Filed]):
     """One request: show it. Several (a correction split in two): the list shows them all."""
-    filed(changes)
-    if len(changes) == 1:
-        return redirect(url_for("customer.request_detail", reference=changes[0].request.reference))
+    filed(shown)
+    if len(shown) == 1:
+        return redirect(url_for("customer.request_detail", reference=shown[0].reference))
     return redirect(url_for("customer.my_requests"))
 
 
@@ -147,8 +174,7 @@ def new_typed_request(kind: str):
             db.session.rollback()
             flash(error.message, "error")
         else:
-            db.session.commit()
-            return after_filing([change])
+            return after_filing(commit_filing([change]))
     return render_template("customer/requests/form.html", form=form, kind=kind, intro=TYPE_INTROS[kind])
 
 

@@ -129,7 +129,7 @@ def create_request(
                                                     "due_at": iso(request.due_at)})]
     if verified:
         events += start_clock(request, actor=actor, verified_at=received_at)
-    audit("dsr.request.created", request, actor=actor, type=request.type.value,
+    audit("dsr.request.created", request, actor=actor, new_request=True, type=request.type.value,
           channel=request.channel.value, jurisdiction=request.jurisdiction.value,
           is_agent=request.is_agent, verified=bool(verified))
     webhooks.emit("request.received", {"reference": request.reference, "type": request.type.value,

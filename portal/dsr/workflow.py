@@ -97,11 +97,15 @@ def add_event(
     return event
 
 
-def audit(action: str, request: DataRequest, *, actor: Actor, **details: Any) -> None:
-    """Audit a change to a request: identifiers, statuses and dates only, never its texts."""
-    # Writing the request row first takes its row lock before the audit chain's lock, in the
-    # same order in every transaction, so two staff on one request never deadlock.
-    db.session.flush()
+def audit(action: str, request: DataRequest, *, actor: Actor, new_request: bool = False, **details: Any) -> None:
+    """Audit a change to a request: identifiers, statuses and dates only, never its texts.
+
+    `new_request`: the request was inserted by this transaction, so no other one can hold or
+    wait for its row; it is written with the entry (one flush) instead of before the chain lock."""
+    if not new_request:
+        # Writing the request row first takes its row lock before the audit chain's lock, in the
+        # same order in every transaction, so two staff on one request never deadlock.
+        db.session.flush()
     record(
         action,
         actor=actor,

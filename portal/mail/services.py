@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_sqlalchemy.session import Session
 
@@ -28,7 +28,8 @@ from portal.mail.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
-# Ids of messages added in the open transaction, then of those whose transaction committed.
+# Messages added in the open transaction (ids, or the messages not yet written), then the ids of
+# those whose transaction committed.
 QUEUED_KEY = "outbox.queued"
 COMMITTED_KEY = "outbox.committed"
 GIVE_UP_AFTER = timedelta(hours=24)
@@ -49,19 +50,19 @@ def new_message_id() -> str:
 
 
 def queue_mail(*, to: str, template: str, language: str, kind: str, headers: dict[str, str] | None = None,
-               request_id: int | None = None, **context) -> OutboxMessage:
+               request_id: int | None = None, flush: bool = True, **context) -> OutboxMessage:
     """Render `templates/mail/<template>.*` in `language` and add the mail to the current
     transaction; the caller commits, and only then is it sent. `headers` are extra header
     lines (one line each; a newline would be a header injection, so it is refused).
-    `request_id`: the request this mail answers, where a delivery failure is shown to staff."""
+    `request_id`: the request this mail answers, where a delivery failure is shown to staff.
+    `flush=False` leaves the row to the transaction's next flush (its commit at the latest), for
+    a caller that does not need `message.id` at once (it is None until then)."""
     if headers and any("\n" in f"{name}{value}" or "\r" in f"{name}{value}" for name, value in headers.items()):
         raise ValueError("a mail header must be one line")
     if language not in current_app.config["PORTAL_LANGUAGES"]:
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(language):
-        subject = render_template(f"mail/{template}.subject.txt", **context)
-        body_text = render_template(f"mail/{template}.txt", **context)
-        body_html = render_template(f"mail/{template}.html", **context)
+        subject, body_text, body_html = _render_parts(template, context)
     message = OutboxMessage(
         to_address=to,
         # One line, whatever the template's whitespace: a newline in a header is an injection.
@@ -73,10 +74,28 @@ def queue_mail(*, to: str, template: str, language: str, kind: str, headers: dic
         request_id=request_id,
         message_id=new_message_id(),
     )
-    db.session.add(message)
-    db.session.flush()
-    db.session.info.setdefault(QUEUED_KEY, []).append(message.id)
+    _queue(message, flush=flush)
     return message
+
+
+def _render_parts(template: str, context: dict) -> tuple[str, str, str]:
+    """The subject, text and HTML of `templates/mail/<template>.*`, as `render_template`
+    renders each, but with the app's template context (context processors) made once for all
+    three. No signal listens for mail templates being rendered."""
+    app = current_app._get_current_object()
+    context = dict(context)
+    app.update_template_context(context)
+    return tuple(app.jinja_env.get_template(f"mail/{template}{suffix}").render(context)
+                 for suffix in (".subject.txt", ".txt", ".html"))
+
+
+def _queue(message: OutboxMessage, *, flush: bool) -> None:
+    """Add `message` to the transaction, to be sent once it commits."""
+    db.session.add(message)
+    if flush:
+        db.session.flush()
+    # Its id once written; until then the message itself (a batch of flushed mails keeps no bodies).
+    db.session.info.setdefault(QUEUED_KEY, []).append(message.id if flush else message)
 
 
 def queue_copy(message: OutboxMessage, *, to: str) -> OutboxMessage:
@@ -84,9 +103,7 @@ def queue_copy(message: OutboxMessage, *, to: str) -> OutboxMessage:
     again = OutboxMessage(to_address=to, subject=message.subject, body_text=message.body_text,
                           body_html=message.body_html, kind=message.kind, request_id=message.request_id,
                           message_id=new_message_id())
-    db.session.add(again)
-    db.session.flush()
-    db.session.info.setdefault(QUEUED_KEY, []).append(again.id)
+    _queue(again, flush=True)
     return again
 
 
@@ -202,7 +219,17 @@ def deliver_due(*, limit: int = 200) -> DeliveryReport:
 def _remember_committed_mail(session) -> None:
     queued = session.info.pop(QUEUED_KEY, None)
     if queued:
-        session.info.setdefault(COMMITTED_KEY, []).extend(queued)
+        session.info.setdefault(COMMITTED_KEY, []).extend(
+            queued_id for queued_id in map(_queued_id, queued) if queued_id is not None)
+
+
+def _queued_id(queued: int | OutboxMessage) -> int | None:
+    """A committed message's id; a message left unwritten has the identity key the commit's
+    flush gave it (reading `message.id` would load the expired row again)."""
+    if isinstance(queued, int):
+        return queued
+    identity = sa.inspect(queued).identity
+    return identity[0] if identity else None
 
 
 @sa.event.listens_for(Session, "after_rollback")

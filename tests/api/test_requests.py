@@ -108,6 +108,18 @@ def test_the_list_filters_like_the_queue(api, token):
     assert refs("?status=any&unmatched=true") == [closed, still_open]
 
 
+def test_a_filing_answers_the_timeline_and_dates_that_reading_the_request_gives(api, token):
+    # Several events (received, verified, CCPA's confirmation of receipt), a receipt date given
+    # in Japan time: the answer is made from the events just added, the read from the database.
+    filed = api.post("/requests", token=token, json={
+        "type": "disclosure", "channel": "phone", "policy": "ccpa", "verified": True,
+        "received_at": "2024-06-10T09:30:00", "requester": {"email": "taro@example.jp"}}).get_json()
+    read = api.get(f"/requests/{filed['reference']}", token=token).get_json()
+    assert [event["kind"] for event in filed["timeline"]] == ["received", "verified", "acknowledged"]
+    assert filed["timeline"] == read["timeline"]
+    assert filed["timeline"][0]["at"] == filed["received_at"] == read["received_at"] == "2024-06-10T00:30:00+00:00"
+
+
 def test_a_cursor_not_given_by_the_api_is_a_parameter_problem(api, token):
     body = is_problem(api.get("/requests?cursor=nonsense!", token=token), 400, "invalid-parameter")
     assert body["errors"][0]["parameter"] == "cursor"
