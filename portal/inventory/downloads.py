@@ -10,12 +10,11 @@ import csv
 import io
 import json
 import zipfile
-import zlib
 from datetime import datetime
 from typing import Collection, Iterable, Iterator
 
 from portal.common.time import JST
-from portal.inventory.readable import Table, build, rows_of
+from portal.inventory.readable import DeflatedText, Table, build, rows_of
 from portal.inventory.export import export_person_records
 from portal.inventory.models import THIRD_PARTY_KINDS
 
@@ -83,26 +82,6 @@ class _Pipe:
         return data
 
 
-class _DeflatedText:
-    """Text written once and read back once, held deflated (JSON Lines shrink about tenfold)."""
-
-    def __init__(self) -> None:
-        self._compressor = zlib.compressobj(1)  # fast: it is undone in the same request
-        self._parts: list[bytes] = []
-
-    def write(self, text: str) -> None:
-        self._parts.append(self._compressor.compress(text.encode()))
-
-    def chunks(self) -> Iterator[bytes]:
-        self._parts.append(self._compressor.flush())
-        decompressor = zlib.decompressobj()
-        parts, self._parts = self._parts, []
-        for part in parts:
-            if part:
-                yield decompressor.decompress(part)
-        yield decompressor.flush()
-
-
 def _table_text(table: Table) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -121,10 +100,10 @@ def zip_chunks(person_id: int, *, only: Collection[str] | None = None) -> Iterat
     as JSON Lines in the import vocabulary, and a README saying what each file and column is.
 
     `only` keeps these record types; the provision records (Art. 33(5)) bring the records of
-    receipt with them. The records are read once: while the CSV tables are built (only the lines
-    are held, to be sorted by date), their JSON Lines are kept deflated in memory — a tenth of
-    their size — until their file's turn in the ZIP."""
-    jsonl = _DeflatedText()
+    receipt with them. The records are read once: while the CSV tables are built (the purchase and
+    point lines kept deflated, see `readable.build`), their JSON Lines are kept deflated in memory
+    — a tenth of their size — until their file's turn in the ZIP."""
+    jsonl = DeflatedText()
 
     def records() -> Iterator[dict]:
         for record in export_person_records(person_id, only=_with_receipts(only)):

@@ -124,7 +124,9 @@ def _items(person_id: int, person_key: str, *, where=None) -> Iterator[dict]:
         )
         .outerjoin(Source, Source.id == Item.source_id)
         .where(Item.person_id == person_id if where is None else where)
-        .order_by(Item.id)
+        # By category, then by date (undated first): the readable files list a category's lines
+        # by date as they come, without holding them to sort (portal.inventory.readable).
+        .order_by(Item.category, Item.collected_at.is_(None).desc(), Item.collected_at, Item.id)
         .execution_options(yield_per=BATCH)
     )
     for batch in db.session.execute(stmt).partitions():

@@ -171,3 +171,28 @@ def test_the_report_is_one_document_with_every_line_and_is_recorded_as_a_downloa
 def test_the_report_needs_the_extra_check(client, login_customer):
     login_customer(client, "hanako@example.jp")
     assert client.get("/my/report").status_code == 302
+
+
+def test_the_zips_line_files_list_every_line_by_date_with_every_part_as_a_column(client, login_customer, import_lines):
+    """The lines are read again for their file, by date, however they were loaded."""
+    late = item(HANAKO, "points", "earned", {"points": 30}, keyed=False, at="2026-03-01T09:00:00+09:00")
+    undated = {**item(HANAKO, "points", "earned", {"points": 5, "campaign": "春"}, keyed=False), "collected_at": None}
+    early = item(HANAKO, "points", "earned", {"points": 10}, keyed=False, at="2020-01-05T09:00:00+09:00")
+    import_lines(late, undated, early)
+    _, response = _download(client, login_customer, "/my/download.zip")
+    points = _table(zipfile.ZipFile(io.BytesIO(response.data)), "points.csv")
+    stamps = [row["取得日時"] for row in points]
+    assert stamps[0] == "" and stamps[1] == "2020-01-05 09:00" and stamps[-1] == "2026-03-01 09:00"
+    assert stamps[1:] == sorted(stamps[1:])
+    assert any(row.get("campaign") == "春" or "春" in row.values() for row in points)  # a part only one line has
+    assert sum(row["ポイント"] in {"30", "5", "10"} for row in points) >= 3
+
+
+def test_line_files_are_by_date_even_from_records_that_come_out_of_order(app_ctx):
+    from portal.inventory.readable import build, rows_of
+
+    lines = [{"type": "item", "category": "points", "field": "earned", "value": {"points": n}, "collected_at": at,
+              "purposes": [], "source": None} for n, at in ((1, "2025-03-01T09:00:00+09:00"), (2, None),
+                                                             (3, "2024-01-01T09:00:00+09:00"))]
+    [table] = [t for t in build(lines, only={"item"}).tables if t.filename == "points.csv"]
+    assert [row[0] for row in list(rows_of(table))[1:]] == ["", "2024-01-01 09:00", "2025-03-01 09:00"]
