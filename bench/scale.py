@@ -42,7 +42,8 @@ def steps(args) -> list[tuple[str, list[str], dict[str, str]]]:
     python = sys.executable
     found = [
         ("import", [python, str(BENCH / "import_bench.py")], {}),
-        ("intake", [python, str(BENCH / "profile_pages.py"), "--pages", "submit,api", "--quiet"], {}),
+        ("intake", [python, str(BENCH / "profile_pages.py"), "--pages", "submit,api", "--quiet", "--rounds", "5",
+                    "--count", "40"], {}),
         ("big person", [python, str(BENCH / "big_person_bench.py")], {}),
     ]
     if args.register_url:
