@@ -433,9 +433,11 @@ def at_risk_requests(now: datetime, limit: int = 20) -> list[DataRequest]:
     The most urgent of each read, merged: each is an index range stopped at `limit`, where the
     single query sorted every request at risk (half a second at a million requests)."""
     reads = _at_risk_reads(now)
-    urgency = (DataRequest.due_at.is_not(None), DataRequest.due_at, DataRequest.id)
-    ordered = (reads.due_soon.order_by(DataRequest.due_at, DataRequest.id),  # all have a deadline: the index's order
-               reads.unverified.order_by(*urgency), reads.undelivered.order_by(*urgency))
+    by_deadline = (DataRequest.due_at, DataRequest.id)
+    ordered = (reads.due_soon.order_by(*by_deadline),  # each read in an index's order
+               reads.unverified.where(DataRequest.due_at.is_(None)).order_by(DataRequest.id),
+               reads.unverified.where(DataRequest.due_at.is_not(None)).order_by(*by_deadline),
+               reads.undelivered.order_by(DataRequest.due_at.is_not(None), *by_deadline))
     found: dict[int, DataRequest] = {}
     for read in ordered:
         stmt = sa.select(DataRequest).options(*LIST_ONLY).where(DataRequest.id.in_(read.limit(limit).scalar_subquery()))
@@ -444,5 +446,5 @@ def at_risk_requests(now: datetime, limit: int = 20) -> list[DataRequest]:
 
 
 def _urgency(request: DataRequest) -> tuple:
-    """The order of `urgency` above, in Python: without a deadline first (by id), then by deadline."""
+    """The dashboard's order: without a deadline first (by id), then by deadline."""
     return (0, request.id) if request.due_at is None else (1, request.due_at, request.id)

@@ -185,7 +185,9 @@ class DataRequest(db.Model):
     __tablename__ = "data_request"
     __table_args__ = (
         # The staff queue: open requests ordered by legal deadline.
-        sa.Index("ix_data_request_status_due", "status", "due_at"),
+        # id last: a status's requests without a deadline come in id order (the dashboard's
+        # unverified requests; SQLite's indexes end in the row id anyway, PostgreSQL's do not).
+        sa.Index("ix_data_request_status_due", "status", "due_at", "id"),
         # Keyset pages of open requests in deadline order, for everyone and per assignee.
         # `closed_at IS NULL` rather than a list of statuses: SQLite uses a partial index only
         # when the query repeats its condition literally, and a status list would be bound.
