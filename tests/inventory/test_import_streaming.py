@@ -115,3 +115,12 @@ def test_a_bom_and_lines_ending_in_crlf_are_read(runner, tmp_path, app_ctx):
     result = runner.invoke(args=["import-data", str(path)])
     assert result.exit_code == 0, result.output
     assert "1 sources, 1 purposes" in result.output
+
+
+def test_a_large_load_leaves_postgresql_planning_for_the_tables_as_loaded(import_lines, app_ctx, monkeypatch):
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics (SQLite plans without them)")
+    monkeypatch.setattr(importer, "ANALYZE_AFTER_CREATED", 3)  # "large": three rows or more
+    import_lines(SOURCE, PURPOSE, PERSON, PURCHASE, ITEM)
+    planned = db.session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE relname = 'item'"))
+    assert planned == 2  # what ANALYZE counted: the two items loaded

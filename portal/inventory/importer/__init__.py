@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, Protocol
 
+import sqlalchemy as sa
+
 from portal.audit.services import Actor, record
 from portal.extensions import db
 from portal.inventory.importer.apply import Changes, Writer, load_known_keys
@@ -186,10 +188,27 @@ def _import_records(reader: RecordSource, *, actor: Actor, dry_run: bool, origin
             },
         )
         db.session.commit()
-        return result
     except BaseException:
         db.session.rollback()
         raise
+    _refresh_planner_statistics(result.changes)
+    return result
+
+
+# PostgreSQL's planner statistics after a load this large still describe the tables before it,
+# until autovacuum catches up (a minute or more): look-ups made meanwhile, such as a re-import's,
+# were planned for smaller tables (a 312,000-line re-import: 15.5 s, 10.5 s after ANALYZE).
+ANALYZE_AFTER_CREATED = 50_000
+LOADED_TABLES = ("person", "item", "item_purpose", "consent_event", "provision", "item_summary",
+                 "item_purpose_summary")
+
+
+def _refresh_planner_statistics(changes: Changes) -> None:
+    """ANALYZE the tables an import filled, after a large one (sampled: about a second at any size)."""
+    if db.session.get_bind().dialect.name != "postgresql" or sum(changes.created.values()) < ANALYZE_AFTER_CREATED:
+        return
+    db.session.execute(sa.text(f"ANALYZE {', '.join(LOADED_TABLES)}"))
+    db.session.commit()
 
 
 def import_bytes(data: bytes, *, actor: Actor, dry_run: bool = False, origin: str | None = None) -> ImportResult:
