@@ -75,7 +75,13 @@ def _lock_chain() -> None:
         return
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
-        db.session.info[LOCKED_KEY] = True
+    else:
+        # SQLite has one writer at a time, but a request that has not written yet reads the head
+        # outside any write: two workers then linked to the same predecessor (the chain forked,
+        # and an identical entry was refused as a duplicate). A write that changes nothing takes
+        # the database's write lock first, waiting for the other writer's commit.
+        db.session.execute(sa.text("UPDATE audit_head SET id = id WHERE id = :id"), {"id": HEAD_ID})
+    db.session.info[LOCKED_KEY] = True
 
 
 def record(

@@ -88,3 +88,42 @@ def test_a_deleted_checkpoint_is_reported(runner, app_ctx):
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 1
     assert "head checkpoint missing" in result.output
+
+
+def test_two_writers_at_once_link_one_after_the_other(app):
+    """A second worker writing while the first holds the chain waits for it and links to its entry
+    (on SQLite it used to read the head before the first committed, and the chain forked)."""
+    import threading
+    import time
+
+    from portal.audit.services import verify_chain
+
+    with app.app_context():
+        write_entries(1)
+    holding, release = threading.Event(), threading.Event()
+
+    def first():
+        with app.app_context():
+            record("test.first", actor=Actor("staff", 1))
+            holding.set()
+            release.wait(10)
+            db.session.commit()
+
+    def second():
+        with app.app_context():
+            record("test.second", actor=Actor("staff", 2))
+            db.session.commit()
+
+    writers = [threading.Thread(target=first), threading.Thread(target=second)]
+    writers[0].start()
+    assert holding.wait(10)
+    writers[1].start()
+    time.sleep(0.3)  # the second is now waiting for the chain
+    release.set()
+    for writer in writers:
+        writer.join(20)
+    with app.app_context():
+        entries = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert [entry.action for entry in entries[-2:]] == ["test.first", "test.second"]
+        assert entries[-1].prev_hash == entries[-2].hash
+        assert verify_chain().first_broken_id is None
