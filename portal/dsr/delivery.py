@@ -46,14 +46,9 @@ def requests_with_undelivered(request_ids) -> frozenset[int]:
         UNDELIVERED, OutboxMessage.request_id.in_(ids)).distinct()))
 
 
-def undelivered_ids() -> sa.Select:
-    """The ids of the requests with an undelivered answer, as a SELECT (to combine with others)."""
-    return sa.select(OutboxMessage.request_id).where(UNDELIVERED)
-
-
 def undelivered_request_ids():
-    """A subquery of the requests with an undelivered answer (the queue's filter)."""
-    return undelivered_ids().scalar_subquery()
+    """A subquery of the requests with an undelivered answer (the queue's filter, "at risk")."""
+    return sa.select(OutboxMessage.request_id).where(UNDELIVERED).scalar_subquery()
 
 
 def count_undelivered() -> int:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from portal.audit.services import Actor, record
 from portal.extensions import db
+from portal.inventory import summary
 from portal.inventory.importer.apply import Changes, Writer, load_known_keys
 from portal.inventory.importer.opt_out import OnwardOptOutCheck
 from portal.inventory.provision_stops import refused_provisions
@@ -199,8 +200,7 @@ def _import_records(reader: RecordSource, *, actor: Actor, dry_run: bool, origin
 # until autovacuum catches up (a minute or more): look-ups made meanwhile, such as a re-import's,
 # were planned for smaller tables (a 312,000-line re-import: 15.5 s, 10.5 s after ANALYZE).
 ANALYZE_AFTER_CREATED = 50_000
-LOADED_TABLES = ("person", "item", "item_purpose", "consent_event", "provision", "item_summary",
-                 "item_purpose_summary")
+LOADED_TABLES = ("person", "item", "item_purpose", "consent_event", "provision", *summary.SUMMARY_TABLES)
 
 
 def _refresh_planner_statistics(changes: Changes) -> None:
