@@ -46,3 +46,17 @@ def init_app(app: Flask) -> None:
         log.error("database error: %s", type(getattr(error, "orig", error)).__name__)
         db.session.rollback()
         return render_template("errors/500.html"), 500
+
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in
+    # reverse): a connection lost after the view answered (a database restart) made the
+    # session's closing rollback raise outside every handler, turning a finished answer into a
+    # 500. The pool has already discarded that connection; the next request takes a new one.
+    @app.teardown_appcontext
+    def end_session_even_if_connection_lost(error):
+        try:
+            db.session.remove()
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.error("database connection lost at the end of a request: %s", type(exc.orig).__name__)
+            db.session.registry.clear()
