@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     use_sqlite_write_ahead_log()
     encryption.init_app(app)
     extensions.db.init_app(app)
+    errors.close_sessions_on_lost_connections(app)
     extensions.migrate.init_app(app, extensions.db, directory=startup.MIGRATIONS_DIR)
     extensions.csrf.init_app(app)
     extensions.mail.init_app(app)

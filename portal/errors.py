@@ -47,12 +47,18 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         return render_template("errors/500.html"), 500
 
-    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in
-    # reverse): a connection lost after the view answered (a database restart) made the
-    # session's closing rollback raise outside every handler, turning a finished answer into a
-    # 500. The pool has already discarded that connection; the next request takes a new one.
+
+def close_sessions_on_lost_connections(app: Flask) -> None:
+    """Close each app context's session even when its connection died after the view answered
+    (a database restart): the session's closing rollback then raised outside every handler
+    and turned a finished answer into a 500. The pool has already discarded that connection;
+    the next request takes a new one.
+
+    Register it right after Flask-SQLAlchemy: teardowns run in reverse order, so it runs just
+    before Flask-SQLAlchemy's own (which then finds nothing to close) and after every teardown
+    that still uses the session (the outbox sends what was committed)."""
     @app.teardown_appcontext
-    def end_session_even_if_connection_lost(error):
+    def close_session(error):
         try:
             db.session.remove()
         except DBAPIError as exc:
