@@ -95,10 +95,6 @@ def create_request(
     now = utcnow()
     if received_at is not None and received_at > now:
         raise ValueError("a request cannot be received in the future")
-    if idempotency_key:
-        existing = find_by_idempotency_key(idempotency_key)
-        if existing is not None:
-            return _replay(existing, requester_email, person_id)
     received_at = received_at or now
     request = _new_request(
         type=type, person_id=person_id, requester_email=requester_email, channel=channel,
@@ -107,8 +103,9 @@ def create_request(
         authority_document_id=authority_document_id, idempotency_key=idempotency_key,
     )
     if idempotency_key:
-        # A double click can race past the check above; the unique key decides, and the
-        # savepoint lets the loser hand back the winner's request.
+        # The unique key decides, without a look-up first (a query on every filing for the rare
+        # double click): a key already used fails the insert, the savepoint undoes just that,
+        # and the earlier request is handed back. A double click racing its twin waits for it.
         try:
             with db.session.begin_nested():
                 db.session.add(request)
