@@ -59,7 +59,8 @@ def test_a_manager_places_extends_and_lifts_a_hold_with_the_commands_rules(app, 
     assert _holds(app, person_id) == [("address", None, None), ("line", None, None)]
     with app.app_context():
         actions = list(db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.person_id == person_id)
-                                          .where(AuditEntry.action.like("inventory.legal_hold%"))))
+                                          .where(AuditEntry.action.like("inventory.legal_hold%"))
+                                          .order_by(AuditEntry.id)))
         db.session.remove()
     assert actions == ["inventory.legal_hold_set", "inventory.legal_hold_set", "inventory.legal_hold_lifted"]
 
