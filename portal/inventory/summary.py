@@ -31,6 +31,9 @@ BATCH = 500  # persons per statement
 #: Sums of other rows, not records of their own: a merge of two persons recomputes them, never moves them.
 SUMMARY_TABLES = ("item_summary", "item_purpose_summary")
 _PENDING = "item_summary_pending"  # session.info: {(person_id, category or None for all)}
+# The summary's columns, in the order `_grouped` counts them (and `CategoryStats.add` takes them).
+_COUNTED = ("person_id", "category", "source_id", "count", "first_at", "last_at", "retain_from", "retain_to",
+            "amount_total")
 
 
 @dataclass
@@ -71,8 +74,7 @@ def _latest(a, b):
 def category_stats(person_id: int, *, only: Category | None = None) -> dict[Category, CategoryStats]:
     """The person's categories at a glance, from the summary (a few rows, whatever the count)."""
     stmt = (
-        sa.select(ItemSummary.category, ItemSummary.source_id, ItemSummary.count, ItemSummary.first_at,
-                  ItemSummary.last_at, ItemSummary.retain_from, ItemSummary.retain_to, ItemSummary.amount_total)
+        sa.select(*(getattr(ItemSummary, name) for name in _COUNTED[1:]))
         .where(ItemSummary.person_id == person_id, *([ItemSummary.category == only] if only else []))
         .order_by(ItemSummary.category, ItemSummary.source_id)
     )
@@ -100,14 +102,16 @@ def _stats(rows) -> dict[Category, CategoryStats]:
 
 # --- what a fresh count says (the summary's definition) ---
 
-def _scope(table_person, table_category, person_ids: list[int], categories: Iterable[Category] | None) -> list:
-    conditions = [table_person.in_(person_ids)]
+def _scope(table_person, table_category, person_ids: list[int] | None,
+           categories: Iterable[Category] | None) -> list:
+    """Conditions for these persons (None: everyone) and categories (None: all)."""
+    conditions = [] if person_ids is None else [table_person.in_(person_ids)]
     if categories is not None:
         conditions.append(table_category.in_(list(categories)))
     return conditions
 
 
-def _grouped(person_ids: list[int], categories: Iterable[Category] | None) -> sa.Select:
+def _grouped(person_ids: list[int] | None, categories: Iterable[Category] | None) -> sa.Select:
     return (
         sa.select(Item.person_id, Item.category, Item.source_id, sa.func.count(),
                   sa.func.min(Item.collected_at), sa.func.max(Item.collected_at),
@@ -117,7 +121,7 @@ def _grouped(person_ids: list[int], categories: Iterable[Category] | None) -> sa
     )
 
 
-def _purposes(person_ids: list[int], categories: Iterable[Category] | None) -> sa.Select:
+def _purposes(person_ids: list[int] | None, categories: Iterable[Category] | None) -> sa.Select:
     return (
         sa.select(Item.person_id, Item.category, item_purpose.c.purpose_id)
         .join(item_purpose, item_purpose.c.item_id == Item.id)
@@ -154,9 +158,7 @@ def refresh(person_ids: Iterable[int], categories: Iterable[Category] | None = N
         # committed items.
         session.execute(sa.select(Person.id).where(Person.id.in_(batch)).order_by(Person.id).with_for_update())
         session.execute(sa.delete(summary).where(*_scope(summary.c.person_id, summary.c.category, batch, wanted)))
-        session.execute(sa.insert(summary).from_select(
-            ["person_id", "category", "source_id", "count", "first_at", "last_at", "retain_from", "retain_to",
-             "amount_total"], _grouped(batch, wanted)))
+        session.execute(sa.insert(summary).from_select(list(_COUNTED), _grouped(batch, wanted)))
         session.execute(sa.delete(purposes).where(*_scope(purposes.c.person_id, purposes.c.category, batch, wanted)))
         session.execute(sa.insert(purposes).from_select(["person_id", "category", "purpose_id"],
                                                         _purposes(batch, wanted)))
@@ -234,16 +236,8 @@ def drift() -> set[int]:
         return {tuple(round(value, 6) if isinstance(value, float) else value for value in row)
                 for row in db.session.execute(stmt)}
 
-    fresh = sa.select(Item.person_id, Item.category, Item.source_id, sa.func.count(),
-                      sa.func.min(Item.collected_at), sa.func.max(Item.collected_at), sa.func.min(Item.retain_until),
-                      sa.func.max(Item.retain_until), sa.func.sum(Item.amount)
-                      ).group_by(Item.person_id, Item.category, Item.source_id)
-    kept = sa.select(summary.c.person_id, summary.c.category, summary.c.source_id, summary.c.count,
-                     summary.c.first_at, summary.c.last_at, summary.c.retain_from, summary.c.retain_to,
-                     summary.c.amount_total)
-    fresh_purposes = (sa.select(Item.person_id, Item.category, item_purpose.c.purpose_id)
-                      .join(item_purpose, item_purpose.c.item_id == Item.id).distinct())
+    kept = sa.select(*(summary.c[name] for name in _COUNTED))
     kept_purposes = sa.select(purposes.c.person_id, purposes.c.category, purposes.c.purpose_id)
-    differ = rows(fresh) ^ rows(kept)
-    differ |= rows(fresh_purposes) ^ rows(kept_purposes)
+    differ = rows(_grouped(None, None)) ^ rows(kept)
+    differ |= rows(_purposes(None, None)) ^ rows(kept_purposes)
     return {row[0] for row in differ}
