@@ -48,21 +48,19 @@ class Actor:
         return cls("system", None)
 
 
-def _entry_hash(entry: AuditEntry) -> str:
-    payload = {
-        "at": entry.at.isoformat(timespec="microseconds"),
-        "actor_type": entry.actor_type,
-        "actor_id": entry.actor_id,
-        "action": entry.action,
-        "target_type": entry.target_type,
-        "target_id": entry.target_id,
-        "person_id": entry.person_id,
-        "ip": entry.ip,
-        "details": entry.details,
-        "prev_hash": entry.prev_hash,
-    }
+# What an entry's hash covers: all of it but its id and the hash itself.
+HASHED = ("at", "actor_type", "actor_id", "action", "target_type", "target_id", "person_id", "ip", "details",
+          "prev_hash")
+
+
+def _hash(values: dict[str, Any]) -> str:
+    payload = {**values, "at": values["at"].isoformat(timespec="microseconds")}
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _entry_hash(entry: AuditEntry) -> str:
+    return _hash({name: getattr(entry, name) for name in HASHED})
 
 
 def _lock_chain() -> None:
@@ -84,6 +82,9 @@ def _lock_chain() -> None:
     db.session.info[LOCKED_KEY] = True
 
 
+_INSERT_ENTRY = sa.insert(AuditEntry.__table__)
+
+
 def record(
     action: str,
     *,
@@ -92,10 +93,11 @@ def record(
     target_id: Any = None,
     person_id: int | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Add an audit entry to the current transaction (the caller commits with its change)."""
+) -> int:
+    """Add an audit entry to the current transaction (the caller commits with its change);
+    returns the entry's id."""
     _lock_chain()
-    with db.session.no_autoflush:  # what is pending is written with the entry, in one flush below
+    with db.session.no_autoflush:  # what is pending stays for the caller's next flush (or commit)
         head = db.session.get(AuditHead, HEAD_ID)
     if head is not None:
         # Held until the transaction ends: the session keeps loaded rows only while something
@@ -106,24 +108,25 @@ def record(
     last_hash = head.last_hash if head else db.session.scalar(
         sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
     )
-    entry = AuditEntry(
+    values = {
         # Microsecond precision survives both databases, so the hash recomputes exactly.
-        at=utcnow(),
-        actor_type=actor.type,
-        actor_id=None if actor.id is None else str(actor.id),
-        action=action,
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
-        person_id=person_id,
-        ip=request.remote_addr if has_request_context() else None,
-        details=details or {},
-        prev_hash=last_hash or GENESIS_HASH,
-    )
-    entry.hash = _entry_hash(entry)
-    db.session.add(entry)
-    db.session.flush()
-    _advance_head(head, entry)
-    return entry
+        "at": utcnow(),
+        "actor_type": actor.type,
+        "actor_id": None if actor.id is None else str(actor.id),
+        "action": action,
+        "target_type": target_type,
+        "target_id": None if target_id is None else str(target_id),
+        "person_id": person_id,
+        "ip": request.remote_addr if has_request_context() else None,
+        "details": details or {},
+        "prev_hash": last_hash or GENESIS_HASH,
+    }
+    values["hash"] = entry_hash = _hash(values)
+    # A plain INSERT, not the ORM's unit of work: an entry is never changed once written, and
+    # a flush of everything pending for each entry was a third of an API call's time.
+    entry_id = db.session.connection().execute(_INSERT_ENTRY, values).inserted_primary_key[0]
+    _advance_head(head, entry_id, entry_hash)
+    return entry_id
 
 
 HEAD_ID = 1
@@ -154,14 +157,14 @@ def head_mac(last_id: int, last_hash: str, entries: int) -> str:
     return hmac.new(keyring().index_key, message, hashlib.sha256).hexdigest()
 
 
-def _advance_head(head: AuditHead | None, entry: AuditEntry) -> None:
-    """Move the checkpoint to `entry` (the chain lock is held, so no one else moves it)."""
+def _advance_head(head: AuditHead | None, entry_id: int, entry_hash: str) -> None:
+    """Move the checkpoint to the entry just written (the chain lock is held, so no one else moves it)."""
     if head is None:
         # An empty log (the migration made the head of any log that existed before it).
         count = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
         head = AuditHead(id=HEAD_ID, entries=count - 1)
         db.session.add(head)
-    head.last_id, head.last_hash, head.entries = entry.id, entry.hash, head.entries + 1
+    head.last_id, head.last_hash, head.entries = entry_id, entry_hash, head.entries + 1
     head.mac = head_mac(head.last_id, head.last_hash, head.entries)
     if sa.inspect(head).pending:
         db.session.flush()  # so the next entry's look-up finds it

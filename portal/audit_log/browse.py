@@ -138,9 +138,8 @@ def check_chain(*, actor: Actor) -> ChainReport:
 
 def start_export(filters: AuditFilter, *, actor: Actor) -> int:
     """Log the export (the caller commits before streaming); returns the id it stops below."""
-    entry = record("staff.exported_audit_log", actor=actor, target_type="audit_log",
-                   details={"filters": filters.used(), "format": "csv"})
-    return entry.id
+    return record("staff.exported_audit_log", actor=actor, target_type="audit_log",
+                  details={"filters": filters.used(), "format": "csv"})
 
 
 def export_chunks(filters: AuditFilter, *, below: int) -> Iterator[list[AuditEntry]]:

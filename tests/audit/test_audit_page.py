@@ -30,7 +30,7 @@ def write(app, monkeypatch):
         if at is not None:
             monkeypatch.setattr("portal.audit.services.utcnow", lambda: at.astimezone(timezone.utc))
         with app.app_context():
-            entry_id = record(action, actor=actor, **fields).id
+            entry_id = record(action, actor=actor, **fields)
             db.session.commit()
             db.session.remove()
         monkeypatch.undo()
