@@ -31,9 +31,13 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Addresses and bodies name the customer: encrypted like the rest of their data.
     to_address: Mapped[str] = mapped_column(EncryptedText("outbox_message.to_address"))
-    subject: Mapped[str] = mapped_column(EncryptedText("outbox_message.subject"))
-    body_text: Mapped[str] = mapped_column(EncryptedText("outbox_message.body_text"))
+    # None until rendered, for a mail queued with what to render (`unrendered`).
+    subject: Mapped[str | None] = mapped_column(EncryptedText("outbox_message.subject"))
+    body_text: Mapped[str | None] = mapped_column(EncryptedText("outbox_message.body_text"))
     body_html: Mapped[str | None] = mapped_column(EncryptedText("outbox_message.body_html"))
+    # A mail the sender renders before its first attempt (mail/services.queue_mail's
+    # `render_when_sent`): {"template", "language", "context"}; None once its words are written.
+    unrendered: Mapped[dict | None] = mapped_column(EncryptedJSON("outbox_message.unrendered"))
     # Extra header lines (e.g. List-Unsubscribe): their links are credentials, so encrypted too.
     headers: Mapped[dict[str, str] | None] = mapped_column(EncryptedJSON("outbox_message.headers"))
     # What the mail is about, for staff and tests; never personal values.

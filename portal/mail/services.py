@@ -50,32 +50,50 @@ def new_message_id() -> str:
 
 
 def queue_mail(*, to: str, template: str, language: str, kind: str, headers: dict[str, str] | None = None,
-               request_id: int | None = None, flush: bool = True, **context) -> OutboxMessage:
+               request_id: int | None = None, flush: bool = True, render_when_sent: bool = False,
+               **context) -> OutboxMessage:
     """Render `templates/mail/<template>.*` in `language` and add the mail to the current
     transaction; the caller commits, and only then is it sent. `headers` are extra header
     lines (one line each; a newline would be a header injection, so it is refused).
     `request_id`: the request this mail answers, where a delivery failure is shown to staff.
     `flush=False` leaves the row to the transaction's next flush (its commit at the latest), for
-    a caller that does not need `message.id` at once (it is None until then)."""
+    a caller that does not need `message.id` at once (it is None until then).
+    `render_when_sent`: keep the template, language and context (JSON values, encrypted like
+    the words they become) and let the sender render them before its first attempt — the
+    request that queued the mail does not pay for three templates. Its words are then fixed
+    for every later attempt, as a mail rendered here."""
     if headers and any("\n" in f"{name}{value}" or "\r" in f"{name}{value}" for name, value in headers.items()):
         raise ValueError("a mail header must be one line")
     if language not in current_app.config["PORTAL_LANGUAGES"]:
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(language):
-        subject, body_text, body_html = _render_parts(template, context)
     message = OutboxMessage(
         to_address=to,
-        # One line, whatever the template's whitespace: a newline in a header is an injection.
-        subject=" ".join(subject.split())[:300],
-        body_text=body_text,
-        body_html=body_html,
         kind=kind,
         headers=dict(headers) if headers else None,
         request_id=request_id,
         message_id=new_message_id(),
     )
+    if render_when_sent:
+        message.unrendered = {"template": template, "language": language, "context": context}
+    else:
+        _render_into(message, template, language, context)
     _queue(message, flush=flush)
     return message
+
+
+def render_unrendered(message: OutboxMessage) -> None:
+    """Write the words of a mail queued with `render_when_sent` (the sender calls this)."""
+    stored = message.unrendered
+    _render_into(message, stored["template"], stored["language"], stored["context"])
+    message.unrendered = None
+
+
+def _render_into(message: OutboxMessage, template: str, language: str, context: dict) -> None:
+    with force_locale(language):
+        subject, body_text, body_html = _render_parts(template, context)
+    # One line, whatever the template's whitespace: a newline in a header is an injection.
+    message.subject = " ".join(subject.split())[:300]
+    message.body_text, message.body_html = body_text, body_html
 
 
 def _render_parts(template: str, context: dict) -> tuple[str, str, str]:
@@ -101,8 +119,8 @@ def _queue(message: OutboxMessage, *, flush: bool) -> None:
 def queue_copy(message: OutboxMessage, *, to: str) -> OutboxMessage:
     """Queue the same mail again (a new row, a new Message-ID: it is a new mail) in the current transaction."""
     again = OutboxMessage(to_address=to, subject=message.subject, body_text=message.body_text,
-                          body_html=message.body_html, kind=message.kind, request_id=message.request_id,
-                          message_id=new_message_id())
+                          body_html=message.body_html, unrendered=message.unrendered, kind=message.kind,
+                          request_id=message.request_id, message_id=new_message_id())
     _queue(again, flush=True)
     return again
 
@@ -161,6 +179,8 @@ def _attempt(message_id: int) -> str | None:
         return None
     message = db.session.get(OutboxMessage, message_id, populate_existing=True)
     try:
+        if message.unrendered is not None:  # a template bug fails like SMTP: kept, retried, given up on
+            render_unrendered(message)
         smtp.send(message)
     except Exception as exc:  # keep the mail: try again later, unless the server refused it for good
         # Only the class name and the reply code: SMTP replies can echo the address.
