@@ -24,7 +24,8 @@ from portal.encryption.cipher import keyring
 from portal.extensions import db
 
 GENESIS_HASH = "0" * 64
-# Any constant works; it names the advisory lock that serialises chain appends on PostgreSQL.
+# Any constant works; it names the advisory lock that serialises the first appends to an empty log
+# on PostgreSQL (later ones lock the head's row).
 _CHAIN_LOCK_ID = 0x6D61646F
 
 
@@ -72,7 +73,16 @@ def _lock_chain() -> None:
     if db.session.info.get(LOCKED_KEY):
         return
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
+        # The head's row lock: FOR UPDATE waits for an append in progress and then reads the head
+        # it wrote, so the lock and the read take one round trip. An empty log has no head row
+        # to lock yet: the first appends queue on an advisory lock, and whoever comes after the
+        # first one finds the row it wrote and locks that.
+        head = _head_for_update()
+        if head is None:
+            db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
+            head = _head_for_update()
+        if head is not None:
+            db.session.info[HEAD_KEY] = head
     else:
         # SQLite has one writer at a time, but a request that has not written yet reads the head
         # outside any write: two workers then linked to the same predecessor (the chain forked,
@@ -80,6 +90,13 @@ def _lock_chain() -> None:
         # the database's write lock first, waiting for the other writer's commit.
         db.session.execute(sa.text("UPDATE audit_head SET id = id WHERE id = :id"), {"id": HEAD_ID})
     db.session.info[LOCKED_KEY] = True
+
+
+def _head_for_update() -> AuditHead | None:
+    return db.session.scalars(
+        sa.select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 _INSERT_ENTRY = sa.insert(AuditEntry.__table__)
@@ -97,12 +114,14 @@ def record(
     """Add an audit entry to the current transaction (the caller commits with its change);
     returns the entry's id."""
     _lock_chain()
-    with db.session.no_autoflush:  # what is pending stays for the caller's next flush (or commit)
-        head = db.session.get(AuditHead, HEAD_ID)
-    if head is not None:
-        # Held until the transaction ends: the session keeps loaded rows only while something
-        # refers to them, and a second entry in the same transaction would read the head again.
-        db.session.info[HEAD_KEY] = head
+    head = db.session.info.get(HEAD_KEY)
+    if head is None:
+        with db.session.no_autoflush:  # what is pending stays for the caller's next flush (or commit)
+            head = db.session.get(AuditHead, HEAD_ID)
+        if head is not None:
+            # Held until the transaction ends: the session keeps loaded rows only while something
+            # refers to them, and a second entry in the same transaction would read the head again.
+            db.session.info[HEAD_KEY] = head
     # Linking to the head, not to whatever row is last, makes entries cut off the end break
     # the link of the next one written, on top of the head's count no longer matching.
     last_hash = head.last_hash if head else db.session.scalar(

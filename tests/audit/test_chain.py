@@ -1,4 +1,5 @@
 """The audit log's hash chain detects edited and removed entries."""
+import pytest
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEntry, AuditHead
@@ -90,16 +91,18 @@ def test_a_deleted_checkpoint_is_reported(runner, app_ctx):
     assert "head checkpoint missing" in result.output
 
 
-def test_two_writers_at_once_link_one_after_the_other(app):
+@pytest.mark.parametrize("entries_before", [1, 0], ids=["log", "empty log"])
+def test_two_writers_at_once_link_one_after_the_other(app, entries_before):
     """A second worker writing while the first holds the chain waits for it and links to its entry
-    (on SQLite it used to read the head before the first committed, and the chain forked)."""
+    (on SQLite it used to read the head before the first committed, and the chain forked). On an
+    empty log there is no head row to lock yet (PostgreSQL then queues the first appends apart)."""
     import threading
     import time
 
     from portal.audit.services import verify_chain
 
     with app.app_context():
-        write_entries(1)
+        write_entries(entries_before)
     holding, release = threading.Event(), threading.Event()
 
     def first():
