@@ -14,7 +14,7 @@ from portal.dsr.models import DataRequest
 from portal.extensions import db
 from portal.mail import smtp
 from portal.mail.models import OutboxMessage, OutboxStatus
-from portal.mail.services import deliver_due
+from portal.mail.services import deliver_due, queue_mail
 from tests.fixtures.casework import SEEN_INPUT, VERSION_INPUT
 from tests.fixtures.pages import csrf_from
 from tests.customer.records import HANAKO, HANAKO_VALUES, PURPOSES, SOURCES, customer_records
@@ -84,6 +84,7 @@ def test_a_permanent_refusal_stops_retrying_and_shows_until_staff_answer_another
 
     page = text_of(client.get(f"/staff/requests/{case.reference}"))
     assert "請求者に当社のメールが届いていません" in page and "コード 550" in page
+    assert f"件名：【{case.reference}】" in page  # rendered by the sender before it tried
     queue = client.get("/staff/?status=any&undelivered=1").get_data(as_text=True)
     assert case.reference in queue and "回答未達" in queue
     assert case.reference in client.get("/staff/?risk=1").get_data(as_text=True)  # "at risk", though completed
@@ -106,6 +107,25 @@ def test_a_permanent_refusal_stops_retrying_and_shows_until_staff_answer_another
     assert re.search(r'id="undelivered".*?undelivered=1">0</a>', client.get("/staff/reports").get_data(as_text=True),
                      re.S)
     assert "12月8日に電話で回答しました。" in text_of(client.get(f"/staff/requests/{case.reference}"))
+
+
+def test_an_answer_that_could_not_be_written_for_a_day_shows_as_undelivered_without_a_subject(
+        app, client, hanako, runner, read, file_case, login_as, smtp_server):
+    case = file_case(type="erasure", person_id=hanako, status="in_progress", email=HANAKO_VALUES["email"])
+
+    def queue_broken_mail():  # a release whose template does not render, for a whole day
+        message = queue_mail(to=HANAKO_VALUES["email"], template="no_such_template", language="ja",
+                             kind="dsr.completed", request_id=case.id, render_when_sent=True)
+        message.created_at = utcnow() - timedelta(days=1, minutes=1)
+        db.session.commit()
+    read(queue_broken_mail)
+
+    assert _tick(runner) == "mail: 1 gave up"
+    assert smtp_server.messages == []
+    login_as("agent")
+    page = text_of(client.get(f"/staff/requests/{case.reference}"))
+    assert "請求者に当社のメールが届いていません" in page
+    assert "件名" not in page and "None" not in page
 
 
 def test_staff_resend_an_undelivered_answer_and_it_arrives(
