@@ -151,5 +151,6 @@ def notify_requester(change: Change, *, summary: Callable[[], list[str]] | None 
         to=request.requester_email, template="request_update", language=language, kind=f"dsr.{notice.kind}",
         request_id=request.id, flush=False,  # written with the change's commit
         # Rendered by the mail worker: a filing's time holds the words, not three templates.
-        render_when_sent=True, notice=asdict(notice), link=external_url("customer.request_detail", reference=request.reference),
+        render_when_sent=True, notice=asdict(notice),
+        link=external_url("customer.request_detail", reference=request.reference),
     )

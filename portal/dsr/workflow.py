@@ -102,13 +102,13 @@ def audit(action: str, request: DataRequest, *, actor: Actor, new_request: bool 
     """Audit a change to a request: identifiers, statuses and dates only, never its texts.
 
     `new_request`: the request was inserted by this transaction, so no other one can hold or
-    wait for its row; it is written with the entry (one flush) instead of before the chain lock."""
+    wait for its row; its changes wait for the commit's flush instead of going before the chain lock."""
     if not new_request:
         # Writing the request row first takes its row lock before the audit chain's lock, in the
         # same order in every transaction, so two staff on one request never deadlock.
         db.session.flush()
-    # A new request waits for record's own flush: the chain lock's statement would otherwise
-    # autoflush it first (a flush more per filing).
+    # A new request's changes wait for the commit: the chain lock's statement would otherwise
+    # autoflush them first (a flush more per filing).
     with db.session.no_autoflush if new_request else nullcontext():
         record(
             action,
