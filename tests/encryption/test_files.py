@@ -337,7 +337,8 @@ def test_rotation_skips_deleted_and_vanished_files(app, upload_dir, other_apps):
 
 def test_rotation_leaves_an_altered_file_alone_and_stops_on_a_dropped_key(app, upload_dir, other_apps):  # noqa: F811
     altered = document_path(app, agent_request_with_document(app))
-    altered.write_bytes(altered.read_bytes()[:-1] + b"\x00")
+    stored = altered.read_bytes()
+    altered.write_bytes(stored[:-1] + bytes([stored[-1] ^ 0x01]))  # one bit of the tag (always a change)
     kept = document_path(app, agent_request_with_document(app, key="factory-key-0000000002"))
     with other_apps(f"new:{new_key()},{DEVELOPMENT_DATA_KEYS}").app_context():
         assert files.rotate_files() == 1
