@@ -7,6 +7,7 @@ request names the agent as requester and describes the person separately.
 from __future__ import annotations
 
 import hashlib
+from typing import Callable
 
 from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
@@ -89,7 +90,16 @@ def _commit(filing: services.Filing) -> None:
         raise
 
 
-def _finish(filing: services.Filing):
+def _file(file_it: Callable[[], services.Filing]):
+    """File, announce and commit, then on to the confirmation page; None after a refusal,
+    which is rolled back and shown on the form."""
+    try:
+        filing = file_it()
+        _commit(filing)
+    except DsrError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return None
     session[FILED_KEY] = filing.references
     if not filing.created:
         flash(_("We had already received this request. Nothing was filed twice."), "info")
@@ -112,20 +122,14 @@ def new_request():
     customer = current_customer()
     form = AgentRequestForm(idempotency_key=new_idempotency_key())
     if _valid(form):
-        filing = None
-        try:
-            filing = services.file_agent_request(
-                agent=form.agent(customer.email), subject=form.subject(), types=form.request_types.data,
-                description=form.description.data, residence=form.residence.data, language=current_language(),
-                upload=form.checked_upload, idempotency_key=_scoped_key(customer.email, form.idempotency_key.data),
-                actor=Actor("customer", None),
-            )
-            _commit(filing)
-        except DsrError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            return _finish(filing)
+        filed = _file(lambda: services.file_agent_request(
+            agent=form.agent(customer.email), subject=form.subject(), types=form.request_types.data,
+            description=form.description.data, residence=form.residence.data, language=current_language(),
+            upload=form.checked_upload, idempotency_key=_scoped_key(customer.email, form.idempotency_key.data),
+            actor=Actor("customer", None),
+        ))
+        if filed is not None:
+            return filed
     return render_template("agents/form.html", form=form, limit=uploads.megabytes(uploads.max_bytes()),
                            agent_email=customer.email), 400 if form.errors else 200
 
@@ -142,19 +146,14 @@ def unmatched_request():
                         else url_for("customer.my_data"))
     form = UnmatchedRequestForm(idempotency_key=new_idempotency_key())
     if _valid(form):
-        try:
-            filing = services.file_unmatched_request(
-                email=customer.email, subject=form.subject(), types=form.request_types.data,
-                description=form.description.data, residence=form.residence.data, language=current_language(),
-                idempotency_key=_scoped_key(customer.email, form.idempotency_key.data),
-                actor=Actor("customer", None),
-            )
-            _commit(filing)
-        except DsrError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            return _finish(filing)
+        filed = _file(lambda: services.file_unmatched_request(
+            email=customer.email, subject=form.subject(), types=form.request_types.data,
+            description=form.description.data, residence=form.residence.data, language=current_language(),
+            idempotency_key=_scoped_key(customer.email, form.idempotency_key.data),
+            actor=Actor("customer", None),
+        ))
+        if filed is not None:
+            return filed
     return render_template("agents/unmatched_form.html", form=form, email=customer.email), 400 if form.errors else 200
 
 
